@@ -1,0 +1,35 @@
+/**
+ * One jest config for the monorepo: a project per package, all through ts-jest.
+ * Workspace packages are mapped to their sources so tests never need a build,
+ * except the tests that exercise built output on purpose (they say so).
+ */
+const path = require("node:path");
+
+const moduleNameMapper = {
+  "^@gatehouse/express$": path.join(__dirname, "packages/server-plugin/src/index.ts"),
+  "^@gatehouse/client$": path.join(__dirname, "packages/client/src/index.ts"),
+};
+
+function project(displayName, dir, extra = {}) {
+  return {
+    displayName,
+    rootDir: path.join(__dirname, dir),
+    testEnvironment: "node",
+    testMatch: ["<rootDir>/**/*.test.ts"],
+    testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+    moduleNameMapper,
+    transform: {
+      "^.+\\.tsx?$": ["ts-jest", { tsconfig: path.join(__dirname, dir, "tsconfig.test.json") }],
+    },
+    ...extra,
+  };
+}
+
+module.exports = {
+  projects: [
+    project("server-plugin", "packages/server-plugin"),
+    project("client", "packages/client"),
+    project("agent-server", "examples/agent-server"),
+    project("bench", "bench"),
+  ],
+};
