@@ -1,0 +1,36 @@
+/**
+ * @gatehouse/client: a typed axios client for Gatehouse-protected,
+ * LangGraph-style APIs. Credentials, single-flight refresh, typed errors.
+ */
+export { createClient } from "./client";
+export type { Client, ClientOptions } from "./client";
+export { bearer, apiKey } from "./credentials";
+export type { Credentials, CredentialHeaders, CredentialRequest, SecretSource } from "./credentials";
+export type { RequestOptions, RequestConfig, Refresh, RefreshContext } from "./http";
+export {
+  GatehouseError,
+  HttpError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  NetworkError,
+  TimeoutError,
+  AbortError,
+  errorFromResponse,
+} from "./errors";
+export type { ErrorCode, ErrorDetails, AuthChallenge } from "./errors";
+export type { ThreadsResource } from "./resources/threads";
+export type { RunsResource } from "./resources/runs";
+export type { AssistantsResource } from "./resources/assistants";
+export type { CronsResource } from "./resources/crons";
+export type { StoreResource } from "./resources/store";
+export type {
+  Metadata, Config, ThreadStatus, RunStatus, MultitaskStrategy, SortOrder, IfExists,
+  Thread, ThreadCreate, ThreadUpdate, ThreadSearch,
+  Assistant, AssistantCreate, AssistantUpdate, AssistantSearch,
+  Run, RunCreate, RunList,
+  Cron, CronCreate, CronSearch,
+  Item, SearchItem, SearchItemsResponse, SearchItemsQuery, ListNamespacesQuery, ListNamespaceResponse,
+} from "./types";
