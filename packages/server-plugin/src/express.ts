@@ -1,0 +1,193 @@
+/**
+ * The thin Express adapter: the authenticate middleware, the guard, and
+ * writing an error response. Everything it decides comes from the core.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { AuthenticateStep } from "./authenticate";
+import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, type Decision, type Unhandled } from "./decision";
+import { HTTPException, isHTTPException, toErrorResponse } from "./errors";
+import type { Registry } from "./registry";
+import { normalizeUser } from "./user";
+
+/** Options of `auth.middleware()`. */
+export interface MiddlewareOptions {
+  /**
+   * Paths served without authentication: exact paths (`"/health"`), prefixes
+   * ending in `/*` (`"/docs/*"`), or RegExps tested against `req.path`. Strings
+   * match like Express routes do by default: case-insensitive, trailing slash optional.
+   */
+  public?: readonly (string | RegExp)[];
+}
+
+/** Options of `auth.guard()`. */
+export interface GuardOptions<V = unknown> {
+  /** Builds the handler's `value` from the request. The default depends on the action (see the README). */
+  value?: (req: Request) => V;
+}
+
+/** Writes an error as JSON `{ error, message }` with its headers; never a stack. */
+export function sendError(res: Response, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const { status, headers, body } = toErrorResponse(err);
+  res.statusCode = status;
+  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
+  res.end(JSON.stringify(body));
+}
+
+type PathTest = (path: string) => boolean;
+
+function normalisePath(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith("/") ? lower.slice(0, -1) : lower;
+}
+
+/** Compiles the `public` option once; throws a TypeError for an entry that is not a path or RegExp. */
+export function compilePublicPaths(entries: readonly (string | RegExp)[] = []): PathTest {
+  if (!Array.isArray(entries)) throw new TypeError('auth.middleware({ public }) takes an array of paths or RegExps, e.g. ["/health", "/docs/*", /^\\/static\\//]');
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const patterns: RegExp[] = [];
+  for (const entry of entries) {
+    if (entry instanceof RegExp) {
+      patterns.push(new RegExp(entry.source, entry.flags.replace(/[gy]/g, "")));
+    } else if (typeof entry === "string" && entry.startsWith("/")) {
+      if (entry.endsWith("/*")) prefixes.push(normalisePath(entry.slice(0, -2)));
+      else exact.add(normalisePath(entry));
+    } else {
+      throw new TypeError(`auth.middleware({ public }): ${JSON.stringify(entry)} is not a path starting with "/" or a RegExp`);
+    }
+  }
+  if (exact.size === 0 && prefixes.length === 0 && patterns.length === 0) return () => false;
+  return function isPublic(path) {
+    const p = normalisePath(path);
+    if (exact.has(p)) return true;
+    for (const prefix of prefixes) if (p === prefix || p.startsWith(prefix + "/") || prefix === "") return true;
+    for (const pattern of patterns) if (pattern.test(path)) return true;
+    return false;
+  };
+}
+
+function isPreflight(req: Request): boolean {
+  return req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
+}
+
+/** Builds the authenticate middleware around a compiled step. */
+export function authenticateMiddleware(
+  getStep: () => AuthenticateStep,
+  isPublic: PathTest,
+  report: ConfigErrorReporter,
+  timeoutMs: number,
+): RequestHandler {
+  return function gatehouseAuthenticate(req: Request, res: Response, next: NextFunction) {
+    if (isPreflight(req) || isPublic(req.path)) {
+      next();
+      return;
+    }
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    getStep()(req, (err, raw) => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      if (err) {
+        if (!isHTTPException(err)) report(`The authenticate step failed: ${err instanceof Error ? err.message : String(err)}`, err);
+        sendError(res, err);
+        return;
+      }
+      let user;
+      try {
+        user = normalizeUser(raw, "The authenticate step");
+      } catch (invalid) {
+        report((invalid as Error).message, invalid);
+        sendError(res, invalid);
+        return;
+      }
+      req.auth = { user, permissions: user.permissions };
+      req.user = user;
+      next();
+    });
+    if (!finished && timeoutMs > 0) {
+      timer = setTimeout(() => {
+        if (finished) return;
+        finished = true;
+        report(`The authenticate step did not finish within ${timeoutMs} ms; answered 503`);
+        sendError(res, new HTTPException(503, { message: "Authentication timed out; try again" }));
+      }, timeoutMs);
+      timer.unref();
+    }
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * The default `value` for an action: route params over the JSON body (or the
+ * query string when there is no body); store namespaces given as "a.b" are split.
+ */
+export function defaultValue(req: Request, resource: string, action: string): Record<string, unknown> {
+  const body = isPlainObject(req.body) ? req.body : undefined;
+  const value: Record<string, unknown> = { ...(body ?? (isPlainObject(req.query) ? req.query : {})), ...req.params };
+  if (resource === "store" && typeof value.namespace === "string") value.namespace = value.namespace === "" ? [] : value.namespace.split(".");
+  if (value.metadata === undefined || value.metadata === null) {
+    if (action !== "search" && action !== "read" && action !== "delete") value.metadata = {};
+  } else if (!isPlainObject(value.metadata)) {
+    throw new HTTPException(400, { message: '"metadata" must be a JSON object' });
+  }
+  return value;
+}
+
+/** Makes the handler's metadata changes reach what the route stores: replaced, or shallow-merged on update. */
+function writeBack(req: Request, action: string, value: unknown): void {
+  if (!isPlainObject(value) || !isPlainObject(value.metadata) || !isPlainObject(req.body) || value === req.body) return;
+  const current = req.body.metadata;
+  if (action === "update" && isPlainObject(current)) req.body.metadata = { ...current, ...value.metadata };
+  else req.body.metadata = value.metadata;
+}
+
+/** Builds the guard for one concrete event. */
+export function guardMiddleware(
+  registry: Registry<AnyHandler>,
+  unhandled: Unhandled,
+  report: ConfigErrorReporter,
+  event: string,
+  extract: ((req: Request) => unknown) | undefined,
+): RequestHandler {
+  const colon = event.indexOf(":");
+  const resource = event.slice(0, colon);
+  const action = event.slice(colon + 1);
+  function allow(req: Request, context: AuthContext, value: unknown, decision: Decision, next: NextFunction) {
+    writeBack(req, action, value);
+    context.filters = decision.filters;
+    next();
+  }
+  return function gatehouseGuard(req: Request, res: Response, next: NextFunction) {
+    const context = req.auth;
+    if (!context) {
+      report(`auth.guard("${event}") ran on ${req.method} ${req.path} without an authenticated user: mount auth.middleware() before it and do not list the path as public`);
+      sendError(res, new HTTPException(500));
+      return;
+    }
+    let value: unknown;
+    let decision: Decision | Promise<Decision>;
+    try {
+      value = extract ? extract(req) : defaultValue(req, resource, action);
+      decision = decide(registry, unhandled, report, context, event, value);
+    } catch (err) {
+      if (!isHTTPException(err)) report(`auth.guard("${event}") failed: ${err instanceof Error ? err.message : String(err)}`, err);
+      sendError(res, err);
+      return;
+    }
+    if (typeof (decision as Promise<Decision>).then === "function") {
+      (decision as Promise<Decision>).then((d) => allow(req, context, value, d, next), (err: unknown) => sendError(res, err));
+    } else {
+      allow(req, context, value, decision as Decision, next);
+    }
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * @gatehouse/express: LangGraph-style authentication and authorization for Express.
+ * Explicit named exports only.
+ */
+import "./augment";
+
+export { Auth } from "./auth";
+export type { AuthOptions, AuthLogger, Handler } from "./auth";
+export { HTTPException, isHTTPException, toErrorResponse, bearerChallenge } from "./errors";
+export type { ErrorCode, ErrorResponse, HTTPExceptionOptions } from "./errors";
+export { matchFilters, validateFilters, parseFilters, FilterError } from "./filters";
+export type { Filters, FilterCondition, FilterScalar, Clause } from "./filters";
+export { filtersToSql } from "./sql";
+export type { FiltersToSqlOptions, SqlFragment } from "./sql";
+export { BUILTIN_RESOURCES } from "./events";
+export type * from "./events";
+export type { AuthContext, HandlerInput, HandlerResult, Decision, Unhandled } from "./decision";
+export type { MiddlewareOptions, GuardOptions } from "./express";
+export type { AuthenticateFunction, StrategyRef, AuthenticateInput } from "./authenticate";
+export { normalizeUser, InvalidUserError } from "./user";
+export type { BaseUser, AuthUser, UserInput } from "./user";

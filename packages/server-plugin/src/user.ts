@@ -1,0 +1,76 @@
+/**
+ * The authenticated user, normalised as LangGraph does: a string is an
+ * identity; an object needs a string `identity` and gets defaults for
+ * `permissions`, `is_authenticated` and `display_name`; other fields are kept.
+ */
+
+/** The fields every authenticated user has. */
+export interface BaseUser {
+  identity: string;
+  permissions: string[];
+  is_authenticated: boolean;
+  display_name: string;
+}
+
+/** What an authenticate step may produce: an identity string, or an object with one. */
+export type UserInput = string | { identity: string; permissions?: readonly string[]; is_authenticated?: boolean; display_name?: string };
+
+/** The user handlers see for an authenticate step that produces `T`. */
+export type AuthUser<T = string> = T extends string
+  ? BaseUser
+  : T extends { identity: string }
+    ? BaseUser & Omit<T, keyof BaseUser>
+    : BaseUser;
+
+/** Thrown when an authenticate step produced something that is not a user: a server misconfiguration. */
+export class InvalidUserError extends TypeError {
+  constructor(source: string, problem: string) {
+    super(
+      `${source} ${problem}. Return a non-empty identity string, or an object like ` +
+        `{ identity: "user-123", permissions: ["threads:read"] } (permissions optional, an array of strings).`,
+    );
+    this.name = "InvalidUserError";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)?.slice(0, 40) ?? ""}`.trim();
+}
+
+/**
+ * Normalises what an authenticate step returned. Throws {@link InvalidUserError}
+ * (a 500: the server is misconfigured) for anything that is not a user.
+ *
+ * @example
+ * normalizeUser("alice", "authenticate()");
+ * // { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" }
+ */
+export function normalizeUser(raw: unknown, source: string): BaseUser & Record<string, unknown> {
+  if (typeof raw === "string") {
+    if (raw.length === 0) throw new InvalidUserError(source, "returned an empty identity string");
+    return { identity: raw, permissions: [], is_authenticated: true, display_name: raw };
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new InvalidUserError(source, `returned ${describe(raw)} instead of a user`);
+  }
+  const user = raw as Record<string, unknown>;
+  const identity = user.identity;
+  if (typeof identity !== "string" || identity.length === 0) {
+    throw new InvalidUserError(source, `returned a user whose "identity" is ${describe(identity)}, not a non-empty string`);
+  }
+  const permissions = user.permissions ?? [];
+  if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === "string")) {
+    throw new InvalidUserError(source, `returned a user whose "permissions" is not an array of strings`);
+  }
+  const isAuthenticated = user.is_authenticated ?? true;
+  if (typeof isAuthenticated !== "boolean") {
+    throw new InvalidUserError(source, `returned a user whose "is_authenticated" is ${describe(isAuthenticated)}, not a boolean`);
+  }
+  const displayName = user.display_name ?? identity;
+  if (typeof displayName !== "string") {
+    throw new InvalidUserError(source, `returned a user whose "display_name" is ${describe(displayName)}, not a string`);
+  }
+  return { ...user, identity, permissions: [...permissions], is_authenticated: isAuthenticated, display_name: displayName };
+}
