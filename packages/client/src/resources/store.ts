@@ -32,8 +32,8 @@ export interface StoreResource {
 }
 
 function checkNamespace(namespace: unknown, where: string): asserts namespace is string[] {
-  if (!Array.isArray(namespace) || namespace.some((l) => typeof l !== "string" || l === "" || l.includes("."))) {
-    throw new TypeError(`${where}: a namespace is an array of non-empty labels without ".", got ${JSON.stringify(namespace)}`);
+  if (!Array.isArray(namespace) || namespace.length === 0 || namespace.some((l) => typeof l !== "string" || l === "" || l.includes("."))) {
+    throw new TypeError(`${where}: a namespace is a non-empty array of non-empty labels without ".", got ${JSON.stringify(namespace)}`);
   }
 }
 
