@@ -1,0 +1,138 @@
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Pool, type PoolClient } from "pg";
+import { createSchema } from "./schema";
+
+/** A row as both drivers return it: JSONB parsed, timestamptz as Date. */
+export type Row = Record<string, unknown>;
+
+/** Anything that runs one parameterised statement. */
+export interface Queryable {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** The storage the routes use: PostgreSQL, embedded (PGlite) or a real server (pg). */
+export interface Db extends Queryable {
+  /** Which engine answers: "pglite" or "postgres". */
+  readonly kind: "pglite" | "postgres";
+  /** Human-readable location, printed at start (never contains a password). */
+  readonly description: string;
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** `postgres://…`: use a real PostgreSQL server through a `pg` Pool. */
+  databaseUrl?: string;
+  /** PostgreSQL schema to create and use (tests use a fresh one per run). Real server only. */
+  schema?: string;
+  /** PGlite data directory. Ignored with `memory` or `databaseUrl`. */
+  pgliteDir?: string;
+  /** PGlite in memory: nothing is written to disk. */
+  memory?: boolean;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Opens the database and creates the tables (idempotent).
+ *
+ * @example
+ * const db = await openDb({ memory: true });
+ * const rows = await db.query("SELECT thread_id FROM threads WHERE metadata @> $1::jsonb", ['{"owner":"alice"}']);
+ */
+export async function openDb(options: DbOptions = {}): Promise<Db> {
+  const db = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.schema)
+    : await openPglite(options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()));
+  try {
+    await createSchema(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * Reads the database choice from the environment and command line:
+ * `DATABASE_URL` (real server), else PGlite in `PGLITE_DIR` (default
+ * `.data/pglite` in the example), or in memory with `--memory` / `PGLITE_MEMORY=1`.
+ */
+export function dbOptionsFromEnv(env: NodeJS.ProcessEnv, argv: readonly string[]): DbOptions {
+  if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, schema: env.DATABASE_SCHEMA || undefined };
+  const memory = argv.includes("--memory") || env.PGLITE_MEMORY === "1" || env.PGLITE_MEMORY === "true";
+  return memory ? { memory: true } : { pgliteDir: env.PGLITE_DIR || defaultPgliteDir() };
+}
+
+/** `.data/pglite` inside the example, wherever it is run from. */
+export function defaultPgliteDir(): string {
+  return path.resolve(__dirname, "..", ".data", "pglite");
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Db> {
+  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  const run = async <T extends Row>(q: Pick<PGlite, "query">, text: string, params?: readonly unknown[]) =>
+    (await q.query<T>(text, params ? [...params] : undefined)).rows;
+  return {
+    kind: "pglite",
+    description: dataDir ? `PGlite (embedded PostgreSQL) in ${dataDir}` : "PGlite (embedded PostgreSQL) in memory",
+    query: (text, params) => run(pg, text, params),
+    transaction: (fn) => pg.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) })),
+    close: () => pg.close(),
+  };
+}
+
+async function openPostgres(databaseUrl: string, schema: string | undefined): Promise<Db> {
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`DATABASE_SCHEMA must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
+  }
+  if (schema) {
+    const setup = new Pool({ connectionString: databaseUrl, max: 1 });
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on("error", (error) => console.error(`postgres: idle client error: ${error.message}`));
+  const run = async <T extends Row>(q: Pool | PoolClient, text: string, params?: readonly unknown[]) =>
+    (await q.query(text, params ? [...params] : undefined)).rows as T[];
+  return {
+    kind: "postgres",
+    description: `PostgreSQL at ${redact(databaseUrl)}${schema ? ` (schema ${schema})` : ""}`,
+    query: (text, params) => run(pool, text, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({ query: (text, params) => run(client, text, params) });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}

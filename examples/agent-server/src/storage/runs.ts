@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import type { Db, Queryable, Row } from "../db";
+import type { Graph, GraphState } from "../graph";
+import { iso, json, Where, type AuthFilters } from "./sql";
+import { getThread, saveThreadState } from "./threads";
+
+export type RunStatus = "pending" | "running" | "error" | "success" | "timeout" | "interrupted";
+export const RUN_STATUSES: readonly RunStatus[] = ["pending", "running", "error", "success", "timeout", "interrupted"];
+
+/** A run as LangGraph's API returns it. */
+export interface Run {
+  run_id: string;
+  thread_id: string;
+  assistant_id: string;
+  created_at: string;
+  updated_at: string;
+  status: RunStatus;
+  metadata: Record<string, unknown>;
+  multitask_strategy: string | null;
+  kwargs: Record<string, unknown>;
+}
+
+/** What a finished run produced: the run, the thread's values after it, and the node that wrote them. */
+export interface RunOutcome {
+  run: Run;
+  values: Record<string, unknown>;
+  node: string;
+}
+
+export interface RunRequest {
+  assistant_id: string;
+  graph: Graph;
+  input: unknown;
+  metadata: Record<string, unknown>;
+  kwargs: Record<string, unknown>;
+  multitask_strategy: string | null;
+}
+
+function toRun(row: Row): Run {
+  return {
+    run_id: row.run_id as string,
+    thread_id: row.thread_id as string,
+    assistant_id: row.assistant_id as string,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+    status: row.status as RunStatus,
+    metadata: row.metadata as Record<string, unknown>,
+    multitask_strategy: (row.multitask_strategy as string | null) ?? null,
+    kwargs: row.kwargs as Record<string, unknown>,
+  };
+}
+
+/**
+ * Creates a run on a thread the caller may see (`threadFilters`) and executes
+ * it. The built-in graphs are synchronous and instant, so the run finishes
+ * inside one transaction, with the thread row locked: concurrent runs on the
+ * same thread queue up instead of overwriting each other's state.
+ * Returns null when the thread does not exist or does not match; throws
+ * `GraphInputError` (and stores nothing) when the graph rejects the input.
+ */
+export async function createAndExecuteRun(db: Db, threadId: string, request: RunRequest, threadFilters: AuthFilters): Promise<RunOutcome | null> {
+  return db.transaction(async (tx) => {
+    const thread = await getThread(tx, threadId, threadFilters, true);
+    if (!thread) return null;
+    const runId = randomUUID();
+    // Throws GraphInputError for input the graph cannot take: nothing is stored.
+    const { update: state, node } = request.graph.run(thread.values as GraphState, request.input, { runId });
+    const status: RunStatus = "success";
+    const rows = await tx.query(
+      `INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7) RETURNING *`,
+      [runId, threadId, request.assistant_id, status, json(request.metadata), json(request.kwargs), request.multitask_strategy],
+    );
+    await saveThreadState(tx, threadId, state, "idle");
+    return { run: toRun(rows[0]), values: state, node };
+  });
+}
+
+/** Runs of a thread the caller may see, newest first; null when the thread is not visible. */
+export async function listRuns(
+  db: Queryable,
+  threadId: string,
+  query: { limit: number; offset: number; status?: RunStatus },
+  threadFilters: AuthFilters,
+): Promise<Run[] | null> {
+  const thread = await getThread(db, threadId, threadFilters);
+  if (!thread) return null;
+  const where = new Where().add("thread_id = ?", threadId);
+  if (query.status) where.add("status = ?", query.status);
+  const n = where.next;
+  const rows = await db.query(
+    `SELECT * FROM runs WHERE ${where.text} ORDER BY created_at DESC, run_id DESC LIMIT $${n} OFFSET $${n + 1}`,
+    [...where.values, query.limit, query.offset],
+  );
+  return rows.map(toRun);
+}
+
+/** One run of a thread the caller may see; null when either is missing or the thread does not match. */
+export async function getRun(db: Queryable, threadId: string, runId: string, threadFilters: AuthFilters): Promise<Run | null> {
+  const thread = await getThread(db, threadId, threadFilters);
+  if (!thread) return null;
+  const rows = await db.query(`SELECT * FROM runs WHERE thread_id = $1 AND run_id = $2`, [threadId, runId]);
+  return rows.length > 0 ? toRun(rows[0]) : null;
+}

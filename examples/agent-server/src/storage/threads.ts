@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import type { Queryable, Row } from "../db";
+import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+
+export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
+
+/** A thread as LangGraph's API returns it. */
+export interface Thread {
+  thread_id: string;
+  created_at: string;
+  updated_at: string;
+  state_updated_at: string;
+  metadata: Record<string, unknown>;
+  status: ThreadStatus;
+  values: Record<string, unknown>;
+  interrupts: Record<string, unknown[]>;
+  config: Record<string, unknown>;
+  error: null;
+}
+
+export const THREAD_SORT_COLUMNS = ["thread_id", "status", "created_at", "updated_at", "state_updated_at"] as const;
+export type ThreadSortBy = (typeof THREAD_SORT_COLUMNS)[number];
+
+export interface ThreadSearch {
+  metadata?: Record<string, unknown>;
+  ids?: string[];
+  status?: ThreadStatus;
+  limit: number;
+  offset: number;
+  sort_by?: ThreadSortBy;
+  sort_order?: SortOrder;
+}
+
+export function toThread(row: Row): Thread {
+  return {
+    thread_id: row.thread_id as string,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+    state_updated_at: iso(row.state_updated_at)!,
+    metadata: row.metadata as Record<string, unknown>,
+    status: row.status as ThreadStatus,
+    values: row.state as Record<string, unknown>,
+    interrupts: {},
+    config: {},
+    error: null,
+  };
+}
+
+export type CreateResult<T> = { kind: "created"; record: T } | { kind: "exists"; record: T } | { kind: "conflict" };
+
+/**
+ * Inserts a thread. When `thread_id` is taken: `exists` with the record if it
+ * matches `filters` (the caller may see it), else `conflict`, so a foreign
+ * record is never returned.
+ */
+export async function createThread(
+  db: Queryable,
+  input: { thread_id?: string; metadata: Record<string, unknown>; state?: Record<string, unknown> },
+  filters: AuthFilters,
+): Promise<CreateResult<Thread>> {
+  const threadId = input.thread_id ?? randomUUID();
+  const inserted = await db.query(
+    `INSERT INTO threads (thread_id, metadata, state) VALUES ($1, $2::jsonb, $3::jsonb)
+     ON CONFLICT (thread_id) DO NOTHING RETURNING *`,
+    [threadId, json(input.metadata), json(input.state ?? {})],
+  );
+  if (inserted.length > 0) return { kind: "created", record: toThread(inserted[0]) };
+  const existing = await getThread(db, threadId, filters);
+  return existing ? { kind: "exists", record: existing } : { kind: "conflict" };
+}
+
+/** The thread if it exists and matches `filters`; null otherwise (the two are indistinguishable). */
+export async function getThread(db: Queryable, threadId: string, filters: AuthFilters, forUpdate = false): Promise<Thread | null> {
+  const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
+  const rows = await db.query(`SELECT * FROM threads WHERE ${where.text}${forUpdate ? " FOR UPDATE" : ""}`, where.values);
+  return rows.length > 0 ? toThread(rows[0]) : null;
+}
+
+/** Shallow-merges `metadata` into the thread's; null when not found or not matching `filters`. */
+export async function patchThread(
+  db: Queryable,
+  threadId: string,
+  metadata: Record<string, unknown>,
+  filters: AuthFilters,
+): Promise<Thread | null> {
+  const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
+  const rows = await db.query(
+    `UPDATE threads SET metadata = metadata || $${where.next}::jsonb, updated_at = now()
+     WHERE ${where.text} RETURNING *`,
+    [...where.values, json(metadata)],
+  );
+  return rows.length > 0 ? toThread(rows[0]) : null;
+}
+
+/** Deletes the thread (and its runs); false when not found or not matching `filters`. */
+export async function deleteThread(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
+  const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
+  const rows = await db.query(`DELETE FROM threads WHERE ${where.text} RETURNING thread_id`, where.values);
+  return rows.length > 0;
+}
+
+/** Threads matching the query AND the filters; the filters apply before LIMIT/OFFSET. */
+export async function searchThreads(db: Queryable, query: ThreadSearch, filters: AuthFilters): Promise<Thread[]> {
+  const where = new Where().scope(filters, "metadata");
+  if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
+  if (query.ids) where.add("thread_id = ANY(?::uuid[])", query.ids);
+  if (query.status) where.add("status = ?", query.status);
+  const limit = where.next;
+  const rows = await db.query(
+    `SELECT * FROM threads WHERE ${where.text}
+     ${orderBy(query.sort_by ?? "created_at", query.sort_order, "thread_id")}
+     LIMIT $${limit} OFFSET $${limit + 1}`,
+    [...where.values, query.limit, query.offset],
+  );
+  return rows.map(toThread);
+}
+
+/** Writes a run's result into the thread's state. */
+export async function saveThreadState(db: Queryable, threadId: string, state: Record<string, unknown>, status: ThreadStatus): Promise<void> {
+  await db.query(
+    `UPDATE threads SET state = $2::jsonb, status = $3, updated_at = now(), state_updated_at = now() WHERE thread_id = $1`,
+    [threadId, json(state), status],
+  );
+}
