@@ -1,0 +1,48 @@
+import express, { type Express } from "express";
+import { createAuth } from "./auth";
+import { cors } from "./cors";
+import type { Db } from "./db";
+import { errorHandler, notFoundHandler } from "./errors";
+import { assistantRoutes } from "./routes/assistants";
+import { cronRoutes } from "./routes/crons";
+import { metaRoutes, PUBLIC_PATHS } from "./routes/meta";
+import { runRoutes } from "./routes/runs";
+import { storeRoutes } from "./routes/store";
+import { threadRoutes } from "./routes/threads";
+
+export interface AppOptions {
+  /** An open database (see `openDb`); the app does not close it. */
+  db: Db;
+  /** The HS256 secret tokens are signed with. */
+  jwtSecret: string;
+  /** Origins allowed to call from a browser, e.g. ["http://localhost:5173"]; none by default. */
+  corsOrigins?: readonly string[];
+}
+
+/**
+ * The agent server as an Express app: LangGraph's REST routes for threads,
+ * runs, assistants, crons and the store, behind Gatehouse.
+ *
+ * @example
+ * const db = await openDb({ memory: true });
+ * const app = createApp({ db, jwtSecret: process.env.JWT_SECRET! });
+ * app.listen(2024, "127.0.0.1");
+ */
+export function createApp(options: AppOptions): Express {
+  const { db, jwtSecret, corsOrigins = [] } = options;
+  const auth = createAuth({ jwtSecret });
+  const app = express();
+  app.disable("x-powered-by");
+  if (corsOrigins.length > 0) app.use(cors(corsOrigins));
+  app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
+  app.use(metaRoutes(db));
+  app.use(express.json({ limit: "1mb" }));
+  app.use(threadRoutes(db, auth));
+  app.use(runRoutes(db, auth));
+  app.use(assistantRoutes(db, auth));
+  app.use(cronRoutes(db, auth));
+  app.use(storeRoutes(db, auth));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,77 @@
+import { createSecretKey } from "node:crypto";
+import { Strategy as JwtStrategy, ExtractJwt, type VerifiedCallback } from "passport-jwt";
+import { Auth, HTTPException, type AuthContext as GatehouseContext } from "@gatehouse/express";
+
+/**
+ * The policy of this server, written with Gatehouse handlers:
+ *
+ * - who: a Bearer JWT signed with HS256; `sub` is the identity, `scopes` the permissions;
+ * - permissions: `<resource>:write` to create, update, delete, run or put,
+ *   `<resource>:read` to read, search, get or list (403 without);
+ * - single owner: threads, runs, assistants and crons are stamped with
+ *   `metadata.owner` when created and every other action is scoped to
+ *   `{ owner: identity }`, so another user's records look like missing ones (404);
+ * - store: a user's namespaces start with their identity (`["alice", …]`).
+ */
+export function createAuth(options: { jwtSecret: string }) {
+  if (typeof options.jwtSecret !== "string" || options.jwtSecret.length < 16) {
+    throw new TypeError("createAuth({ jwtSecret }) needs a secret of at least 16 characters");
+  }
+  return new Auth({ unhandled: "deny" })
+    .authenticate(
+      new JwtStrategy(
+        {
+          jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+          // A KeyObject: jsonwebtoken skips parsing the secret as a public key on every request.
+          secretOrKey: createSecretKey(Buffer.from(options.jwtSecret, "utf8")) as unknown as string,
+          algorithms: ["HS256"],
+        },
+        verifyClaims,
+      ),
+    )
+    .on(["threads", "assistants", "crons"], ({ resource, action, value, user, permissions }) => {
+      requirePermission(permissions, resource, action);
+      if (action === "create" || action === "update" || action === "create_run") {
+        // Created (and updated) records carry their owner; a patch cannot give them away.
+        value.metadata = { ...(value.metadata as Record<string, unknown> | undefined), owner: user.identity };
+      }
+      return { owner: user.identity };
+    })
+    .on("store", ({ action, value, user, permissions }) => {
+      requirePermission(permissions, "store", action);
+      const namespace = value.namespace ?? [];
+      if ((action === "search" || action === "list_namespaces") && namespace.length === 0) {
+        value.namespace = [user.identity]; // no prefix given: only the caller's own namespaces
+        return;
+      }
+      if (namespace[0] === user.identity) return;
+      if (action === "get") throw new HTTPException(404, { message: "Item not found" });
+      throw new HTTPException(403, { message: `Forbidden: store namespaces of ${user.identity} start with "${user.identity}"` });
+    });
+}
+
+/** The Auth of this server, as routes see it. */
+export type AppAuth = ReturnType<typeof createAuth>;
+export type AuthContext = GatehouseContext;
+
+const WRITE_ACTIONS = new Set(["create", "update", "delete", "create_run", "put"]);
+
+function requirePermission(permissions: readonly string[], resource: string, action: string): void {
+  const needed = `${resource}:${WRITE_ACTIONS.has(action) ? "write" : "read"}`;
+  if (!permissions.includes(needed)) throw new HTTPException(403, { message: `Forbidden: this needs the "${needed}" permission` });
+}
+
+/** Claims → user: a token without a string `sub`, or with non-string scopes, is not a credential. */
+function verifyClaims(payload: unknown, done: VerifiedCallback): void {
+  const claims = (payload ?? {}) as { sub?: unknown; scopes?: unknown };
+  if (typeof claims.sub !== "string" || claims.sub.length === 0) {
+    done(null, false, { message: 'The token has no "sub" claim' });
+    return;
+  }
+  const scopes = claims.scopes ?? [];
+  if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) {
+    done(null, false, { message: 'The token\'s "scopes" claim must be an array of strings' });
+    return;
+  }
+  done(null, { identity: claims.sub, permissions: scopes });
+}

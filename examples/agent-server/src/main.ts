@@ -1,0 +1,81 @@
+import type { AddressInfo } from "node:net";
+import { createApp } from "./app";
+import { corsOriginsFromEnv } from "./cors";
+import { dbOptionsFromEnv, openDb } from "./db";
+import { mintToken, randomSecret } from "./tokens";
+
+/**
+ * Starts the server: `PORT` (default 2024, 0 for any free port), `HOST`
+ * (default 127.0.0.1), `JWT_SECRET` (random for this start when unset),
+ * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  const port = env.PORT === undefined || env.PORT === "" ? 2024 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
+  const host = env.HOST || "127.0.0.1";
+  const jwtSecret = env.JWT_SECRET || randomSecret();
+  if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
+
+  const db = await openDb(dbOptionsFromEnv(env, process.argv.slice(2)));
+  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS) });
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await db.close();
+    throw error.code === "EADDRINUSE" ? new Error(`Port ${port} on ${host} is in use: set PORT to another port (PORT=0 picks a free one)`) : error;
+  });
+
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  const alice = mintToken(jwtSecret, "alice");
+  const bob = mintToken(jwtSecret, "bob");
+  console.log(
+    [
+      `Agent server listening on ${url}`,
+      `Database: ${db.description}`,
+      `JWT secret: ${env.JWT_SECRET ? "from JWT_SECRET" : "random for this start (set JWT_SECRET to keep tokens valid across restarts)"}`,
+      "",
+      "Tokens (HS256, full scopes, valid 12 hours):",
+      `ALICE_TOKEN=${alice}`,
+      `BOB_TOKEN=${bob}`,
+      "",
+      "Try it: alice creates a thread, bob searches and sees none of alice's:",
+      `curl -s -X POST ${url}/threads -H "Authorization: Bearer ${alice}" -H 'Content-Type: application/json' -d '{"metadata":{"topic":"demo"}}'; echo; ` +
+        `curl -s -X POST ${url}/threads/search -H "Authorization: Bearer ${bob}" -H 'Content-Type: application/json' -d '{}'`,
+      "",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    const force = setTimeout(() => {
+      console.error("Shutdown took longer than 10 s; exiting");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.close(() => {
+      db.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error("Closing the database failed:", error);
+          process.exit(1);
+        },
+      );
+    });
+    server.closeIdleConnections();
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`Agent server failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,146 @@
+import { Router, type Request, type Response } from "express";
+import { HTTPException } from "@gatehouse/express";
+import type { AppAuth } from "../auth";
+import type { Db } from "../db";
+import { GraphInputError, GRAPHS } from "../graph";
+import * as runs from "../storage/runs";
+import { RUN_STATUSES, type RunOutcome, type RunStatus } from "../storage/runs";
+import { badRequest, bodyObject, isObject, oneOf, optionalObject, page, uuid, type JsonObject } from "../validate";
+import { resolveAssistant } from "./assistant-ref";
+import { input, inputOf, parsed, route } from "./input";
+import { threadNotFound } from "./threads";
+
+const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "events", "debug", "custom", "checkpoints", "tasks"] as const;
+type StreamMode = (typeof STREAM_MODES)[number];
+
+interface CreateRunInput extends JsonObject {
+  thread_id: string;
+  assistant_id: string;
+  input: unknown;
+  metadata: JsonObject;
+  config: JsonObject;
+  context: JsonObject;
+  stream_mode: StreamMode[];
+  multitask_strategy: string | null;
+}
+
+function parseCreateRun(req: Request): CreateRunInput {
+  const body = bodyObject(req.body);
+  if (typeof body.assistant_id !== "string" || body.assistant_id.length === 0) {
+    throw badRequest(`assistant_id is required: a graph id (${[...GRAPHS.keys()].join(", ")}) or an assistant's UUID`);
+  }
+  const modes = body.stream_mode === undefined || body.stream_mode === null ? ["values"] : body.stream_mode;
+  const streamMode = (Array.isArray(modes) ? modes : [modes]).map((mode) => oneOf(mode, "stream_mode", STREAM_MODES)!);
+  return {
+    thread_id: uuid(req.params.thread_id, "thread_id"),
+    assistant_id: body.assistant_id,
+    input: body.input ?? null,
+    metadata: optionalObject(body.metadata, "metadata") ?? {},
+    config: optionalObject(body.config, "config") ?? {},
+    context: optionalObject(body.context, "context") ?? {},
+    stream_mode: streamMode.length > 0 ? streamMode : ["values"],
+    multitask_strategy: oneOf(body.multitask_strategy, "multitask_strategy", ["reject", "interrupt", "rollback", "enqueue"] as const) ?? null,
+  };
+}
+
+async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Promise<RunOutcome> {
+  const run = inputOf<CreateRunInput>(res);
+  const assistant = await resolveAssistant(db, auth, req.auth!, run.assistant_id);
+  let outcome: RunOutcome | null;
+  try {
+    outcome = await runs.createAndExecuteRun(
+      db,
+      run.thread_id,
+      {
+        assistant_id: assistant.id,
+        graph: assistant.graph,
+        input: run.input,
+        metadata: run.metadata,
+        kwargs: { input: run.input, config: run.config, context: run.context, stream_mode: run.stream_mode },
+        multitask_strategy: run.multitask_strategy,
+      },
+      req.auth?.filters,
+    );
+  } catch (error) {
+    if (error instanceof GraphInputError) throw badRequest(error.message);
+    throw error;
+  }
+  if (!outcome) throw threadNotFound(run.thread_id);
+  res.setHeader("Content-Location", `/threads/${run.thread_id}/runs/${outcome.run.run_id}`);
+  return outcome;
+}
+
+function writeEvent(res: Response, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/**
+ * Runs: created through their parent thread (`threads:create_run`, the
+ * thread's filter applies) and read through it (`threads:read`). A run on a
+ * foreign thread is a 404, like the thread itself.
+ */
+export function runRoutes(db: Db, auth: AppAuth): Router {
+  const router = Router();
+  const createRun = [input(parseCreateRun), auth.guard("threads:create_run", { value: parsed })];
+
+  router.post(
+    "/threads/:thread_id/runs",
+    ...createRun,
+    route(async (req, res) => {
+      res.json((await execute(db, auth, req, res)).run);
+    }),
+  );
+
+  router.post(
+    "/threads/:thread_id/runs/wait",
+    ...createRun,
+    route(async (req, res) => {
+      res.json((await execute(db, auth, req, res)).values);
+    }),
+  );
+
+  router.post(
+    "/threads/:thread_id/runs/stream",
+    ...createRun,
+    route(async (req, res) => {
+      const { run, values, node } = await execute(db, auth, req, res);
+      const modes = inputOf<CreateRunInput>(res).stream_mode;
+      res.status(200).setHeader("Content-Type", "text/event-stream; charset=utf-8");
+      res.setHeader("Cache-Control", "no-store");
+      writeEvent(res, "metadata", { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
+      if (modes.includes("updates")) writeEvent(res, "updates", { [node]: values });
+      if (modes.includes("values")) writeEvent(res, "values", values);
+      res.end();
+    }),
+  );
+
+  router.get(
+    "/threads/:thread_id/runs",
+    input((req) => ({
+      thread_id: uuid(req.params.thread_id, "thread_id"),
+      status: oneOf(req.query.status, "status", RUN_STATUSES),
+      ...page(isObject(req.query) ? (req.query as JsonObject) : {}),
+    })),
+    auth.guard("threads:read", { value: parsed }),
+    route(async (req, res) => {
+      const query = inputOf<{ thread_id: string; limit: number; offset: number; status?: RunStatus }>(res);
+      const list = await runs.listRuns(db, query.thread_id, query, req.auth?.filters);
+      if (!list) throw threadNotFound(query.thread_id);
+      res.json(list);
+    }),
+  );
+
+  router.get(
+    "/threads/:thread_id/runs/:run_id",
+    input((req) => ({ thread_id: uuid(req.params.thread_id, "thread_id"), run_id: uuid(req.params.run_id, "run_id") })),
+    auth.guard("threads:read", { value: parsed }),
+    route(async (req, res) => {
+      const { thread_id, run_id } = inputOf<{ thread_id: string; run_id: string }>(res);
+      const run = await runs.getRun(db, thread_id, run_id, req.auth?.filters);
+      if (!run) throw new HTTPException(404, { message: `Run ${run_id} not found in thread ${thread_id}` });
+      res.json(run);
+    }),
+  );
+
+  return router;
+}
