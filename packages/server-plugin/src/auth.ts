@@ -4,8 +4,8 @@
  * `authorize()` makes the same decision anywhere else.
  */
 import type { Request, RequestHandler } from "express";
-import { Passport, type Authenticator as PassportInstance } from "passport";
-import { compileAuthenticate, type AuthenticateInput, type AuthenticateStep, type StrategyRef } from "./authenticate";
+import { Passport } from "passport";
+import { compileAuthenticate, type AuthenticateInput, type AuthenticateStep, type PassportLike, type StrategyRef } from "./authenticate";
 import { decide, type AnyHandler, type AuthContext, type Decision, type HandlerInput, type HandlerResult, type Unhandled } from "./decision";
 import { HTTPException } from "./errors";
 import {
@@ -35,7 +35,7 @@ export interface AuthOptions<Extra extends ResourceMap = {}> {
    */
   unhandled?: Unhandled;
   /** The application's Passport instance, needed to name strategies in `authenticate("jwt")`. */
-  passport?: PassportInstance;
+  passport?: PassportLike;
   /** The application's own resources and their actions, e.g. `{ documents: ["read", "write", "share"] }`. */
   resources?: ResourceDeclaration<Extra>;
   /** The realm of `WWW-Authenticate` challenges. Default `"api"`. */
@@ -85,8 +85,8 @@ function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) =>
 export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser> {
   private readonly registry: Registry<AnyHandler>;
   private readonly unhandled: Unhandled;
-  private readonly own = new Passport() as unknown as PassportInstance;
-  private readonly theirs: PassportInstance | undefined;
+  private readonly own = new Passport() as unknown as PassportLike;
+  private readonly theirs: PassportLike | undefined;
   private readonly realm: string;
   private readonly timeoutMs: number;
   private readonly report: (message: string, cause?: unknown) => void;
@@ -146,8 +146,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     if (typeof handler !== "function") throw new TypeError(`auth.on(${JSON.stringify(key)}, handler): handler must be a function`);
     const keys: readonly string[] = Array.isArray(key) ? key : [key as string];
     if (keys.length === 0) throw new TypeError("auth.on([], handler): give at least one event key");
-    for (const k of keys) this.registry.classify(k);
-    for (const k of keys) this.registry.add(k, handler as AnyHandler);
+    this.registry.add(keys, handler as AnyHandler);
     return this;
   }
 

@@ -12,7 +12,7 @@
  * - no session, no `req.login`: the user goes to `req.auth` and `req.user`.
  */
 import type { IncomingMessage } from "node:http";
-import type { Authenticator as PassportInstance, Strategy } from "passport";
+import type { Strategy } from "passport";
 import { HTTPException, bearerChallenge } from "./errors";
 
 /** An authenticate function: receives the request, returns a user or an identity, or throws `HTTPException`. */
@@ -20,6 +20,11 @@ export type AuthenticateFunction<Req = IncomingMessage, R = unknown> = (request:
 
 /** A Passport strategy instance, or the name of one registered on the `passport` given to `new Auth()`. */
 export type StrategyRef = Strategy | string;
+
+/** A Passport instance: the default export of `passport` or `new Passport()`. */
+export interface PassportLike {
+  use(name: string, strategy: Strategy): unknown;
+}
 
 /** Everything `auth.authenticate()` accepts. */
 export type AuthenticateInput = StrategyRef | readonly StrategyRef[] | AuthenticateFunction<any, unknown>;
@@ -201,8 +206,8 @@ function isStrategy(value: unknown): value is Strategy {
  */
 export function compileAuthenticate(
   input: AuthenticateInput,
-  own: PassportInstance,
-  theirs: PassportInstance | undefined,
+  own: PassportLike,
+  theirs: PassportLike | undefined,
   realm: string,
 ): AuthenticateStep {
   if (typeof input === "function") {

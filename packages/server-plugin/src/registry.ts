@@ -48,13 +48,18 @@ export class Registry<H> {
     return "resource:action";
   }
 
-  /** Registers a handler; registering the same key twice throws. */
-  add(key: string, handler: H): void {
-    this.classify(key);
-    if (this.handlers.has(key)) {
-      throw new TypeError(`A handler for "${key}" is already registered. Exactly one handler runs per event, so register each key once`);
+  /** Registers a handler under one or more keys, all or none; a key registered twice throws. */
+  add(keys: string | readonly string[], handler: H): void {
+    const list = typeof keys === "string" ? [keys] : keys;
+    const fresh = new Set<string>();
+    for (const key of list) {
+      this.classify(key);
+      if (this.handlers.has(key) || fresh.has(key)) {
+        throw new TypeError(`A handler for "${key}" is already registered. Exactly one handler runs per event, so register each key once`);
+      }
+      fresh.add(key);
     }
-    this.handlers.set(key, handler);
+    for (const key of fresh) this.handlers.set(key, handler);
     this.resolved.clear();
   }
 
