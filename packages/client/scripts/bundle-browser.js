@@ -16,3 +16,4 @@ esbuild.buildSync({
   sourcemap: true,
   logLevel: "warning",
 });
+require("node:fs").writeFileSync(path.join(root, "dist/browser/package.json"), '{ "type": "module" }\n');
