@@ -40,7 +40,7 @@ export interface StoreDeleteValue { namespace: string[]; key: string; [k: string
 export interface StoreListNamespacesValue { prefix?: string[]; namespace?: string[]; suffix?: string[]; max_depth?: number; limit?: number; offset?: number; [k: string]: unknown }
 
 /** LangGraph's resources, their actions, and the value each action's handler receives. */
-export interface BuiltinResources {
+export type BuiltinResources = {
   threads: {
     create: ThreadCreateValue;
     read: ThreadReadValue;
@@ -70,7 +70,7 @@ export interface BuiltinResources {
     delete: StoreDeleteValue;
     list_namespaces: StoreListNamespacesValue;
   };
-}
+};
 
 /** The built-in resources and their actions, at runtime. */
 export const BUILTIN_RESOURCES: { readonly [R in keyof BuiltinResources]: readonly (keyof BuiltinResources[R])[] } = {

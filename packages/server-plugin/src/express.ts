@@ -127,6 +127,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** Actions whose value always carries a `metadata` object for handlers to stamp. */
+const STAMPED_ACTIONS = new Set(["create", "update", "create_run"]);
+
 /**
  * The default `value` for an action: route params over the JSON body (or the
  * query string when there is no body); store namespaces given as "a.b" are split.
@@ -136,7 +139,7 @@ export function defaultValue(req: Request, resource: string, action: string): Re
   const value: Record<string, unknown> = { ...(body ?? (isPlainObject(req.query) ? req.query : {})), ...req.params };
   if (resource === "store" && typeof value.namespace === "string") value.namespace = value.namespace === "" ? [] : value.namespace.split(".");
   if (value.metadata === undefined || value.metadata === null) {
-    if (action !== "search" && action !== "read" && action !== "delete") value.metadata = {};
+    if (STAMPED_ACTIONS.has(action)) value.metadata = {};
   } else if (!isPlainObject(value.metadata)) {
     throw new HTTPException(400, { message: '"metadata" must be a JSON object' });
   }
@@ -145,7 +148,9 @@ export function defaultValue(req: Request, resource: string, action: string): Re
 
 /** Makes the handler's metadata changes reach what the route stores: replaced, or shallow-merged on update. */
 function writeBack(req: Request, action: string, value: unknown): void {
-  if (!isPlainObject(value) || !isPlainObject(value.metadata) || !isPlainObject(req.body) || value === req.body) return;
+  if (!isPlainObject(value) || !isPlainObject(value.metadata) || value === req.body) return;
+  if (req.body === undefined) req.body = {};
+  if (!isPlainObject(req.body)) return;
   const current = req.body.metadata;
   if (action === "update" && isPlainObject(current)) req.body.metadata = { ...current, ...value.metadata };
   else req.body.metadata = value.metadata;

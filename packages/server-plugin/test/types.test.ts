@@ -1,0 +1,119 @@
+/**
+ * Type tests: compile-time assertions that ts-jest type-checks. A regression in
+ * the public types fails this file (an unmet `@ts-expect-error` or a false
+ * `Expect<Equal<…>>` is a compile error), so the run fails.
+ */
+import type { Request } from "express";
+import { Auth, type AuthContext, type BaseUser, type EventKey, type Filters, type BuiltinResources } from "../src/index";
+import { jwtStrategy } from "./support/jwt-app";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+const check = <T>(_value: T): void => undefined;
+
+test("user type follows the authenticate step", () => {
+  const fromFunction = new Auth().authenticate(async () => ({ identity: "x", org: "acme", level: 3 }));
+  fromFunction.on("threads:read", ({ user }) => {
+    type _org = Expect<Equal<typeof user.org, string>>;
+    type _level = Expect<Equal<typeof user.level, number>>;
+    type _identity = Expect<Equal<typeof user.identity, string>>;
+    type _perms = Expect<Equal<typeof user.permissions, string[]>>;
+    check<[_org, _level, _identity, _perms]>([true, true, true, true]);
+  });
+
+  const fromString = new Auth().authenticate(() => "alice");
+  fromString.on("*", ({ user }) => {
+    type _u = Expect<Equal<typeof user, BaseUser>>;
+    check<_u>(true);
+    // @ts-expect-error a string identity gives no extra fields
+    void user.org;
+  });
+
+  const fromStrategy = new Auth().authenticate<{ identity: string; tenant: string }>(jwtStrategy());
+  fromStrategy.on("threads", ({ user }) => {
+    type _t = Expect<Equal<typeof user.tenant, string>>;
+    check<_t>(true);
+  });
+  expect(fromStrategy).toBeInstanceOf(Auth);
+});
+
+test("value is typed per event key", () => {
+  const auth = new Auth().authenticate(() => "alice");
+  auth.on("threads:create", ({ value, event, resource, action }) => {
+    type _e = Expect<Equal<typeof event, "threads:create">>;
+    type _r = Expect<Equal<typeof resource, "threads">>;
+    type _a = Expect<Equal<typeof action, "create">>;
+    check<[_e, _r, _a]>([true, true, true]);
+    value.metadata = { ...value.metadata, owner: "alice" };
+    check<string | undefined>(value.thread_id);
+  });
+  auth.on("store:put", ({ value }) => {
+    check<string[]>(value.namespace);
+    check<string>(value.key);
+  });
+  auth.on("*:delete", ({ event }) => {
+    type _e = Expect<Equal<typeof event, "threads:delete" | "assistants:delete" | "crons:delete" | "store:delete">>;
+    check<_e>(true);
+  });
+  auth.on("store", ({ action }) => {
+    type _a = Expect<Equal<typeof action, "put" | "get" | "search" | "delete" | "list_namespaces">>;
+    check<_a>(true);
+  });
+  auth.on(["assistants:create", "crons:create"], ({ event }) => {
+    type _e = Expect<Equal<typeof event, "assistants:create" | "crons:create">>;
+    check<_e>(true);
+  });
+  expect(auth).toBeInstanceOf(Auth);
+});
+
+test("unknown event keys and non-concrete guards are compile errors", () => {
+  const auth = new Auth({ unhandled: "allow" });
+  expect(() => {
+    // @ts-expect-error unknown resource
+    auth.on("thread:create", () => true);
+  }).toThrow();
+  expect(() => {
+    // @ts-expect-error unknown action
+    auth.on("threads:craete", () => true);
+  }).toThrow();
+  expect(() => {
+    // @ts-expect-error a guard needs a concrete resource:action
+    auth.guard("threads");
+  }).toThrow();
+  // @ts-expect-error handlers return allow/deny/filters, not strings
+  auth.on("threads:read", () => "yes");
+  type Keys = EventKey<BuiltinResources>;
+  type _k = Expect<Equal<Extract<Keys, "*" | "threads" | "*:create" | "store:list_namespaces">, "*" | "threads" | "*:create" | "store:list_namespaces">>;
+  check<_k>(true);
+});
+
+test("applications add resources through the generic parameter", async () => {
+  type Docs = { documents: { read: { id: string }; share: { id: string; with: string } } };
+  const auth = new Auth<Docs>({ resources: { documents: ["read", "share"] }, unhandled: "allow" }).authenticate(() => "alice");
+  auth.on("documents:share", ({ value }) => {
+    check<string>(value.with);
+    return value.with !== "mallory";
+  });
+  auth.on("documents", ({ value }) => {
+    check<string>(value.id);
+  });
+  // @ts-expect-error "write" was not declared
+  expect(() => auth.on("documents:write", () => true)).toThrow();
+  // @ts-expect-error the resources option must match the generic parameter
+  expect(() => new Auth<Docs>({ resources: { documents: ["read", "publish"] } })).not.toThrow();
+  const context: AuthContext = { user: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" }, permissions: [] };
+  // @ts-expect-error authorize checks the value's type for the event
+  await expect(auth.authorize(context, "documents:share", { id: 1 })).resolves.toEqual({});
+  await expect(auth.authorize(context, "documents:share", { id: "d", with: "bob" })).resolves.toEqual({});
+});
+
+test("req.auth is typed through Express declaration merging", () => {
+  const handler = (req: Request) => {
+    const auth = req.auth;
+    type _a = Expect<Equal<typeof auth, AuthContext | undefined>>;
+    check<_a>(true);
+    const filters: Filters | undefined = req.auth?.filters;
+    return [req.auth?.user.identity, req.auth?.permissions, filters];
+  };
+  expect(handler({ auth: undefined } as Request)).toEqual([undefined, undefined, undefined]);
+});
