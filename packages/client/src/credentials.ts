@@ -4,7 +4,14 @@
  * sees the new token) and only for requests to the client's own origin.
  */
 
-/** What a credential provider is told about the request it authenticates. */
+/**
+ * What a credential provider is told about the request it authenticates.
+ *
+ * @example
+ * ```ts
+ * const credentials = ({ method, url }: CredentialRequest) => ({ "x-signed": sign(`${method} ${url}`) });
+ * ```
+ */
 export interface CredentialRequest {
   /** Upper-case HTTP method. */
   method: string;
@@ -12,7 +19,14 @@ export interface CredentialRequest {
   url: string;
 }
 
-/** Headers to add; `undefined`/`null` (or `{}`) adds none, e.g. when logged out. */
+/**
+ * Headers to add; `undefined`/`null` (or `{}`) adds none, e.g. when logged out.
+ *
+ * @example
+ * ```ts
+ * const headers: CredentialHeaders = session.token ? { authorization: `Bearer ${session.token}` } : undefined;
+ * ```
+ */
 export type CredentialHeaders = Record<string, string> | undefined | null;
 
 /**
@@ -27,7 +41,14 @@ export type CredentialHeaders = Record<string, string> | undefined | null;
  */
 export type Credentials = (request: CredentialRequest) => CredentialHeaders | Promise<CredentialHeaders>;
 
-/** A secret given as a string, or read each time from a sync or async function. */
+/**
+ * A secret given as a string, or read each time from a sync or async function.
+ *
+ * @example
+ * ```ts
+ * const fromStorage: SecretSource = () => localStorage.getItem("token");
+ * ```
+ */
 export type SecretSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
 
 /**

@@ -7,8 +7,18 @@
  * created by the CommonJS build is an instance of the ES module build's class
  * (and the other way round) when both end up loaded in one process.
  */
+import { parseChallenge, parseRetryAfter, type AuthChallenge } from "./headers";
 
-/** The machine-readable `code` of each error class; switch on it or use `instanceof`. */
+export type { AuthChallenge } from "./headers";
+
+/**
+ * The machine-readable `code` of each error class; switch on it or use `instanceof`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof GatehouseError && err.code === "rate_limited") backOff();
+ * ```
+ */
 export type ErrorCode =
   | "unauthorized"
   | "forbidden"
@@ -20,7 +30,15 @@ export type ErrorCode =
   | "timeout"
   | "aborted";
 
-/** What an error knows about the request that failed. */
+/**
+ * What an error is built from (every field optional); useful to fake errors in tests.
+ *
+ * @example
+ * ```ts
+ * const details: ErrorDetails = { status: 404, body: { message: "Thread t1 not found" } };
+ * throw errorFromResponse({ ...details, status: 404 });
+ * ```
+ */
 export interface ErrorDetails {
   message?: string;
   status?: number;
@@ -29,12 +47,6 @@ export interface ErrorDetails {
   method?: string;
   url?: string;
   cause?: unknown;
-}
-
-/** A parsed `WWW-Authenticate` challenge (RFC 7235), e.g. `Bearer error="invalid_token"`. */
-export interface AuthChallenge {
-  scheme: string;
-  params: Record<string, string>;
 }
 
 const BRAND = Symbol.for("@gatehouse/client.error");
@@ -288,27 +300,4 @@ function describe(d: ErrorDetails & { status: number }): string {
     b && typeof b === "object" ? (b.detail ?? b.message ?? b.error_description ?? b.error) : undefined;
   const text = typeof detail === "string" && detail ? `: ${detail.slice(0, 200)}` : "";
   return `${target(d)} failed with ${d.status}${text}`;
-}
-
-/** Parse the first challenge of a `WWW-Authenticate` header. */
-function parseChallenge(header: string | undefined): AuthChallenge | undefined {
-  const m = header ? /^\s*([!#$%&'*+.^_`|~\w-]+)\s*(.*)$/.exec(header) : null;
-  if (!m) return undefined;
-  const params: Record<string, string> = {};
-  const param = /([!#$%&'*+.^_`|~\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*(?:,\s*|$)/y;
-  let rest = m[2];
-  let p: RegExpExecArray | null;
-  while ((param.lastIndex = 0, p = param.exec(rest))) {
-    params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
-    rest = rest.slice(param.lastIndex);
-  }
-  return { scheme: m[1], params };
-}
-
-/** `Retry-After` as seconds: delta-seconds, or an HTTP date relative to now (never negative). */
-function parseRetryAfter(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === "") return undefined;
-  if (/^\s*\d+\s*$/.test(header)) return Number(header);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }

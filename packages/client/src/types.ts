@@ -195,6 +195,9 @@ export interface Cron {
   schedule: string;
   payload: Record<string, unknown>;
   metadata?: Metadata;
+  enabled?: boolean;
+  timezone?: string | null;
+  on_run_completed?: "delete" | "keep" | null;
   end_time?: string | null;
   next_run_date?: string | null;
   user_id?: string | null;
@@ -202,18 +205,29 @@ export interface Cron {
   updated_at: string;
 }
 
-/** Body of `POST /runs/crons`. @example `client.crons.create({ assistant_id: "agent", schedule: "0 9 * * *" })` */
+/**
+ * Body of `POST /runs/crons`. As in LangGraph, the run fields (`input`,
+ * `config`, ...) go at the top level; the server stores them as the cron's `payload`.
+ *
+ * @example `client.crons.create({ assistant_id: "agent", schedule: "0 9 * * *", input: { q: "news" } })`
+ */
 export interface CronCreate {
   assistant_id: string;
   schedule: string;
   thread_id?: string;
-  payload?: Record<string, unknown>;
   input?: unknown;
   metadata?: Metadata;
   config?: Config;
   context?: unknown;
-  end_time?: string;
+  interrupt_before?: "*" | string[];
+  interrupt_after?: "*" | string[];
   webhook?: string;
+  multitask_strategy?: MultitaskStrategy;
+  stream_mode?: string | string[];
+  enabled?: boolean;
+  timezone?: string;
+  on_run_completed?: "delete" | "keep";
+  end_time?: string;
 }
 
 /** Body of `POST /runs/crons/search`. @example `client.crons.search({ thread_id: id })` */
