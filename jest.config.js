@@ -30,6 +30,7 @@ module.exports = {
     project("server-plugin", "packages/server-plugin"),
     project("client", "packages/client"),
     project("agent-server", "examples/agent-server"),
+    project("quickstart", "examples/quickstart"),
     project("bench", "bench"),
   ],
 };

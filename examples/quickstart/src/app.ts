@@ -1,0 +1,43 @@
+// The README's quick start, verbatim between the markers (a test keeps them equal).
+// quickstart:start
+import express from "express";
+import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
+import { Auth, matchFilters } from "@gatehouse/express";
+
+export function createApp(secret: string) {
+  const auth = new Auth({ unhandled: "deny" })
+    .authenticate(new JwtStrategy(
+      { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, algorithms: ["HS256"] },
+      (payload, done) => done(null, { identity: payload.sub, permissions: payload.scopes ?? [] })))
+    .on("threads:create", ({ user, value }) => {
+      value.metadata = { ...value.metadata, owner: user.identity }; // stamp the owner
+    })
+    .on("*", ({ user }) => ({ owner: user.identity })); // everything else: only your own
+
+  const threads: { thread_id: string; metadata: Record<string, unknown> }[] = [];
+  const app = express();
+  app.use(express.json());
+  app.get("/health", (_req, res) => { res.json({ ok: true }); });
+  app.use(auth.middleware({ public: ["/health"] }));
+  app.post("/threads", auth.guard("threads:create"), (req, res) => {
+    const thread = { thread_id: String(threads.length + 1), metadata: req.body.metadata };
+    threads.push(thread);
+    res.json(thread);
+  });
+  app.get("/threads/:thread_id", auth.guard("threads:read"), (req, res) => {
+    const thread = threads.find((t) => t.thread_id === req.params.thread_id);
+    if (!thread || !matchFilters(req.auth!.filters, thread.metadata)) {
+      res.status(404).json({ error: "not_found", message: "Thread not found" }); // same as missing
+      return;
+    }
+    res.json(thread);
+  });
+  return app;
+}
+// quickstart:end
+
+if (require.main === module) {
+  const secret = process.env.JWT_SECRET ?? "change-me-to-a-long-random-secret";
+  const port = Number(process.env.PORT ?? 3000);
+  createApp(secret).listen(port, "127.0.0.1", () => console.log(`quickstart on http://127.0.0.1:${port}`));
+}
