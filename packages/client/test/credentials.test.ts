@@ -114,3 +114,15 @@ describe("header precedence", () => {
     expect(last().headers.authorization).toBe("Bearer per-call");
   });
 });
+
+describe("createClient", () => {
+  it("does not modify the options object (frozen options work)", async () => {
+    const headers = Object.freeze({ "x-app": "demo" });
+    const options = Object.freeze({ baseURL: server.url, headers, credentials: bearer("a") });
+    const client = createClient(options);
+    await client.request({ url: "/x" });
+    expect(options).toEqual({ baseURL: server.url, headers: { "x-app": "demo" }, credentials: options.credentials });
+    expect(Object.isFrozen(client)).toBe(true);
+    expect(client.baseURL).toBe(`${server.url}/`);
+  });
+});
