@@ -157,9 +157,8 @@ export function createTransport(options: TransportOptions): Transport {
         await abortable(gate.after(seen, err), config.signal, { method, url });
       } catch (cause) {
         if (config.signal?.aborted && cause instanceof AbortError) throw cause;
-        throw new UnauthorizedError({
-          body: err.body, headers: err.headers, method, url, message: `${method} ${url} failed with 401 and the credential refresh failed: ${messageOf(cause)}`, cause,
-        });
+        const message = `${method} ${url} failed with 401 and the credential refresh failed: ${messageOf(cause)}`;
+        throw new UnauthorizedError({ body: err.body, headers: err.headers, method, url, message, cause });
       }
       return (await attempt(config, url, method)).data as T;
     }
