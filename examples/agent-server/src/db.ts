@@ -1,6 +1,6 @@
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { Pool, type PoolClient } from "pg";
+import { startPgliteWorker } from "./pglite-worker";
 import { createSchema } from "./schema";
 
 /** A row as both drivers return it: JSONB parsed, timestamptz as Date. */
@@ -72,14 +72,12 @@ export function defaultPgliteDir(): string {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Db> {
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
-  const run = async <T extends Row>(q: Pick<PGlite, "query">, text: string, params?: readonly unknown[]) =>
-    (await q.query<T>(text, params ? [...params] : undefined)).rows;
+  const pg = await startPgliteWorker(dataDir);
   return {
     kind: "pglite",
     description: dataDir ? `PGlite (embedded PostgreSQL) in ${dataDir}` : "PGlite (embedded PostgreSQL) in memory",
-    query: (text, params) => run(pg, text, params),
-    transaction: (fn) => pg.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) })),
+    query: (text, params) => pg.query(text, params),
+    transaction: (fn) => pg.transaction(fn),
     close: () => pg.close(),
   };
 }

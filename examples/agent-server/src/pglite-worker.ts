@@ -1,0 +1,148 @@
+import { Worker } from "node:worker_threads";
+import type { Queryable, Row } from "./db";
+
+/**
+ * PGlite runs in a worker thread: its WebAssembly PostgreSQL executes queries
+ * synchronously, which would stall the HTTP server's event loop, and its
+ * CommonJS build loads Node built-ins with dynamic import(), which jest's
+ * module sandbox refuses. The worker owns the one PGlite instance; this side
+ * sends queries and transaction steps as messages.
+ *
+ * The worker's code is a string evaluated by Node (not a file), so the same
+ * code runs from `src/` under ts-jest and from `dist/`.
+ */
+const WORKER_SOURCE = `
+"use strict";
+const { parentPort, workerData } = require("node:worker_threads");
+const { PGlite } = require(workerData.pglitePath);
+const open = workerData.dataDir ? PGlite.create({ dataDir: workerData.dataDir }) : PGlite.create();
+const transactions = new Map();
+const fail = (id, error) => parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
+
+parentPort.on("message", async (message) => {
+  const { id, op } = message;
+  try {
+    const db = await open;
+    if (op === "query") {
+      const target = message.tx === undefined ? db : transactions.get(message.tx).tx;
+      const result = await target.query(message.text, message.params);
+      parentPort.postMessage({ id, rows: result.rows });
+    } else if (op === "begin") {
+      const entry = { tx: undefined, settle: undefined, done: undefined };
+      const finished = new Promise((resolve, reject) => { entry.settle = { resolve, reject }; });
+      transactions.set(id, entry);
+      entry.done = db.transaction(async (tx) => {
+        entry.tx = tx;
+        parentPort.postMessage({ id, rows: [] });
+        await finished;
+      });
+      entry.done.catch((error) => {
+        if (entry.tx === undefined) { transactions.delete(id); fail(id, error); }
+      });
+    } else if (op === "commit" || op === "rollback") {
+      const entry = transactions.get(message.tx);
+      transactions.delete(message.tx);
+      if (op === "commit") entry.settle.resolve(); else entry.settle.reject(new Error("rollback"));
+      try { await entry.done; } catch (error) { if (op === "commit") throw error; }
+      parentPort.postMessage({ id, rows: [] });
+    } else if (op === "close") {
+      await db.close();
+      parentPort.postMessage({ id, rows: [] });
+    }
+  } catch (error) {
+    fail(id, error);
+  }
+});
+`;
+
+interface Reply {
+  id: number;
+  rows?: Row[];
+  error?: { message: string; code?: string };
+}
+
+/** An error PostgreSQL reported, with its SQLSTATE in `code` (as `pg` errors have). */
+export class PgliteError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "PgliteError";
+  }
+}
+
+/** A PGlite instance in a worker thread: queries, transactions, close. */
+export interface PgliteWorker extends Queryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Starts PGlite (in `dataDir`, or in memory) in a worker thread and waits until it answers. */
+export async function startPgliteWorker(dataDir: string | undefined): Promise<PgliteWorker> {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { pglitePath: require.resolve("@electric-sql/pglite"), dataDir },
+  });
+  const pending = new Map<number, { resolve: (rows: Row[]) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | undefined;
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on("message", (reply: Reply) => {
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    if (reply.error) waiter.reject(new PgliteError(reply.error.message, reply.error.code));
+    else waiter.resolve(reply.rows ?? []);
+  });
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`The PGlite worker exited (code ${code})`)));
+
+  const send = (message: Record<string, unknown>): Promise<Row[]> & { id: number } => {
+    const id = nextId++;
+    const promise = new Promise<Row[]>((resolve, reject) => {
+      if (failure) return reject(failure);
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id });
+    });
+    return Object.assign(promise, { id });
+  };
+  const query = <T extends Row>(text: string, params?: readonly unknown[], tx?: number) =>
+    send({ op: "query", text, params: params ? [...params] : [], tx }) as Promise<T[]>;
+
+  const handle: PgliteWorker = {
+    query: (text, params) => query(text, params),
+    async transaction(fn) {
+      const begin = send({ op: "begin" });
+      await begin;
+      const txId = begin.id;
+      let result;
+      try {
+        result = await fn({ query: (text, params) => query(text, params, txId) });
+      } catch (error) {
+        await send({ op: "rollback", tx: txId });
+        throw error;
+      }
+      await send({ op: "commit", tx: txId });
+      return result;
+    },
+    async close() {
+      try {
+        if (!failure) await send({ op: "close" });
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
+  try {
+    await handle.query("SELECT 1");
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return handle;
+}
