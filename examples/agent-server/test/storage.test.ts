@@ -1,0 +1,120 @@
+/**
+ * The storage layer on real SQL: the schema is idempotent and persists in a
+ * PGlite directory, authorization filters become GIN-served containment,
+ * and concurrent runs on one thread do not lose each other's messages.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { filtersToSql } from "@gatehouse/express";
+import { dbOptionsFromEnv, openDb } from "../src/db";
+import { echoGraph } from "../src/graph";
+import { createAndExecuteRun } from "../src/storage/runs";
+import { Where } from "../src/storage/sql";
+import { createThread, getThread, searchThreads } from "../src/storage/threads";
+import { DATABASES, openTestDatabase, type TestDatabase } from "./support/databases";
+
+jest.setTimeout(60_000);
+
+describe("PGlite data directory", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "agent-server-pglite-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("data survives a restart, and creating the schema again changes nothing", async () => {
+    const first = await openDb({ pgliteDir: dir });
+    const created = await createThread(first, { metadata: { owner: "alice", note: "persisted" } }, undefined);
+    await first.close();
+
+    const second = await openDb({ pgliteDir: dir });
+    try {
+      if (created.kind !== "created") throw new Error("expected a new thread");
+      const thread = await getThread(second, created.record.thread_id, { owner: "alice" });
+      expect(thread?.metadata).toEqual({ owner: "alice", note: "persisted" });
+      const assistants = await second.query("SELECT count(*)::int AS n FROM assistants WHERE metadata @> '{\"created_by\":\"system\"}'");
+      expect(assistants[0].n).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe("database options from the environment", () => {
+  test("DATABASE_URL wins; --memory and PGLITE_MEMORY=1 keep PGlite in memory; PGLITE_DIR sets the directory", () => {
+    expect(dbOptionsFromEnv({ DATABASE_URL: "postgres://x@h/db", PGLITE_MEMORY: "1" }, ["--memory"])).toEqual({ databaseUrl: "postgres://x@h/db", schema: undefined });
+    expect(dbOptionsFromEnv({}, ["--memory"])).toEqual({ memory: true });
+    expect(dbOptionsFromEnv({ PGLITE_MEMORY: "1" }, [])).toEqual({ memory: true });
+    expect(dbOptionsFromEnv({ PGLITE_DIR: "/tmp/x" }, [])).toEqual({ pgliteDir: "/tmp/x" });
+    expect(dbOptionsFromEnv({}, []).pgliteDir).toMatch(/agent-server[\\/]\.data[\\/]pglite$/);
+  });
+});
+
+describe("Where", () => {
+  test("numbers fixed conditions and the filter's parameters in order, after leading parameters", () => {
+    const where = new Where(["lead"]).add("thread_id = ?", "t1").scope({ owner: "alice" }, "metadata").add("status = ?", "idle");
+    expect(where.text).toBe('thread_id = $2 AND "metadata" @> $3::jsonb AND status = $4');
+    expect(where.values).toEqual(["lead", "t1", '{"owner":"alice"}', "idle"]);
+    expect(new Where().scope(undefined, "metadata").text).toBe("TRUE");
+  });
+});
+
+describe.each(DATABASES)("storage on %s", (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+  }, 120_000);
+  afterAll(() => database?.dispose(), 60_000);
+
+  test("the owner filter is served by the GIN index on metadata", async () => {
+    const { db } = database;
+    for (let i = 0; i < 50; i++) await createThread(db, { metadata: { owner: i % 2 ? "alice" : "bob", i } }, undefined);
+    const where = filtersToSql({ owner: "alice" }, { column: "metadata", startIndex: 1 });
+    const plan = await db.transaction(async (tx) => {
+      await tx.query("SET LOCAL enable_seqscan = off");
+      return tx.query(`EXPLAIN SELECT thread_id FROM threads WHERE ${where.text}`, where.values);
+    });
+    expect(plan.map((row) => String(row["QUERY PLAN"])).join("\n")).toContain("threads_metadata_gin");
+    const found = await searchThreads(db, { limit: 100, offset: 0 }, { owner: "alice" });
+    expect(found.length).toBeGreaterThanOrEqual(25);
+    expect(found.every((t) => t.metadata.owner === "alice")).toBe(true);
+  });
+
+  test("concurrent runs on one thread queue up: no message is lost", async () => {
+    const { db } = database;
+    const created = await createThread(db, { metadata: { owner: "alice" } }, undefined);
+    if (created.kind !== "created") throw new Error("expected a new thread");
+    const threadId = created.record.thread_id;
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        createAndExecuteRun(
+          db,
+          threadId,
+          { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: [`m${i}`] }, metadata: {}, kwargs: {}, multitask_strategy: null },
+          { owner: "alice" },
+        ),
+      ),
+    );
+    expect(outcomes.every((o) => o?.run.status === "success")).toBe(true);
+    const thread = await getThread(db, threadId, { owner: "alice" });
+    const contents = (thread!.values.messages as { content: string }[]).map((m) => m.content);
+    expect(contents).toHaveLength(16);
+    expect(new Set(contents)).toEqual(new Set(Array.from({ length: 8 }, (_, i) => `m${i}`)));
+  });
+
+  test("a run on a thread that does not match the filter is refused and stores nothing", async () => {
+    const { db } = database;
+    const created = await createThread(db, { metadata: { owner: "alice" } }, undefined);
+    if (created.kind !== "created") throw new Error("expected a new thread");
+    const outcome = await createAndExecuteRun(
+      db,
+      created.record.thread_id,
+      { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: ["x"] }, metadata: {}, kwargs: {}, multitask_strategy: null },
+      { owner: "bob" },
+    );
+    expect(outcome).toBeNull();
+    const runs = await db.query("SELECT count(*)::int AS n FROM runs WHERE thread_id = $1", [created.record.thread_id]);
+    expect(runs[0].n).toBe(0);
+  });
+});
