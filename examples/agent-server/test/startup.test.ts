@@ -1,0 +1,84 @@
+/**
+ * Startup smoke test from the built output: `node dist/main.js` on PORT=0
+ * prints its real URL and two tokens that work, answers /health, and shuts
+ * down cleanly on SIGTERM. Root `npm test` builds first.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { call } from "./support/server";
+
+const exampleDir = path.resolve(__dirname, "..");
+const mainJs = path.join(exampleDir, "dist", "main.js");
+const built = existsSync(mainJs);
+
+jest.setTimeout(60_000);
+
+if (!built) {
+  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () => undefined);
+}
+
+(built ? describe : describe.skip)("node dist/main.js", () => {
+  let child: ChildProcess;
+  let output = "";
+  let exited: Promise<number | null>;
+  let url: string;
+  let aliceToken: string;
+  let bobToken: string;
+
+  beforeAll(async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", HOST: "127.0.0.1" };
+    delete env.JWT_SECRET;
+    delete env.DATABASE_URL;
+    child = spawn(process.execPath, [mainJs, "--memory"], { cwd: exampleDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (/BOB_TOKEN=\S+/.test(output)) resolve();
+      };
+      child.stdout!.on("data", check);
+      child.once("exit", (code) => reject(new Error(`the server exited (code ${code}) before printing its tokens:\n${output}`)));
+    });
+    url = /listening on (http:\/\/\S+)/.exec(output)![1];
+    aliceToken = /ALICE_TOKEN=(\S+)/.exec(output)![1];
+    bobToken = /BOB_TOKEN=(\S+)/.exec(output)![1];
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+
+  test("prints the real port (PORT=0 picks a free one) and a curl line for that URL", () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).not.toMatch(/:0$/);
+    expect(output).toContain(`curl -s -X POST ${url}/threads -H "Authorization: Bearer ${aliceToken}"`);
+  });
+
+  test("answers /health without a token", async () => {
+    const res = await call(url, "GET", "/health");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, database: "pglite" });
+  });
+
+  test("the printed tokens work, and keep alice's thread invisible to bob", async () => {
+    const created = await call(url, "POST", "/threads", { token: aliceToken, body: { metadata: { topic: "smoke" } } });
+    expect(created.status).toBe(200);
+    expect(created.body.metadata.owner).toBe("alice");
+    const bobs = await call(url, "POST", "/threads/search", { token: bobToken, body: {} });
+    expect(bobs.status).toBe(200);
+    expect(bobs.body).toEqual([]);
+    expect((await call(url, "GET", `/threads/${created.body.thread_id}`, { token: bobToken })).status).toBe(404);
+    expect((await call(url, "POST", "/threads/search", { body: {} })).status).toBe(401);
+  });
+
+  test("SIGTERM shuts it down with exit code 0", async () => {
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(output).toContain("SIGTERM: shutting down");
+  });
+});
