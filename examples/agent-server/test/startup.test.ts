@@ -1,7 +1,7 @@
 /**
  * Startup smoke test from the built output: `node dist/main.js` on PORT=0
- * prints its real URL and two tokens that work, answers /health, and shuts
- * down cleanly on SIGTERM. Root `npm test` builds first.
+ * prints its real URL and two tokens that work, answers /health, serves the
+ * demo script, and shuts down cleanly on SIGTERM. Root `npm test` builds first.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -74,6 +74,21 @@ if (!built) {
     expect(bobs.body).toEqual([]);
     expect((await call(url, "GET", `/threads/${created.body.thread_id}`, { token: bobToken })).status).toBe(404);
     expect((await call(url, "POST", "/threads/search", { body: {} })).status).toBe(401);
+  });
+
+  test("npm run demo (dist/demo.js) drives it with the printed tokens and reports that isolation held", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, AGENT_URL: url, ALICE_TOKEN: aliceToken, BOB_TOKEN: bobToken };
+    delete env.JWT_SECRET;
+    const demo = spawn(process.execPath, [path.join(exampleDir, "dist", "demo.js")], { cwd: exampleDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    demo.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    demo.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
+    expect(text).toContain(`Server: ${url}`);
+    expect(text).toMatch(/bob reads alice's thread\s+-> 404 NotFoundError/);
+    expect(text).toMatch(/bob overwrites alice's note\s+-> 403 ForbiddenError/);
+    expect(text).toContain("Isolation held");
+    expect(code).toBe(0);
   });
 
   test("SIGTERM shuts it down with exit code 0", async () => {
