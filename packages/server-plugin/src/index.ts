@@ -19,3 +19,5 @@ export type { MiddlewareOptions, GuardOptions } from "./express";
 export type { AuthenticateFunction, StrategyRef, AuthenticateInput } from "./authenticate";
 export { normalizeUser, InvalidUserError } from "./user";
 export type { BaseUser, AuthUser, UserInput } from "./user";
+export { jwtStrategy, defaultJwtUser, MAX_CLOCK_TOLERANCE } from "./jwt";
+export type { JwtStrategyOptions, JwtClaimOptions, JwtAlgorithm, JwtPayload, JwtUser, JwtVerifyResult } from "./jwt";
