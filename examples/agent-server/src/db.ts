@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Pool, type PoolClient } from "pg";
 import { startPgliteWorker } from "./pglite-worker";
@@ -72,6 +73,7 @@ export function defaultPgliteDir(): string {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true }); // a fresh clone has no .data/ yet
   const pg = await startPgliteWorker(dataDir);
   return {
     kind: "pglite",

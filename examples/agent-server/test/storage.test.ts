@@ -24,11 +24,12 @@ describe("PGlite data directory", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("data survives a restart, and creating the schema again changes nothing", async () => {
-    const first = await openDb({ pgliteDir: dir });
+    const dataDir = path.join(dir, "not", "yet", "there"); // like .data/pglite on a fresh clone
+    const first = await openDb({ pgliteDir: dataDir });
     const created = await createThread(first, { metadata: { owner: "alice", note: "persisted" } }, undefined);
     await first.close();
 
-    const second = await openDb({ pgliteDir: dir });
+    const second = await openDb({ pgliteDir: dataDir });
     try {
       if (created.kind !== "created") throw new Error("expected a new thread");
       const thread = await getThread(second, created.record.thread_id, { owner: "alice" });
