@@ -36,7 +36,8 @@ if (!built) {
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     await new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (/BOB_TOKEN=\S+/.test(output)) resolve();
+        // The banner ends with the curl line; wait for all of it (a chunk may end mid-token).
+        if (/BOB_TOKEN=\S+\n[\s\S]*-d '\{\}'\n/.test(output)) resolve();
       };
       child.stdout!.on("data", check);
       child.once("exit", (code) => reject(new Error(`the server exited (code ${code}) before printing its tokens:\n${output}`)));
