@@ -208,12 +208,14 @@ export interface Cron {
 /**
  * Body of `POST /runs/crons`. As in LangGraph, the run fields (`input`,
  * `config`, ...) go at the top level; the server stores them as the cron's `payload`.
+ * With `thread_id`, `crons.create` sends it as `POST /threads/:thread_id/runs/crons`.
  *
  * @example `client.crons.create({ assistant_id: "agent", schedule: "0 9 * * *", input: { q: "news" } })`
  */
 export interface CronCreate {
   assistant_id: string;
   schedule: string;
+  /** Bind the cron to this thread (sent in the path of `POST /threads/:thread_id/runs/crons`). */
   thread_id?: string;
   input?: unknown;
   metadata?: Metadata;

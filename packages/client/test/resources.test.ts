@@ -46,8 +46,12 @@ describe("routes, methods and bodies follow LangGraph's REST API", () => {
     ["assistants.delete", (c) => c.assistants.delete("a1"), { method: "DELETE", url: "/assistants/a1" }],
     ["assistants.search", (c) => c.assistants.search({ graph_id: "agent" }),
       { method: "POST", url: "/assistants/search", body: { graph_id: "agent" } }],
-    ["crons.create", (c) => c.crons.create({ assistant_id: "agent", schedule: "0 9 * * *", thread_id: "t1", input: { q: 1 } }),
-      { method: "POST", url: "/runs/crons", body: { assistant_id: "agent", schedule: "0 9 * * *", thread_id: "t1", input: { q: 1 } } }],
+    ["crons.create", (c) => c.crons.create({ assistant_id: "agent", schedule: "0 9 * * *", input: { q: 1 } }),
+      { method: "POST", url: "/runs/crons", body: { assistant_id: "agent", schedule: "0 9 * * *", input: { q: 1 } } }],
+    // A thread cron goes to LangGraph's thread route, the id in the path (a server reading
+    // /runs/crons ignores a thread_id in the body, and the cron would silently be unbound).
+    ["crons.create with thread_id", (c) => c.crons.create({ assistant_id: "agent", schedule: "0 9 * * *", thread_id: "t 1", input: { q: 1 } }),
+      { method: "POST", url: "/threads/t%201/runs/crons", body: { assistant_id: "agent", schedule: "0 9 * * *", input: { q: 1 } } }],
     ["crons.search", (c) => c.crons.search({ assistant_id: "agent", limit: 2 }),
       { method: "POST", url: "/runs/crons/search", body: { assistant_id: "agent", limit: 2 } }],
     ["crons.delete", (c) => c.crons.delete("c1"), { method: "DELETE", url: "/runs/crons/c1" }],

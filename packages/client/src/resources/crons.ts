@@ -12,7 +12,11 @@ import { call, path, toVoid } from "./call";
  * ```
  */
 export interface CronsResource {
-  /** `POST /runs/crons`; `thread_id` in the body binds it to a thread. @example `await client.crons.create({ assistant_id: "agent", schedule: "0 * * * *" })` */
+  /**
+   * `POST /runs/crons`, or with `thread_id` LangGraph's thread-cron route
+   * `POST /threads/:thread_id/runs/crons` (the id goes in the path, not the body).
+   * @example `await client.crons.create({ assistant_id: "agent", schedule: "0 * * * *" })`
+   */
   create(body: CronCreate, options?: RequestOptions): Promise<Cron>;
   /** `POST /runs/crons/search`. @example `await client.crons.search({ assistant_id: "agent" })` */
   search(query?: CronSearch, options?: RequestOptions): Promise<Cron[]>;
@@ -22,7 +26,12 @@ export interface CronsResource {
 
 export function cronsResource(t: Transport): CronsResource {
   return {
-    create: async (body, options) => call(t, "POST", "/runs/crons", body, options),
+    create: async (body, options) => {
+      const { thread_id: threadId, ...rest } = body;
+      return threadId === undefined || threadId === null
+        ? call(t, "POST", "/runs/crons", body, options)
+        : call(t, "POST", path`/threads/${threadId}/runs/crons`, rest, options);
+    },
     search: async (query = {}, options) => call(t, "POST", "/runs/crons/search", query, options),
     delete: async (cronId, options) => call(t, "DELETE", path`/runs/crons/${cronId}`, undefined, options).then(toVoid),
   };
