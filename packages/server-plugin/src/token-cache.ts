@@ -13,11 +13,16 @@ interface Entry<P> {
   readonly validFrom: number;
   /** Accepted while `now < validUntil` (exp + clock tolerance, or iat + maxAge + tolerance). */
   readonly validUntil: number;
+  /** When the entry was last moved to the recent end, counted in moves. */
+  stamp: number;
 }
 
 /**
- * Insertion-ordered `Map` as an LRU: a hit moves the entry to the end, an
- * insert past `max` evicts the first (least recently used) entry.
+ * Insertion-ordered `Map` as an LRU: an insert past `max` evicts the first
+ * (least recently used) entry, and a hit moves its entry to the recent end,
+ * except when the entry is already among the `max / 2` most recently moved
+ * (moving costs a Map delete and set, and a hot token is hit on every request;
+ * such an entry cannot be evicted before `max / 2` other tokens are moved).
  *
  * @example
  * const cache = new VerifiedTokenCache<object>(1000);
@@ -26,6 +31,7 @@ interface Entry<P> {
  */
 export class VerifiedTokenCache<P> {
   private readonly entries = new Map<string, Entry<P>>();
+  private clock = 0;
 
   constructor(readonly max: number) {
     if (!Number.isSafeInteger(max) || max < 1) throw new TypeError(`The token cache size must be a positive integer, got ${String(max)}`);
@@ -35,16 +41,22 @@ export class VerifiedTokenCache<P> {
   get(token: string, now: number): P | undefined {
     const entry = this.entries.get(token);
     if (entry === undefined) return undefined;
-    this.entries.delete(token);
-    if (now >= entry.validUntil || now < entry.validFrom) return undefined;
-    this.entries.set(token, entry);
+    if (now >= entry.validUntil || now < entry.validFrom) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    if (this.clock - entry.stamp >= this.max >> 1) {
+      this.entries.delete(token);
+      entry.stamp = ++this.clock;
+      this.entries.set(token, entry);
+    }
     return entry.payload;
   }
 
   /** Remembers a token that has just passed full verification. */
   set(token: string, payload: P, validFrom: number, validUntil: number): void {
     this.entries.delete(token);
-    this.entries.set(token, { payload, validFrom, validUntil });
+    this.entries.set(token, { payload, validFrom, validUntil, stamp: ++this.clock });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
   }
 

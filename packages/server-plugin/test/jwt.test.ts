@@ -282,6 +282,18 @@ describe("the verified-token cache", () => {
     expect(cache.get("expiring", 200)).toBeUndefined();
     expect(() => new VerifiedTokenCache(0)).toThrow(/positive integer/);
   });
+
+  it("VerifiedTokenCache never evicts a token that keeps being hit, however many others pass through", () => {
+    const cache = new VerifiedTokenCache<string>(100);
+    cache.set("hot", "payload", -Infinity, Infinity);
+    for (let i = 0; i < 5_000; i++) {
+      cache.set(`cold${i}`, "x", -Infinity, Infinity);
+      if (i % 10 === 0) expect(cache.get("hot", 0)).toBe("payload");
+    }
+    expect(cache.has("hot")).toBe(true);
+    expect(cache.has("cold0")).toBe(false);
+    expect(cache.size).toBe(100);
+  });
 });
 
 describe("plain Passport", () => {
