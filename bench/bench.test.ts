@@ -1,0 +1,83 @@
+/**
+ * Smoke run of `npm run bench` (bench/run.js --smoke) on the built packages:
+ * every benchmark runs end to end with tiny durations and row counts, so the
+ * suite cannot rot. No timing assertions: this machine is shared and noisy.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const scenarios: Record<string, { label: string }> = require("./http/scenarios");
+
+const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
+
+describe("npm run bench (smoke)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-bench-"));
+  const out = path.join(dir, "results.json");
+  let table = "";
+  let results: any;
+
+  beforeAll(async () => {
+    const { stdout } = await run(process.execPath, [path.join(__dirname, "run.js"), "--smoke", `--out=${out}`], {
+      cwd: path.join(__dirname, ".."),
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    table = stdout;
+    results = JSON.parse(readFileSync(out, "utf8"));
+  }, 250_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes machine info and the date", () => {
+    expect(results.mode).toBe("smoke");
+    expect(Number.isNaN(Date.parse(results.date))).toBe(false);
+    expect(results.machine).toMatchObject({ node: process.version });
+    expect(isNumber(results.machine.cpus)).toBe(true);
+  });
+
+  it("has every HTTP scenario with numeric figures, in the table too", () => {
+    const ids = results.http.scenarios.map((s: { id: string }) => s.id);
+    expect(ids).toEqual(Object.keys(scenarios));
+    for (const s of results.http.scenarios) {
+      for (const key of ["rps", "p50", "p99", "ratio", "cpuUsPerRequest", "cpuRatio"]) expect([s.id, key, isNumber(s[key])]).toEqual([s.id, key, true]);
+      expect([s.id, s.non2xx, s.errors]).toEqual([s.id, 0, 0]);
+      expect(table).toContain(s.label);
+    }
+  });
+
+  it("has the auth pipeline cost of every authenticating scenario", () => {
+    const ids = results.pipeline.scenarios.map((s: { id: string }) => s.id);
+    expect(ids).toEqual(Object.keys(scenarios).filter((id) => id !== "express"));
+    for (const s of results.pipeline.scenarios) expect([s.id, isNumber(s.authUs)]).toEqual([s.id, true]);
+    expect(table).toContain("Auth middleware alone");
+  });
+
+  it("has decisions/s for 1, 10, 100 and 1000 handlers", () => {
+    expect(results.decisions.cases.map((c: { handlers: number }) => c.handlers)).toEqual([1, 10, 100, 1000]);
+    for (const c of results.decisions.cases) {
+      for (const key of ["authorizePerSec", "decidePerSec", "resolvePerSec"]) expect([c.handlers, key, isNumber(c[key])]).toEqual([c.handlers, key, true]);
+      expect(table).toContain(`${c.handlers} handler`);
+    }
+  });
+
+  it("has p50/p99 of every query in every index phase", () => {
+    for (const phase of ["withoutIndex", "withIndex", "withDateIndex"]) {
+      const queries = results.data.phases[phase].queries;
+      expect(queries.map((q: { query: string }) => q.query)).toEqual(["search, unfiltered", "search, owner filter", "read by id, unfiltered", "read by id, owner filter"]);
+      for (const q of queries) expect([phase, q.query, isNumber(q.p50), isNumber(q.p99)]).toEqual([phase, q.query, true, true]);
+      expect(isNumber(results.data.phases[phase].searchFilteredOverUnfiltered)).toBe(true);
+    }
+    expect(table).toContain("GIN jsonb_path_ops");
+  });
+
+  it("states every target with a measured figure", () => {
+    const ids = results.targets.map((t: { id: string }) => t.id);
+    expect(ids).toEqual(expect.arrayContaining(["http-vs-express", "http-vs-passport-jwt", "decisions-rate", "decisions-flat", "data-withIndex"]));
+    for (const t of results.targets) expect([t.id, isNumber(t.measured), typeof t.met]).toEqual([t.id, true, "boolean"]);
+    expect(table).toContain("Targets (ratios from this run)");
+  });
+});
