@@ -45,11 +45,11 @@ async function target(env: NodeJS.ProcessEnv): Promise<Target> {
   };
 }
 
-/** What a call answered: "ok" and a summary, or the status and error class. */
+/** What a call answered: allowed, or the status and error class. */
 async function attempt(what: () => Promise<unknown>): Promise<{ ok: boolean; text: string }> {
   try {
-    const result = await what();
-    return { ok: true, text: `allowed ${JSON.stringify(result ?? null).slice(0, 60)}` };
+    await what();
+    return { ok: true, text: "allowed" };
   } catch (error) {
     if (error instanceof GatehouseError) {
       return { ok: false, text: `${error.status ?? ""} ${error.name}`.trim() };
@@ -60,11 +60,22 @@ async function attempt(what: () => Promise<unknown>): Promise<{ ok: boolean; tex
 
 const short = (id: string) => id.slice(0, 8);
 
-async function seen(name: string, client: Client): Promise<void> {
+/** What a user sees: their threads and their store namespaces. */
+async function seen(client: Client): Promise<{ threads: string; namespaces: string }> {
   const threads = await client.threads.search({ limit: 100 });
   const { namespaces } = await client.store.listNamespaces();
-  console.log(`${name} sees ${threads.length} thread(s): ${threads.map((t) => `${short(t.thread_id)} (${String(t.metadata.topic)})`).join(", ")}`);
-  console.log(`${name} sees store namespaces: ${namespaces.map((n) => n.join(".")).join(", ") || "none"}`);
+  return {
+    threads: threads.map((t) => `${short(t.thread_id)} (${String(t.metadata.topic)})`).join(", ") || "none",
+    namespaces: namespaces.map((n) => n.join(".")).join(", ") || "none",
+  };
+}
+
+/** Rows of [what, alice, bob] as an aligned table. */
+function table(rows: readonly (readonly [string, string, string])[]): string {
+  const all: (readonly [string, string, string])[] = [["", "alice", "bob"], ...rows];
+  const width = [0, 1, 2].map((i) => Math.max(...all.map((row) => row[i].length)));
+  const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(width[i])).join("   ").trimEnd();
+  return [line(all[0]), line(width.map((w) => "-".repeat(w))), ...all.slice(1).map(line)].join("\n");
 }
 
 async function main(): Promise<number> {
@@ -81,34 +92,56 @@ async function main(): Promise<number> {
     });
     const reply = values.messages.filter((m) => m.type === "ai").pop()?.content;
     console.log(`alice creates thread ${short(thread.thread_id)} (tax) and runs echo: "What is my refund?" -> "${reply}"`);
-    await alice.store.putItem(["alice", "notes"], "refund", { text: "ask about the refund" });
+    const note = { text: "ask about the refund" };
+    await alice.store.putItem(["alice", "notes"], "refund", note);
     console.log('alice stores ["alice", "notes"] / refund');
     const bobs = await bob.threads.create({ metadata: { topic: "groceries" } });
     console.log(`bob creates thread ${short(bobs.thread_id)} (groceries)\n`);
 
-    await seen("alice", alice);
-    await seen("bob", bob);
-    console.log("");
-
-    const tries: [string, () => Promise<unknown>][] = [
-      ["bob reads alice's thread", () => bob.threads.get(thread.thread_id)],
-      ["bob renames alice's thread", () => bob.threads.update(thread.thread_id, { metadata: { topic: "mine" } })],
-      ["bob runs echo on alice's thread", () => bob.runs.wait(thread.thread_id, { assistant_id: "echo", input: {} })],
-      ["bob lists alice's runs", () => bob.runs.list(thread.thread_id)],
-      ["bob deletes alice's thread", () => bob.threads.delete(thread.thread_id)],
-      ["bob reads alice's note", () => bob.store.getItem(["alice", "notes"], "refund")],
-      ["bob overwrites alice's note", () => bob.store.putItem(["alice", "notes"], "refund", { text: "bob was here" })],
+    const [aliceSees, bobSees] = [await seen(alice), await seen(bob)];
+    const id = thread.thread_id;
+    // [what, owner of the data, alice's call (undefined: not tried), bob's call]
+    const tries: [string, "alice" | "bob", (() => Promise<unknown>) | undefined, () => Promise<unknown>][] = [
+      ["reads alice's thread", "alice", () => alice.threads.get(id), () => bob.threads.get(id)],
+      ["renames alice's thread", "alice", () => alice.threads.update(id, { metadata: { topic: "tax" } }),
+        () => bob.threads.update(id, { metadata: { topic: "mine" } })],
+      ["runs echo on alice's thread", "alice", () => alice.runs.wait(id, { assistant_id: "echo", input: {} }),
+        () => bob.runs.wait(id, { assistant_id: "echo", input: {} })],
+      ["lists alice's runs", "alice", () => alice.runs.list(id), () => bob.runs.list(id)],
+      ["deletes alice's thread", "alice", undefined, () => bob.threads.delete(id)],
+      ["reads alice's note", "alice", () => alice.store.getItem(["alice", "notes"], "refund"),
+        () => bob.store.getItem(["alice", "notes"], "refund")],
+      ["overwrites alice's note", "alice", () => alice.store.putItem(["alice", "notes"], "refund", note),
+        () => bob.store.putItem(["alice", "notes"], "refund", { text: "bob was here" })],
+      ["reads bob's thread", "bob", () => alice.threads.get(bobs.thread_id), () => bob.threads.get(bobs.thread_id)],
+    ];
+    const rows: [string, string, string][] = [
+      ["sees threads", aliceSees.threads, bobSees.threads],
+      ["sees store namespaces", aliceSees.namespaces, bobSees.namespaces],
     ];
     let leaks = 0;
-    for (const [label, call] of tries) {
-      const result = await attempt(call);
-      if (result.ok) leaks++;
-      console.log(`${label.padEnd(34)} -> ${result.text}`);
+    let denied = 0;
+    for (const [label, owner, asAlice, asBob] of tries) {
+      const cells: string[] = [];
+      for (const [user, call] of [["alice", asAlice], ["bob", asBob]] as const) {
+        if (!call) {
+          cells.push("-");
+          continue;
+        }
+        const result = await attempt(call);
+        if (result.ok && user !== owner) leaks++;
+        if (!result.ok && user === owner) denied++;
+        cells.push(result.text);
+      }
+      rows.push([label, cells[0], cells[1]]);
     }
-    const still = await alice.threads.get(thread.thread_id);
+    console.log(table(rows));
+
+    const still = await alice.threads.get(id);
     console.log(`\nalice's thread afterwards: topic ${String(still.metadata.topic)}, owner ${String(still.metadata.owner)}`);
-    console.log(leaks === 0 ? "Isolation held: bob could not reach any of alice's data." : `ISOLATION BROKEN: ${leaks} of bob's attempts succeeded.`);
-    return leaks === 0 ? 0 : 1;
+    if (denied > 0) console.log(`UNEXPECTED: ${denied} call(s) on a user's own data were refused.`);
+    console.log(leaks === 0 ? "Isolation held: neither user could reach the other's data." : `ISOLATION BROKEN: ${leaks} call(s) reached the other user's data.`);
+    return leaks === 0 && denied === 0 ? 0 : 1;
   } finally {
     await t.stop();
   }

@@ -86,8 +86,12 @@ if (!built) {
     demo.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
     const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
     expect(text).toContain(`Server: ${url}`);
-    expect(text).toMatch(/bob reads alice's thread\s+-> 404 NotFoundError/);
-    expect(text).toMatch(/bob overwrites alice's note\s+-> 403 ForbiddenError/);
+    // The alice/bob table: what each one sees, and what each call answered.
+    expect(text).toMatch(/^ +alice +bob$/m);
+    expect(text).toMatch(/^sees threads +.*\(tax\).* {3}[0-9a-f]{8} \(groceries\)$/m); // alice's column may list earlier threads
+    expect(text).toMatch(/^reads alice's thread +allowed +404 NotFoundError$/m);
+    expect(text).toMatch(/^overwrites alice's note +allowed +403 ForbiddenError$/m);
+    expect(text).toMatch(/^reads bob's thread +404 NotFoundError +allowed$/m);
     expect(text).toContain("Isolation held");
     expect(code).toBe(0);
   });
