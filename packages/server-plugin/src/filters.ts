@@ -47,8 +47,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A UTF-16 surrogate without its partner: JSON.stringify escapes it as `\udXXX`, which PostgreSQL rejects. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function checkString(s: string, what: string): void {
   if (s.includes("\u0000")) throw new FilterError(`${what} contains a NUL character, which PostgreSQL JSONB cannot store`);
+  if (UNPAIRED_SURROGATE.test(s)) throw new FilterError(`${what} contains an unpaired UTF-16 surrogate (not valid Unicode), which PostgreSQL JSONB cannot store`);
 }
 
 function scalar(value: unknown, where: string): FilterScalar {
@@ -67,8 +71,9 @@ function scalar(value: unknown, where: string): FilterScalar {
 
 /**
  * Validates a filter and returns its clauses. Throws {@link FilterError} for an
- * unknown operator, a non-scalar value, a `$`-prefixed field name, or a
- * non-object filter.
+ * unknown operator, a non-scalar value (a hole in a `$contains` array included),
+ * a `$`-prefixed field name, a string PostgreSQL cannot store (NUL, unpaired
+ * surrogate), or a non-object filter.
  *
  * @example
  * parseFilters({ owner: "alice", tags: { $contains: ["a", "b"] } });
@@ -99,7 +104,8 @@ export function parseFilters(filters: unknown): Clause[] {
     if (hasOwn(condition, "$contains")) {
       const wanted = condition.$contains;
       const list = Array.isArray(wanted) ? wanted : [wanted];
-      clauses.push({ key, op: "$contains", value: list.map((v, i) => scalar(v, `"${key}".$contains[${i}]`)) });
+      // Array.from, not map: map skips holes, which JSON.stringify would then send to SQL as null.
+      clauses.push({ key, op: "$contains", value: Array.from(list, (v, i) => scalar(v, `"${key}".$contains[${i}]`)) });
     }
   }
   return clauses;
