@@ -9,6 +9,7 @@ import { metaRoutes, PUBLIC_PATHS } from "./routes/meta";
 import { runRoutes } from "./routes/runs";
 import { storeRoutes } from "./routes/store";
 import { threadRoutes } from "./routes/threads";
+import { limitBodyDepth, MAX_BODY_DEPTH } from "./validate";
 
 export interface AppOptions {
   /** An open database (see `openDb`); the app does not close it. */
@@ -36,7 +37,7 @@ export function createApp(options: AppOptions): Express {
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));
   app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
   app.use(metaRoutes(db));
-  app.use(express.json({ limit: "1mb" }));
+  app.use(express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH));
   app.use(threadRoutes(db, auth));
   app.use(runRoutes(db, auth));
   app.use(assistantRoutes(db, auth));

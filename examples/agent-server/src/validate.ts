@@ -1,3 +1,4 @@
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { HTTPException } from "@gatehouse/express";
 
 /** Request input that does not fit: 400 with a message saying what to fix. */
@@ -93,5 +94,38 @@ export function page(source: JsonObject, defaultLimit: number = PAGE.defaultLimi
   return {
     limit: integer(source.limit, "limit", defaultLimit, 1, PAGE.maxLimit),
     offset: integer(source.offset, "offset", 0, 0, PAGE.maxOffset),
+  };
+}
+
+/** How deeply a JSON request body may nest objects and arrays. */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether `value` nests objects/arrays more than `limit` levels deep; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth > limit) return true;
+    for (const inner of Object.values(v)) if (inner !== null && typeof inner === "object") stack.push([inner, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Refuses JSON bodies nested deeper than `limit` with a 400. Deep JSON is no
+ * use to this API and harms it: JSON.stringify overflows the stack past a few
+ * thousand levels, and PGlite stalls returning a JSONB value nested ~2,500 deep.
+ *
+ * @example
+ * app.use(express.json(), limitBodyDepth(MAX_BODY_DEPTH));
+ */
+export function limitBodyDepth(limit: number): RequestHandler {
+  return function rejectDeepBodies(req: Request, _res: Response, next: NextFunction) {
+    if (req.body !== null && typeof req.body === "object" && nestsDeeperThan(req.body, limit)) {
+      next(badRequest(`The request body nests objects and arrays more than ${limit} levels deep`));
+      return;
+    }
+    next();
   };
 }
