@@ -102,14 +102,24 @@ async function runDecisions(options) {
       );
     }
   }
+  // Flatness per round (fastest ÷ slowest handler count measured back to back), then the median over
+  // rounds: a change of machine load between two rounds must not read as a dependence on the handler count.
+  const flatness = median(
+    Array.from({ length: options.rounds }, (_, r) => {
+      const rates = cases.map((c) => c.samples.authorize[r]);
+      return Math.max(...rates) / Math.min(...rates);
+    }),
+  );
   return {
     event: "threads:read",
+    flatness: round(flatness, 2),
     handler: "({ user }) => ({ owner: user.identity })",
     rounds: options.rounds,
     durationMs: options.durationMs,
     cases: cases.map((c) => ({
       handlers: c.handlers,
       authorizePerSec: round(median(c.samples.authorize), 0),
+      bestAuthorizePerSec: round(Math.max(...c.samples.authorize), 0),
       decidePerSec: round(median(c.samples.decide), 0),
       resolvePerSec: round(median(c.samples.resolve), 0),
     })),

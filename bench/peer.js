@@ -21,7 +21,7 @@ const os = require("node:os");
 const path = require("node:path");
 const autocannon = require("autocannon");
 const jwt = require("jsonwebtoken");
-const { median, ratio, round } = require("./lib/stats");
+const { median, round } = require("./lib/stats");
 
 const ROOT = path.join(__dirname, "..");
 const PEER_DIR = path.join(__dirname, "peers", "langgraph");
@@ -390,7 +390,10 @@ async function main() {
           rounds: list,
         };
       }
-      for (const server of servers.slice(1)) figures[server.id].ratio = ratio(figures[server.id].rps, figures.langgraph.rps);
+      // Paired per round, then the median: both servers of a round ran back to back under the same machine load.
+      for (const server of servers.slice(1)) {
+        figures[server.id].ratio = round(median(samples[server.id].map((f, r) => f.rps / samples.langgraph[r].rps)), 2);
+      }
       scenarios.push({ id: scenario.id, label: scenario.label, expectedNon2xxShare: scenario.expectNon2xx ?? 0, figures });
     }
 

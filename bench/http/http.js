@@ -4,7 +4,8 @@
  * comes from autocannon in this (parent) process, one scenario at a time, in
  * rounds whose order rotates so slow phases of a shared machine spread over
  * all scenarios. Reported per scenario: the median over rounds of req/s, p50
- * and p99 latency, and the ratio to bare Express from the same run; also the
+ * and p99 latency, and the median over rounds of the ratio to bare Express in
+ * the same round; also the
  * server process's CPU time per request (process.cpuUsage around each load
  * window), which other processes on a shared machine disturb far less.
  */
@@ -13,7 +14,7 @@ const path = require("node:path");
 const autocannon = require("autocannon");
 const { ROUTE, THREAD, validToken, invalidToken } = require("./fixture");
 const scenarios = require("./scenarios");
-const { median, ratio, round } = require("../lib/stats");
+const { median, round } = require("../lib/stats");
 
 const SERVER = path.join(__dirname, "server.js");
 
@@ -139,20 +140,21 @@ async function runHttp(options) {
         log(`http: round ${r + 1}/${options.rounds} ${server.name.padEnd(24)} ${String(summary.rps).padStart(7)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  server CPU ${summary.cpuUsPerRequest} µs/req${summary.non2xx ? `  non-2xx ${summary.non2xx}` : ""}`);
       }
     }
-    const base = median(rounds.express.map((s) => s.rps));
-    const baseCpu = median(rounds.express.map((s) => s.cpuUsPerRequest));
+    // Ratios are paired per round (the scenario against bare Express in the same round), then the median is taken:
+    // a burst of load from other processes moves both figures of a pair far more than it moves the ratio.
+    const pairedRatio = (samples, key, invert) =>
+      median(samples.map((s, r) => (invert ? rounds.express[r][key] / s[key] : s[key] / rounds.express[r][key])));
     const results = names.map((name) => {
       const samples = rounds[name];
-      const rps = median(samples.map((s) => s.rps));
       return {
         id: name,
         label: scenarios[name].label,
-        rps,
+        rps: median(samples.map((s) => s.rps)),
         p50: median(samples.map((s) => s.p50)),
         p99: median(samples.map((s) => s.p99)),
-        ratio: ratio(rps, base),
+        ratio: round(pairedRatio(samples, "rps", false), 2),
         cpuUsPerRequest: median(samples.map((s) => s.cpuUsPerRequest)),
-        cpuRatio: ratio(baseCpu, median(samples.map((s) => s.cpuUsPerRequest))),
+        cpuRatio: round(pairedRatio(samples, "cpuUsPerRequest", true), 2),
         non2xx: samples.reduce((n, s) => n + s.non2xx, 0),
         errors: samples.reduce((n, s) => n + s.errors, 0),
         rounds: samples,

@@ -79,6 +79,16 @@ module.exports = {
       return app;
     },
   },
+  "express-noop": {
+    label: "bare Express 5 + 2 no-op middleware (the floor for any auth middleware + guard)",
+    auth: false,
+    build() {
+      const app = express();
+      app.use((req, res, next) => next());
+      app.get("/threads/:thread_id", (req, res, next) => next(), sendThread);
+      return app;
+    },
+  },
   "passport-jwt": {
     label: "passport-jwt, string secret (common config)",
     auth: true,

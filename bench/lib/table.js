@@ -50,7 +50,7 @@ function renderTable(results) {
         "",
         "",
         "",
-        `sync core decide() ${rate(c.decidePerSec)}/s; resolve() ${rate(c.resolvePerSec)}/s`,
+        `best round ${rate(c.bestAuthorizePerSec)}/s; sync core decide() ${rate(c.decidePerSec)}/s; resolve() ${rate(c.resolvePerSec)}/s`,
       ]);
     }
   }
