@@ -40,7 +40,11 @@ export interface AuthOptions<Extra extends ResourceMap = {}> {
   resources?: ResourceDeclaration<Extra>;
   /** The realm of `WWW-Authenticate` challenges. Default `"api"`. */
   realm?: string;
-  /** Longest time the authenticate step may take before the request gets 503. Default 10000 ms; 0 disables. */
+  /**
+   * Longest time the authenticate step, or an async authorization handler, may
+   * take before the request gets 503 (`authorize()` rejects with a 503
+   * `HTTPException`). Default 10000 ms; 0 disables.
+   */
   timeoutMs?: number;
   /** Receives configuration errors. Default: `console`. Each distinct message is reported once. */
   logger?: AuthLogger;
@@ -180,7 +184,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     if (options.value !== undefined && typeof options.value !== "function") {
       throw new TypeError(`auth.guard("${event}", { value }): value must be a function (req) => value`);
     }
-    return guardMiddleware(this.registry, this.unhandled, this.report, event, options.value);
+    return guardMiddleware(this.registry, this.unhandled, this.report, event, options.value, this.timeoutMs);
   }
 
   /**
@@ -201,7 +205,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
         this.registry.assertConcrete(event);
         throw new HTTPException(401, { code: "credentials_required", message: "Authentication required" });
       }
-      return Promise.resolve(decide(this.registry, this.unhandled, this.report, context, event, value));
+      return Promise.resolve(decide(this.registry, this.unhandled, this.report, context, event, value, this.timeoutMs));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -216,15 +216,15 @@ export function compileAuthenticate(
       let result: unknown;
       try {
         result = fn(req);
+        if (result && typeof (result as Promise<unknown>).then === "function") {
+          (result as Promise<unknown>).then((user) => done(null, user), done);
+          return;
+        }
       } catch (err) {
-        done(err);
+        done(err); // also a thenable whose then() throws: it must not escape to Express's default error page
         return;
       }
-      if (result && typeof (result as Promise<unknown>).then === "function") {
-        (result as Promise<unknown>).then((user) => done(null, user), done);
-      } else {
-        done(null, result);
-      }
+      done(null, result);
     };
   }
   const refs: readonly unknown[] = Array.isArray(input) ? input : [input];

@@ -82,10 +82,33 @@ function handlerFailed(err: unknown, event: string, report: ConfigErrorReporter)
   return misconfigured(report, `The handler for "${event}" threw: ${err instanceof Error ? err.message : String(err)}`, err);
 }
 
+/** Rejects with a 503 `HTTPException` when `decision` has not settled within `timeoutMs` (0: wait forever); a late result is dropped. */
+function withDeadline(decision: Promise<Decision>, timeoutMs: number, event: string, report: ConfigErrorReporter): Promise<Decision> {
+  if (timeoutMs <= 0) return decision;
+  return new Promise<Decision>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      report(`The handler for "${event}" did not settle within ${timeoutMs} ms; answered 503`);
+      reject(new HTTPException(503, { message: "Authorization timed out; try again" }));
+    }, timeoutMs);
+    timer.unref?.();
+    decision.then(
+      (settled) => {
+        clearTimeout(timer);
+        resolve(settled);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
 /**
  * Decides synchronously when the handler is synchronous (the common case) and
- * returns a promise only for an async handler. Throws or rejects with an
- * `HTTPException`: 403 for a denial, the handler's own, or 500.
+ * returns a promise only for an async handler, which must settle within
+ * `timeoutMs` (0: no limit). Throws or rejects with an `HTTPException`: 403 for
+ * a denial, the handler's own, 503 for a timeout, or 500.
  */
 export function decide(
   registry: Registry<AnyHandler>,
@@ -94,6 +117,7 @@ export function decide(
   context: AuthContext,
   event: string,
   value: unknown,
+  timeoutMs = 0,
 ): Decision | Promise<Decision> {
   const entry: Resolved<AnyHandler> = registry.resolve(event);
   const handler = entry.handler;
@@ -108,13 +132,18 @@ export function decide(
   } catch (err) {
     throw handlerFailed(err, event, report);
   }
-  if (result && typeof (result as Promise<unknown>).then === "function") {
-    return (result as Promise<unknown>).then(
-      (settled) => interpretResult(settled, event, report),
-      (err: unknown) => {
-        throw handlerFailed(err, event, report);
-      },
-    );
+  let pending: Promise<Decision> | undefined;
+  try {
+    if (result && typeof (result as Promise<unknown>).then === "function") {
+      pending = (result as Promise<unknown>).then(
+        (settled) => interpretResult(settled, event, report),
+        (err: unknown) => {
+          throw handlerFailed(err, event, report);
+        },
+      );
+    }
+  } catch (err) {
+    throw handlerFailed(err, event, report); // a thenable whose then() throws
   }
-  return interpretResult(result, event, report);
+  return pending ? withDeadline(pending, timeoutMs, event, report) : interpretResult(result, event, report);
 }

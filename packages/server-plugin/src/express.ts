@@ -163,6 +163,7 @@ export function guardMiddleware(
   report: ConfigErrorReporter,
   event: string,
   extract: ((req: Request) => unknown) | undefined,
+  timeoutMs = 0,
 ): RequestHandler {
   const colon = event.indexOf(":");
   const resource = event.slice(0, colon);
@@ -183,7 +184,7 @@ export function guardMiddleware(
     let decision: Decision | Promise<Decision>;
     try {
       value = extract ? extract(req) : defaultValue(req, resource, action);
-      decision = decide(registry, unhandled, report, context, event, value);
+      decision = decide(registry, unhandled, report, context, event, value, timeoutMs);
     } catch (err) {
       if (!isHTTPException(err)) report(`auth.guard("${event}") failed: ${err instanceof Error ? err.message : String(err)}`, err);
       sendError(res, err);
