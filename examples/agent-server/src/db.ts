@@ -99,6 +99,8 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
   const pool = new Pool({
     connectionString: databaseUrl,
     max: 10,
+    // A server that does not answer is a 503 after 5 s, not a request held open for the OS's TCP timeout.
+    connectionTimeoutMillis: 5_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client losing its connection must not crash the process.
@@ -111,6 +113,10 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
     query: (text, params) => run(pool, text, params),
     async transaction(fn) {
       const client = await pool.connect();
+      // The pool stops listening for a client's errors while it is checked out: without this, a connection
+      // dropping mid-transaction is an unhandled 'error' event, which crashes the process.
+      const onError = (error: Error) => console.error(`postgres: connection lost during a transaction: ${error.message}`);
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await fn({ query: (text, params) => run(client, text, params) });
@@ -120,6 +126,7 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
+        client.off("error", onError);
         client.release();
       }
     },

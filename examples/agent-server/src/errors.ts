@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import { HTTPException, isHTTPException, toErrorResponse } from "@gatehouse/express";
+import { isDatabaseUnavailable } from "./db-unavailable";
 
 // PostgreSQL rejected a value the caller sent (e.g. "\u0000" in JSON): bad input, not a server fault.
 const BAD_INPUT_SQLSTATES = new Set(["22P05", "22021", "22P02", "54000"]);
@@ -13,6 +14,9 @@ export function asHttpError(err: unknown): HTTPException | null {
   if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
     return new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as UTF-8 JSON" });
   }
+  if (isDatabaseUnavailable(err)) {
+    return new HTTPException(503, { message: "The database is unavailable; try again shortly", headers: { "Retry-After": "1" }, cause: err });
+  }
   if (typeof e?.code === "string" && BAD_INPUT_SQLSTATES.has(e.code)) {
     return new HTTPException(400, { message: "A value in the request cannot be stored (strings must not contain NUL characters)" });
   }
@@ -23,6 +27,7 @@ export function asHttpError(err: unknown): HTTPException | null {
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const known = asHttpError(err);
   if (!known) console.error(`${req.method} ${req.path} failed:`, err);
+  else if (known.status === 503) console.error(`${req.method} ${req.path}: database unavailable: ${err instanceof Error ? err.message : String(err)}`);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Queryable, Row } from "./db";
+import { DatabaseUnavailableError } from "./db-unavailable";
 
 /**
  * PGlite runs in a worker thread: its WebAssembly PostgreSQL executes queries
@@ -99,8 +100,8 @@ export async function startPgliteWorker(dataDir: string | undefined): Promise<Pg
     if (reply.error) waiter.reject(new PgliteError(reply.error.message, reply.error.code));
     else waiter.resolve(reply.rows ?? []);
   });
-  worker.on("error", failAll);
-  worker.on("exit", (code) => failAll(new Error(`The PGlite worker exited (code ${code})`)));
+  worker.on("error", (error) => failAll(new DatabaseUnavailableError(`The PGlite worker failed: ${error.message}`, { cause: error })));
+  worker.on("exit", (code) => failAll(new DatabaseUnavailableError(`The PGlite worker exited (code ${code})`)));
 
   const send = (message: Record<string, unknown>): Promise<Row[]> & { id: number } => {
     const id = nextId++;
