@@ -137,7 +137,7 @@ export function createTransport(options: TransportOptions): Transport {
       });
     } catch (err) {
       if (signal?.aborted) throw new AbortError({ ...details, cause: signal.reason });
-      if (timedOut) throw new TimeoutError({ ...details, message: `${method} ${url} timed out after ${timeout}ms`, cause: err });
+      if (timedOut) throw new TimeoutError({ ...details, message: `${method} ${url} timed out after ${timeout}ms`, cause: scrub(err) });
       throw fromAxios(err, details);
     } finally {
       clearTimeout(timer);
@@ -174,12 +174,26 @@ function fromAxios(err: unknown, details: ErrorDetails): unknown {
       ...details, status: err.response.status, body: err.response.data, headers: plainHeaders(err.response.headers),
     });
   }
-  if (axios.isCancel(err)) return new AbortError({ ...details, cause: err });
+  if (axios.isCancel(err)) return new AbortError({ ...details, cause: scrub(err) });
   if (err.code === "ETIMEDOUT" || (err.code === "ECONNABORTED" && /timeout/i.test(err.message))) {
-    return new TimeoutError({ ...details, cause: err });
+    return new TimeoutError({ ...details, cause: scrub(err) });
   }
   const reason = err.code ?? err.message;
-  return new NetworkError({ ...details, message: `${details.method} ${details.url} failed: ${reason}`, cause: err });
+  return new NetworkError({ ...details, message: `${details.method} ${details.url} failed: ${reason}`, cause: scrub(err) });
+}
+
+/**
+ * An axios error as a plain Error (name, message, code, and the underlying
+ * socket error as its cause), without axios's `config` and `request`: they hold
+ * the request headers, credential included, and loggers serialise causes.
+ */
+function scrub(err: unknown): unknown {
+  if (!axios.isAxiosError(err) && !axios.isCancel(err)) return err;
+  const { name, message, code, cause } = err as { name: string; message: string; code?: string; cause?: unknown };
+  const clean = new Error(message, cause === undefined ? undefined : { cause });
+  clean.name = name;
+  if (code !== undefined) Object.assign(clean, { code });
+  return clean;
 }
 
 function plainHeaders(headers: unknown): Record<string, string> {
