@@ -47,12 +47,35 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A UTF-16 surrogate without its partner: JSON.stringify escapes it as `\udXXX`, which PostgreSQL rejects. */
-const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * Whether PostgreSQL JSONB can store the string: no NUL, and no UTF-16
+ * surrogate without its partner (JSON.stringify escapes one as `\udXXX`,
+ * which PostgreSQL rejects).
+ */
+function storable(s: string): boolean {
+  return !s.includes("\u0000") && (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 function checkString(s: string, what: string): void {
   if (s.includes("\u0000")) throw new FilterError(`${what} contains a NUL character, which PostgreSQL JSONB cannot store`);
-  if (UNPAIRED_SURROGATE.test(s)) throw new FilterError(`${what} contains an unpaired UTF-16 surrogate (not valid Unicode), which PostgreSQL JSONB cannot store`);
+  if (!storable(s)) throw new FilterError(`${what} contains an unpaired UTF-16 surrogate (not valid Unicode), which PostgreSQL JSONB cannot store`);
+}
+
+function isScalar(value: unknown): value is FilterScalar {
+  return value === null || typeof value === "boolean" || (typeof value === "string" && storable(value)) || (typeof value === "number" && Number.isFinite(value));
+}
+
+/**
+ * The common filter, `{ field: scalar, … }` with nothing to report, checked
+ * without allocating (it runs on every authorized request); anything else
+ * goes through {@link parseFilters}.
+ */
+function isPlainEquality(filters: Record<string, unknown>): boolean {
+  for (const key in filters) {
+    if (!hasOwn(filters, key)) continue;
+    if (key.length === 0 || key.charCodeAt(0) === 36 /* $ */ || !storable(key) || !isScalar(filters[key])) return false;
+  }
+  return true;
 }
 
 function scalar(value: unknown, where: string): FilterScalar {
@@ -119,7 +142,7 @@ export function parseFilters(filters: unknown): Clause[] {
  * validateFilters({ owner: { $ne: "alice" } }); // throws: Unknown filter operator "$ne"
  */
 export function validateFilters(filters: unknown): Filters {
-  parseFilters(filters);
+  if (!isPlainObject(filters) || !isPlainEquality(filters)) parseFilters(filters);
   return filters as Filters;
 }
 
@@ -146,6 +169,16 @@ function clauseHolds(metadata: Record<string, unknown>, clause: Clause): boolean
  */
 export function matchFilters(filters: Filters | null | undefined, metadata: unknown): boolean {
   if (filters == null) return true;
+  if (isPlainObject(filters) && isPlainEquality(filters)) {
+    let empty = true;
+    for (const key in filters) {
+      if (!hasOwn(filters, key)) continue;
+      if (empty && !isPlainObject(metadata)) return false;
+      empty = false;
+      if (!hasOwn(metadata as object, key) || (metadata as Record<string, unknown>)[key] !== filters[key]) return false;
+    }
+    return true;
+  }
   const clauses = parseFilters(filters);
   if (clauses.length === 0) return true;
   if (!isPlainObject(metadata)) return false;

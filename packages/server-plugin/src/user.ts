@@ -33,6 +33,10 @@ export class InvalidUserError extends TypeError {
   }
 }
 
+function hasOwn(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -72,5 +76,18 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
   if (typeof displayName !== "string") {
     throw new InvalidUserError(source, `returned a user whose "display_name" is ${describe(displayName)}, not a string`);
   }
-  return { ...user, identity, permissions: [...permissions], is_authenticated: isAuthenticated, display_name: displayName };
+  // A literal then a loop, not `{ ...user, identity, … }`: V8 makes spread-then-assign
+  // a slow dictionary-mode copy, and this runs on every request.
+  const out: BaseUser & Record<string, unknown> = {
+    identity,
+    permissions: [...permissions],
+    is_authenticated: isAuthenticated,
+    display_name: displayName,
+  };
+  for (const key in user) {
+    if (!hasOwn(user, key) || hasOwn(out, key)) continue;
+    if (key === "__proto__") Object.defineProperty(out, key, { value: user[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = user[key];
+  }
+  return out;
 }
