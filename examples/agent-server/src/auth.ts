@@ -1,6 +1,4 @@
-import { createSecretKey } from "node:crypto";
-import { Strategy as JwtStrategy, ExtractJwt, type VerifiedCallback } from "passport-jwt";
-import { Auth, HTTPException, type AuthContext as GatehouseContext } from "@gatehouse/express";
+import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type JwtPayload } from "@gatehouse/express";
 
 /**
  * The policy of this server, written with Gatehouse handlers:
@@ -19,15 +17,9 @@ export function createAuth(options: { jwtSecret: string }) {
   }
   return new Auth({ unhandled: "deny" })
     .authenticate(
-      new JwtStrategy(
-        {
-          jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-          // A KeyObject: jsonwebtoken skips parsing the secret as a public key on every request.
-          secretOrKey: createSecretKey(Buffer.from(options.jwtSecret, "utf8")) as unknown as string,
-          algorithms: ["HS256"],
-        },
-        verifyClaims,
-      ),
+      // passport-jwt, configured by jwtStrategy(): HS256 pinned, the secret a KeyObject,
+      // and verified tokens cached (keyed by the whole token; exp/nbf re-checked on every hit).
+      jwtStrategy({ secret: options.jwtSecret, algorithms: ["HS256"], cache: true, verify: verifyClaims }),
     )
     .on(["threads", "assistants", "crons"], ({ resource, action, value, user, permissions }) => {
       requirePermission(permissions, resource, action);
@@ -62,16 +54,9 @@ function requirePermission(permissions: readonly string[], resource: string, act
 }
 
 /** Claims → user: a token without a string `sub`, or with non-string scopes, is not a credential. */
-function verifyClaims(payload: unknown, done: VerifiedCallback): void {
-  const claims = (payload ?? {}) as { sub?: unknown; scopes?: unknown };
-  if (typeof claims.sub !== "string" || claims.sub.length === 0) {
-    done(null, false, { message: 'The token has no "sub" claim' });
-    return;
-  }
+function verifyClaims(claims: JwtPayload): { identity: string; permissions: string[] } | false {
+  if (typeof claims.sub !== "string" || claims.sub.length === 0) return false;
   const scopes = claims.scopes ?? [];
-  if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) {
-    done(null, false, { message: 'The token\'s "scopes" claim must be an array of strings' });
-    return;
-  }
-  done(null, { identity: claims.sub, permissions: scopes });
+  if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) return false;
+  return { identity: claims.sub, permissions: scopes };
 }
