@@ -34,8 +34,11 @@ async function serve() {
   const db = await openDb(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.SOAK_SCHEMA } : { memory: true });
   const quiet = console.error;
   let logged = 0;
+  let stopping = false;
   console.error = (...args) => {
-    if (++logged <= 5) quiet(...args); // a few server-side errors are worth seeing; a flood is not
+    // A few server-side errors are worth seeing, a flood is not; after the load, requests the
+    // load generator abandoned may still be running when the database closes: not the soak's concern.
+    if (!stopping && ++logged <= 5) quiet(...args);
   };
   const server = createApp({ db, jwtSecret: SECRET }).listen(0, "127.0.0.1", () => {
     process.send({ ready: true, port: server.address().port });
@@ -48,9 +51,11 @@ async function serve() {
     }
   });
   const stop = () => {
+    stopping = true;
+    // Like main.ts: let requests in flight finish before the database closes.
     server.close(() => db.close().then(() => process.exit(0)));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on("disconnect", stop);
   process.on("SIGTERM", stop);
