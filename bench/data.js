@@ -13,16 +13,11 @@ const { PGlite } = require("@electric-sql/pglite");
 const { filtersToSql } = require("./lib/gatehouse").gatehouse();
 const { quantile, round, ratio } = require("./lib/stats");
 
-const TABLE = `CREATE TABLE threads (
-  thread_id uuid PRIMARY KEY,
-  metadata jsonb NOT NULL DEFAULT '{}',
-  status text NOT NULL DEFAULT 'idle',
-  state jsonb NOT NULL DEFAULT '{}',
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  state_updated_at timestamptz NOT NULL DEFAULT now()
-)`;
-const GIN = "CREATE INDEX threads_metadata_gin ON threads USING GIN (metadata jsonb_path_ops)";
+// The example server's own threads table and GIN index, from its built schema.
+const { SCHEMA_STATEMENTS } = require("../examples/agent-server/dist/schema");
+const TABLE = SCHEMA_STATEMENTS.find((sql) => /CREATE TABLE IF NOT EXISTS threads\b/.test(sql));
+const GIN = SCHEMA_STATEMENTS.find((sql) => /threads_metadata_gin/.test(sql));
+if (!TABLE || !GIN) throw new Error("bench/data.js: the threads table or its GIN index is missing from examples/agent-server's schema");
 const BY_DATE = "CREATE INDEX threads_created_at ON threads (created_at DESC, thread_id DESC)";
 const ORDER = "ORDER BY created_at DESC, thread_id DESC LIMIT 10 OFFSET 0";
 

@@ -5,6 +5,7 @@
  * failures to typed errors, and on a 401 waits for the single-flight refresh
  * and retries exactly once.
  */
+import type { ClientOptions } from "./client";
 import axios, { AxiosHeaders } from "axios";
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
 import type { Credentials } from "./credentials";
@@ -75,14 +76,8 @@ export interface RefreshContext {
  */
 export type Refresh = (context: RefreshContext) => unknown;
 
-export interface TransportOptions {
-  baseURL: string;
-  credentials?: Credentials;
-  refresh?: Refresh;
-  axios?: AxiosInstance;
-  timeout?: number;
-  headers?: Record<string, string>;
-}
+/** The transport takes the client's options as they are. */
+export type TransportOptions = ClientOptions;
 
 export interface Transport {
   readonly baseURL: string;
