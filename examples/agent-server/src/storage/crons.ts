@@ -2,27 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
 import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
 
-/** A cron as LangGraph's API returns it. */
-export interface Cron {
-  cron_id: string;
-  assistant_id: string;
-  thread_id: string | null;
-  schedule: string;
-  timezone: string | null;
-  payload: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  user_id: string | null;
-  enabled: boolean;
-  on_run_completed: string | null;
-  end_time: string | null;
-  next_run_date: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export const CRON_SORT_COLUMNS = ["cron_id", "assistant_id", "thread_id", "created_at", "updated_at", "next_run_date"] as const;
-export type CronSortBy = (typeof CRON_SORT_COLUMNS)[number];
-
+/** What a cron is created from (and updated with). */
 export interface CronFields {
   assistant_id: string;
   thread_id: string | null;
@@ -35,6 +15,17 @@ export interface CronFields {
   on_run_completed: string | null;
   end_time: string | null;
 }
+
+/** A cron as LangGraph's API returns it. */
+export interface Cron extends CronFields {
+  cron_id: string;
+  next_run_date: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const CRON_SORT_COLUMNS = ["cron_id", "assistant_id", "thread_id", "created_at", "updated_at", "next_run_date"] as const;
+export type CronSortBy = (typeof CRON_SORT_COLUMNS)[number];
 
 export interface CronSearch {
   assistant_id?: string;
