@@ -4,11 +4,10 @@ import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import * as crons from "../storage/crons";
 import { CRON_SORT_COLUMNS, type CronSearch } from "../storage/crons";
-import { getThread } from "../storage/threads";
 import { badRequest, bodyObject, optionalBoolean, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
 import { input, inputOf, parsed, route } from "./input";
-import { threadNotFound } from "./threads";
+import { visibleThread } from "./threads";
 
 // Five or six fields of digits, names, and * / , - ? L W # (standard cron syntax).
 const CRON_FIELD = /^[0-9A-Za-z*\/,\-?LW#]+$/;
@@ -90,7 +89,7 @@ export function cronRoutes(db: Db, auth: AppAuth): Router {
     const assistant = await resolveAssistant(db, auth, req.auth!, cron.assistant_id);
     if (cron.thread_id) {
       const decision = await auth.authorize(req.auth!, "threads:create_run", { thread_id: cron.thread_id, assistant_id: assistant.id });
-      if (!(await getThread(db, cron.thread_id, decision.filters))) throw threadNotFound(cron.thread_id);
+      await visibleThread(db, cron.thread_id, decision.filters);
     }
     res.json(
       await crons.createCron(db, {

@@ -1,15 +1,23 @@
 import { Router, type Request } from "express";
 import { HTTPException } from "@gatehouse/express";
 import type { AppAuth } from "../auth";
-import type { Db } from "../db";
+import type { Db, Queryable } from "../db";
 import * as threads from "../storage/threads";
 import { THREAD_SORT_COLUMNS, type Thread, type ThreadSearch } from "../storage/threads";
+import type { AuthFilters } from "../storage/sql";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import { input, inputOf, parsed, route } from "./input";
 
 const THREAD_STATUSES = ["idle", "busy", "interrupted", "error"] as const;
 
 export const threadNotFound = (threadId: string) => new HTTPException(404, { message: `Thread ${threadId} not found` });
+
+/** The thread if the caller's filters let them see it; otherwise the same 404 as a missing one. */
+export async function visibleThread(db: Queryable, threadId: string, filters: AuthFilters): Promise<Thread> {
+  const thread = await threads.getThread(db, threadId, filters);
+  if (!thread) throw threadNotFound(threadId);
+  return thread;
+}
 
 interface CreateInput extends JsonObject {
   thread_id?: string;
@@ -103,9 +111,7 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("threads:read", { value: parsed }),
     route(async (req, res) => {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
-      const thread = await threads.getThread(db, thread_id, req.auth?.filters);
-      if (!thread) throw threadNotFound(thread_id);
-      res.json(thread);
+      res.json(await visibleThread(db, thread_id, req.auth?.filters));
     }),
   );
 
@@ -115,9 +121,7 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("threads:read", { value: parsed }),
     route(async (req, res) => {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
-      const thread = await threads.getThread(db, thread_id, req.auth?.filters);
-      if (!thread) throw threadNotFound(thread_id);
-      res.json(threadState(thread));
+      res.json(threadState(await visibleThread(db, thread_id, req.auth?.filters)));
     }),
   );
 
@@ -152,8 +156,7 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("threads:read", { value: parsed }),
     route(async (req, res) => {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
-      const source = await threads.getThread(db, thread_id, req.auth?.filters);
-      if (!source) throw threadNotFound(thread_id);
+      const source = await visibleThread(db, thread_id, req.auth?.filters);
       const value = { metadata: { ...source.metadata } };
       const decision = await auth.authorize(req.auth!, "threads:create", value);
       const result = await threads.createThread(db, { metadata: value.metadata, state: source.values }, decision.filters);
