@@ -8,6 +8,7 @@ import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, ty
 import { HTTPException, isHTTPException, toErrorResponse } from "./errors";
 import type { Registry } from "./registry";
 import { normalizeUser } from "./user";
+import { hasOwn, setOwn } from "./own";
 
 /** Options of `auth.middleware()`. */
 export interface MiddlewareOptions {
@@ -130,9 +131,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Copies own enumerable properties (a `__proto__` key as data); cheaper than spreads on the hot path. */
 function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const key in source) {
-    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
-    if (key === "__proto__") Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true });
-    else target[key] = source[key];
+    if (hasOwn(source, key)) setOwn(target, key, source[key]);
   }
 }
 

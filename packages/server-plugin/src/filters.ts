@@ -9,6 +9,7 @@
  * Values are JSON scalars (string, finite number, boolean, null). Anything else,
  * and any unknown operator, is rejected: a typo must never widen access.
  */
+import { hasOwn } from "./own";
 
 /** A JSON scalar that filters compare against. */
 export type FilterScalar = string | number | boolean | null;
@@ -36,10 +37,6 @@ export class FilterError extends TypeError {
 }
 
 const OPERATORS = new Set(["$eq", "$contains"]);
-
-function hasOwn(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;

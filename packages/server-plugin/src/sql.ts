@@ -5,6 +5,7 @@
  * value travels as a parameter: nothing from the filter is concatenated into SQL.
  */
 import { parseFilters, type Filters } from "./filters";
+import { hasOwn, setOwn } from "./own";
 
 export interface FiltersToSqlOptions {
   /** The JSONB column (optionally `table.column`). Default `"metadata"`. */
@@ -49,9 +50,9 @@ export function filtersToSql(filters: Filters | null | undefined, options: Filte
   // Group clauses into containment documents, at most one clause per key in each.
   const documents: Record<string, unknown>[] = [];
   for (const clause of parseFilters(filters)) {
-    let doc = documents.find((d) => !Object.prototype.hasOwnProperty.call(d, clause.key));
+    let doc = documents.find((d) => !hasOwn(d, clause.key));
     if (!doc) documents.push((doc = {}));
-    Object.defineProperty(doc, clause.key, { value: clause.value, enumerable: true, writable: true, configurable: true });
+    setOwn(doc, clause.key, clause.value);
   }
   if (documents.length === 0) return { text: "TRUE", values: [] };
   const text = documents.map((_, i) => `${column} @> $${start + i}::jsonb`).join(" AND ");

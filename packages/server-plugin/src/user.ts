@@ -3,6 +3,7 @@
  * identity; an object needs a string `identity` and gets defaults for
  * `permissions`, `is_authenticated` and `display_name`; other fields are kept.
  */
+import { hasOwn, setOwn } from "./own";
 
 /** The fields every authenticated user has. */
 export interface BaseUser {
@@ -31,10 +32,6 @@ export class InvalidUserError extends TypeError {
     );
     this.name = "InvalidUserError";
   }
-}
-
-function hasOwn(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
 }
 
 function describe(value: unknown): string {
@@ -85,9 +82,7 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
     display_name: displayName,
   };
   for (const key in user) {
-    if (!hasOwn(user, key) || hasOwn(out, key)) continue;
-    if (key === "__proto__") Object.defineProperty(out, key, { value: user[key], enumerable: true, writable: true, configurable: true });
-    else out[key] = user[key];
+    if (hasOwn(user, key) && !hasOwn(out, key)) setOwn(out, key, user[key]);
   }
   return out;
 }
