@@ -62,7 +62,8 @@ function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) =>
   return (message, cause) => {
     if (seen.has(message)) return;
     if (seen.size < REPORTED_LIMIT) seen.add(message);
-    logger.error(`[gatehouse] ${message}`, cause);
+    if (cause === undefined) logger.error(`[gatehouse] ${message}`);
+    else logger.error(`[gatehouse] ${message}`, cause);
   };
 }
 
@@ -155,9 +156,11 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   }
 
   /**
-   * Express middleware that authenticates every request except `public` paths
-   * and CORS preflights, setting `req.auth = { user, permissions }` and `req.user`.
-   * Bad or missing credentials answer 401 with an RFC 6750 `WWW-Authenticate`.
+   * Express middleware that authenticates every request except `public` paths,
+   * setting `req.auth = { user, permissions }` and `req.user`. Bad or missing
+   * credentials answer 401 with an RFC 6750 `WWW-Authenticate`. A CORS preflight
+   * that reaches it (no CORS middleware answered it first) gets an empty 204 and
+   * is never passed on: mount CORS handling before this middleware.
    *
    * @example
    * app.use(auth.middleware({ public: ["/health", "/info", "/docs/*"] }));
@@ -171,7 +174,11 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   /**
    * Express middleware that authorizes one event on a route: runs the most
    * specific handler with `value` (by default built from params and body),
-   * answers 403 on denial, and exposes the handler's filter as `req.auth.filters`.
+   * answers 403 on denial, and exposes the handler's filter as `req.auth.filters`
+   * (`{}` when allowed unscoped; `undefined` only where no guard ran, which
+   * `matchFilters`/`filtersToSql` refuse). The handler's `value.metadata` (and a
+   * store namespace it narrowed) is written back to the request exactly.
+   * A JSON body that no parser read is a 500 telling you to mount `express.json()`.
    *
    * @example
    * app.get("/threads/:thread_id", auth.guard("threads:read"), async (req, res) => {
@@ -188,8 +195,8 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   }
 
   /**
-   * The guard's decision without Express: resolves to `{ filters }` (undefined
-   * when unscoped) or rejects with `HTTPException` (401 without a user, 403 when
+   * The guard's decision without Express: resolves to `{ filters }` (`{}`, which
+   * matches every record, when allowed unscoped) or rejects with `HTTPException` (401 without a user, 403 when
    * denied, or the handler's own).
    *
    * @example

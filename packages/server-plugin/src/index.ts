@@ -14,6 +14,7 @@ export { filtersToSql } from "./sql";
 export type { FiltersToSqlOptions, SqlFragment } from "./sql";
 export { BUILTIN_RESOURCES } from "./events";
 export type * from "./events";
+export { ALLOW_ALL } from "./decision";
 export type { AuthContext, HandlerInput, HandlerResult, Decision, Unhandled } from "./decision";
 export type { MiddlewareOptions, GuardOptions } from "./express";
 export type { AuthenticateFunction, StrategyRef, AuthenticateInput } from "./authenticate";
