@@ -19,6 +19,7 @@ import {
   type WithBuiltins,
 } from "./events";
 import { authenticateMiddleware, compilePublicPaths, guardMiddleware, type GuardOptions, type MiddlewareOptions } from "./express";
+import { checkOptionNames } from "./options";
 import { Registry } from "./registry";
 import type { AuthUser, BaseUser } from "./user";
 
@@ -56,6 +57,8 @@ export type Handler<M extends ResourceMap, K extends string, U> = (
 ) => HandlerResult | Promise<HandlerResult>;
 
 const REPORTED_LIMIT = 1000;
+
+const AUTH_OPTIONS = ["unhandled", "passport", "resources", "realm", "timeoutMs", "logger"] as const;
 
 function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) => void {
   const seen = new Set<string>();
@@ -98,7 +101,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   private step: AuthenticateStep | undefined;
 
   constructor(options: AuthOptions<Extra> = {}) {
-    if (options === null || typeof options !== "object") throw new TypeError("new Auth(options): options must be an object");
+    checkOptionNames("new Auth(options)", options, AUTH_OPTIONS);
     const { unhandled = "deny", passport, resources, realm = "api", timeoutMs = 10_000, logger = console } = options;
     if (unhandled !== "allow" && unhandled !== "deny") {
       throw new TypeError(`new Auth({ unhandled }) must be "allow" or "deny", got ${JSON.stringify(unhandled)}`);
@@ -166,6 +169,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    * app.use(auth.middleware({ public: ["/health", "/info", "/docs/*"] }));
    */
   middleware(options: MiddlewareOptions = {}): RequestHandler {
+    checkOptionNames("auth.middleware(options)", options, ["public"]);
     if (!this.step) throw new TypeError("auth.middleware() needs an authenticate step: call auth.authenticate(strategy) first");
     const isPublic = compilePublicPaths(options.public);
     return authenticateMiddleware(() => this.step!, isPublic, this.report, this.timeoutMs);
@@ -187,7 +191,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    */
   guard<E extends ConcreteEvent<WithBuiltins<Extra>>>(event: E, options: GuardOptions<EventValue<WithBuiltins<Extra>, E>> = {}): RequestHandler {
     this.registry.assertConcrete(event);
-    if (options === null || typeof options !== "object") throw new TypeError(`auth.guard("${event}", options): options must be an object`);
+    checkOptionNames(`auth.guard("${event}", options)`, options, ["value"]);
     if (options.value !== undefined && typeof options.value !== "function") {
       throw new TypeError(`auth.guard("${event}", { value }): value must be a function (req) => value`);
     }

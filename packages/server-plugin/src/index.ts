@@ -17,6 +17,8 @@ export type * from "./events";
 export { ALLOW_ALL } from "./decision";
 export type { AuthContext, HandlerInput, HandlerResult, Decision, Unhandled } from "./decision";
 export type { MiddlewareOptions, GuardOptions } from "./express";
+export { errorHandler } from "./error-handler";
+export type { ErrorHandlerOptions } from "./error-handler";
 export type { AuthenticateFunction, StrategyRef, AuthenticateInput } from "./authenticate";
 export { normalizeUser, InvalidUserError } from "./user";
 export type { BaseUser, AuthUser, UserInput } from "./user";
