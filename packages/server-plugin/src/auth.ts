@@ -17,7 +17,7 @@ import {
   type ResourceDeclaration,
   type ResourceMap,
   type WithBuiltins,
-} from "./events";
+} from "./resources";
 import { authenticateMiddleware, compilePublicPaths, guardMiddleware, type GuardOptions, type MiddlewareOptions } from "./express";
 import { checkOptionNames } from "./options";
 import { Registry } from "./registry";

@@ -12,8 +12,8 @@ export { matchFilters, validateFilters, parseFilters, FilterError } from "./filt
 export type { Filters, FilterCondition, FilterScalar, Clause } from "./filters";
 export { filtersToSql } from "./sql";
 export type { FiltersToSqlOptions, SqlFragment } from "./sql";
-export { BUILTIN_RESOURCES } from "./events";
-export type * from "./events";
+export { BUILTIN_RESOURCES } from "./resources";
+export type * from "./resources";
 export { ALLOW_ALL } from "./decision";
 export type { AuthContext, HandlerInput, HandlerResult, Decision, Unhandled } from "./decision";
 export type { MiddlewareOptions, GuardOptions } from "./express";
