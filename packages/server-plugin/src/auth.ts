@@ -77,13 +77,10 @@ function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) =>
  * @typeParam U - the user every handler sees; set by `authenticate()`.
  *
  * @example
- * import { Auth } from "@gatehouse/express";
- * import { Strategy as JwtStrategy, ExtractJwt } from "passport-jwt";
+ * import { Auth, jwtStrategy } from "@gatehouse/express";
  *
  * const auth = new Auth({ unhandled: "deny" })
- *   .authenticate(new JwtStrategy(
- *     { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, algorithms: ["HS256"] },
- *     (payload, done) => done(null, { identity: payload.sub, permissions: payload.scopes ?? [] })))
+ *   .authenticate(jwtStrategy({ secret: process.env.JWT_SECRET!, algorithms: ["HS256"] }))
  *   .on("threads:create", ({ user, value }) => { value.metadata = { ...value.metadata, owner: user.identity }; })
  *   .on("*", ({ user }) => ({ owner: user.identity }));
  *
