@@ -53,10 +53,15 @@ function link(app: string, dep: string): void {
  */
 export function packIntoBlankApp(workspace: string, packageName: string, deps: string[]): PackedApp {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-pack-"));
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", work, "-w", workspace], { cwd: repo, encoding: "utf8" });
+  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", work, "-w", workspace], {
+    cwd: repo,
+    encoding: "utf8",
+  });
   const tarball = path.join(work, out.trim().split("\n").pop()!);
   const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
-    .split("\n").filter((f) => f.length > 0).map((f) => f.replace(/^package\//, ""));
+    .split("\n")
+    .filter((f) => f.length > 0)
+    .map((f) => f.replace(/^package\//, ""));
   const dir = path.join(work, "app");
   const installed = path.join(dir, "node_modules", packageName);
   fs.mkdirSync(installed, { recursive: true });
@@ -84,7 +89,9 @@ export function packIntoBlankApp(workspace: string, packageName: string, deps: s
 /** publint on the tarball, warnings as errors; returns its messages (suggestions included). */
 export function publint(tarball: string): string[] {
   const cli = path.join(repo, "node_modules/publint/src/cli.js");
-  const out = execFileSync(process.execPath, [cli, "run", tarball, "--strict", "--level", "suggestion"], { encoding: "utf8" });
+  const out = execFileSync(process.execPath, [cli, "run", tarball, "--strict", "--level", "suggestion"], {
+    encoding: "utf8",
+  });
   return out.split("\n").filter((line) => /^\d+\. /.test(line));
 }
 
@@ -115,8 +122,22 @@ export function areTheTypesWrong(tarball: string): TypesProblem[] {
 /** Type-checks `files` with `tsc --strict --module node16` in `dir`, as a consumer's project would; returns tsc's output ("" when clean). */
 export function typecheckNode16(dir: string, files: string[]): string {
   const tsc = path.join(repo, "node_modules/typescript/bin/tsc");
-  const args = ["--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16",
-    "--target", "es2022", "--lib", "es2022,dom", "--types", "node"];
+  const args = [
+    "--noEmit",
+    "--strict",
+    "--module",
+    "node16",
+    "--moduleResolution",
+    "node16",
+    "--target",
+    "es2022",
+    "--lib",
+    "es2022,dom",
+    "--types",
+    "node",
+  ];
   const result = spawnSync(process.execPath, [tsc, ...args, ...files], { cwd: dir, encoding: "utf8" });
-  return `${result.stdout}${result.stderr}`.trim() + (result.status === 0 ? "" : `\n(tsc exited with ${result.status})`);
+  return (
+    `${result.stdout}${result.stderr}`.trim() + (result.status === 0 ? "" : `\n(tsc exited with ${result.status})`)
+  );
 }

@@ -8,19 +8,36 @@
  * than the sources (`npm test` builds anyway).
  */
 import path from "node:path";
-import { areTheTypesWrong, buildIfStale, packIntoBlankApp, publint, typecheckNode16, type PackedApp } from "../../../tools/packed-app";
+import {
+  areTheTypesWrong,
+  buildIfStale,
+  packIntoBlankApp,
+  publint,
+  typecheckNode16,
+  type PackedApp,
+} from "../../../tools/packed-app";
 
 jest.setTimeout(180_000);
 const runtime = ["express", "passport", "passport-strategy"];
 const jwt = ["passport-jwt", "jsonwebtoken"];
-const types = ["@types/node", "@types/express", "@types/express-serve-static-core", "@types/passport", "@types/passport-strategy"];
+const types = [
+  "@types/node",
+  "@types/express",
+  "@types/express-serve-static-core",
+  "@types/passport",
+  "@types/passport-strategy",
+];
 const fixture = (name: string) => path.join(__dirname, "fixtures", name);
 
 let app: PackedApp;
 let bare: PackedApp;
 
 beforeAll(() => {
-  buildIfStale("packages/server-plugin", ["src", "package.json", "tsconfig.build.json", "tsdown.config.ts"], "dist/index.cjs");
+  buildIfStale(
+    "packages/server-plugin",
+    ["src", "package.json", "tsconfig.build.json", "tsdown.config.ts"],
+    "dist/index.cjs",
+  );
   app = packIntoBlankApp("packages/server-plugin", "@gatehouse/express", [...runtime, ...jwt, ...types]);
   bare = packIntoBlankApp("packages/server-plugin", "@gatehouse/express", runtime);
 });
@@ -36,11 +53,23 @@ function run(target: PackedApp, entry: "from-require.cjs" | "from-import.mjs") {
 
 describe("the tarball", () => {
   it("holds both builds with their types, the sources for the source maps, LICENSE and README, and no tests", () => {
-    expect(app.files).toEqual(expect.arrayContaining([
-      "dist/index.mjs", "dist/index.cjs", "dist/index.d.mts", "dist/index.d.cts",
-      "dist/internal.mjs", "dist/internal.cjs", "dist/internal.d.mts", "dist/internal.d.cts",
-      "src/index.ts", "LICENSE", "README.md", "CHANGELOG.md", "package.json",
-    ]));
+    expect(app.files).toEqual(
+      expect.arrayContaining([
+        "dist/index.mjs",
+        "dist/index.cjs",
+        "dist/index.d.mts",
+        "dist/index.d.cts",
+        "dist/internal.mjs",
+        "dist/internal.cjs",
+        "dist/internal.d.mts",
+        "dist/internal.d.cts",
+        "src/index.ts",
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "package.json",
+      ]),
+    );
     expect(app.files.filter((f) => /\.test\.|(^|\/)test\/|tsdown\.config|tsconfig/.test(f))).toEqual([]);
   });
 
@@ -49,8 +78,9 @@ describe("the tarball", () => {
   });
 
   it("passes are-the-types-wrong; only node10 (no exports maps) cannot reach the ./internal subpath", () => {
-    const unexpected = areTheTypesWrong(app.tarball)
-      .filter((p) => !(p.entrypoint === "./internal" && p.kind === "NoResolution" && p.resolutionKind === "node10"));
+    const unexpected = areTheTypesWrong(app.tarball).filter(
+      (p) => !(p.entrypoint === "./internal" && p.kind === "NoResolution" && p.resolutionKind === "node10"),
+    );
     expect(unexpected).toEqual([]);
   });
 });
@@ -58,11 +88,18 @@ describe("the tarball", () => {
 describe.each(["from-require.cjs", "from-import.mjs"] as const)("the packed package in a blank app, %s", (entry) => {
   it("serves an Express app behind jwtStrategy(): the filter for a good token, 401 with a challenge otherwise", () => {
     const report = run(app, entry);
-    expect(report.exports).toEqual(expect.arrayContaining(["Auth", "HTTPException", "jwtStrategy", "filtersToSql", "matchFilters"]));
+    expect(report.exports).toEqual(
+      expect.arrayContaining(["Auth", "HTTPException", "jwtStrategy", "filtersToSql", "matchFilters"]),
+    );
     expect(report.decide).toBe("function");
     expect(report.good).toEqual({
-      status: 200, challenge: null,
-      body: { user: { identity: "zoe", permissions: [], is_authenticated: true, display_name: "zoe" }, permissions: [], filters: { owner: "zoe" } },
+      status: 200,
+      challenge: null,
+      body: {
+        user: { identity: "zoe", permissions: [], is_authenticated: true, display_name: "zoe" },
+        permissions: [],
+        filters: { owner: "zoe" },
+      },
     });
     expect([report.missing.status, report.missing.body.error]).toEqual([401, "credentials_required"]);
     expect([report.forged.status, report.forged.body.error]).toEqual([401, "invalid_token"]);
