@@ -3,6 +3,7 @@ import { createAuth } from "./auth";
 import { cors } from "./cors";
 import type { Db } from "./db";
 import { errorHandler, notFoundHandler } from "./errors";
+import { refuseUnstorableStrings, requireJsonBody } from "./json-body";
 import { assistantRoutes } from "./routes/assistants";
 import { cronRoutes } from "./routes/crons";
 import { metaRoutes, PUBLIC_PATHS } from "./routes/meta";
@@ -37,7 +38,7 @@ export function createApp(options: AppOptions): Express {
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));
   app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
   app.use(metaRoutes(db));
-  app.use(express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH));
+  app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());
   app.use(threadRoutes(db, auth));
   app.use(runRoutes(db, auth));
   app.use(assistantRoutes(db, auth));

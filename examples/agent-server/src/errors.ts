@@ -18,7 +18,7 @@ export function asHttpError(err: unknown): HTTPException | null {
     return new HTTPException(503, { message: "The database is unavailable; try again shortly", headers: { "Retry-After": "1" }, cause: err });
   }
   if (typeof e?.code === "string" && BAD_INPUT_SQLSTATES.has(e.code)) {
-    return new HTTPException(400, { message: "A value in the request cannot be stored (strings must not contain NUL characters)" });
+    return new HTTPException(400, { message: "A value in the request cannot be stored (strings must not contain NUL characters or lone UTF-16 surrogates)" });
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from "./db";
 import { ensureSystemAssistants } from "./storage/assistants";
+import { TOMBSTONES_TABLE } from "./storage/tombstones";
 
 /**
  * The tables, created at start (every statement is idempotent).
@@ -78,6 +79,8 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
      PRIMARY KEY (namespace, key)
    )`,
   `CREATE INDEX IF NOT EXISTS store_items_filter_gin ON store_items USING GIN (filter_doc jsonb_path_ops)`,
+
+  TOMBSTONES_TABLE,
 ];
 
 /** Creates every table and index that is missing, and the system assistants. Safe to run on every start. */

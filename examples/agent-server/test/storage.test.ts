@@ -26,7 +26,7 @@ describe("PGlite data directory", () => {
   test("data survives a restart, and creating the schema again changes nothing", async () => {
     const dataDir = path.join(dir, "not", "yet", "there"); // like .data/pglite on a fresh clone
     const first = await openDb({ pgliteDir: dataDir });
-    const created = await createThread(first, { metadata: { owner: "alice", note: "persisted" } }, undefined);
+    const created = await createThread(first, { metadata: { owner: "alice", note: "persisted" } }, {});
     await first.close();
 
     const second = await openDb({ pgliteDir: dataDir });
@@ -70,7 +70,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
 
   test("the owner filter is served by the GIN index on metadata", async () => {
     const { db } = database;
-    for (let i = 0; i < 50; i++) await createThread(db, { metadata: { owner: i % 2 ? "alice" : "bob", i } }, undefined);
+    for (let i = 0; i < 50; i++) await createThread(db, { metadata: { owner: i % 2 ? "alice" : "bob", i } }, {});
     const where = filtersToSql({ owner: "alice" }, { column: "metadata", startIndex: 1 });
     const plan = await db.transaction(async (tx) => {
       await tx.query("SET LOCAL enable_seqscan = off");
@@ -84,7 +84,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
 
   test("concurrent runs on one thread queue up: no message is lost", async () => {
     const { db } = database;
-    const created = await createThread(db, { metadata: { owner: "alice" } }, undefined);
+    const created = await createThread(db, { metadata: { owner: "alice" } }, {});
     if (created.kind !== "created") throw new Error("expected a new thread");
     const threadId = created.record.thread_id;
     const outcomes = await Promise.all(
@@ -106,7 +106,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
 
   test("a run on a thread that does not match the filter is refused and stores nothing", async () => {
     const { db } = database;
-    const created = await createThread(db, { metadata: { owner: "alice" } }, undefined);
+    const created = await createThread(db, { metadata: { owner: "alice" } }, {});
     if (created.kind !== "created") throw new Error("expected a new thread");
     const outcome = await createAndExecuteRun(
       db,

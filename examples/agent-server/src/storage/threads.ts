@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
 import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { deleteAndBury, idIsFree } from "./tombstones";
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
 
@@ -59,10 +60,13 @@ export async function createThread(
   filters: AuthFilters,
 ): Promise<CreateResult<Thread>> {
   const threadId = input.thread_id ?? randomUUID();
+  // A deleted id stays its owner's: another caller's create of it is a conflict (see tombstones.ts).
+  const owner = new Where([threadId, json(input.metadata), json(input.state ?? {})]).scope(filters, "tombstones.metadata");
   const inserted = await db.query(
-    `INSERT INTO threads (thread_id, metadata, state) VALUES ($1, $2::jsonb, $3::jsonb)
+    `INSERT INTO threads (thread_id, metadata, state) SELECT $1::uuid, $2::jsonb, $3::jsonb
+     WHERE ${idIsFree("thread", "$1::uuid", owner.text)}
      ON CONFLICT (thread_id) DO NOTHING RETURNING *`,
-    [threadId, json(input.metadata), json(input.state ?? {})],
+    owner.values,
   );
   if (inserted.length > 0) return { kind: "created", record: toThread(inserted[0]) };
   const existing = await getThread(db, threadId, filters);
@@ -95,7 +99,7 @@ export async function patchThread(
 /** Deletes the thread (and its runs); false when not found or not matching `filters`. */
 export async function deleteThread(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
-  const rows = await db.query(`DELETE FROM threads WHERE ${where.text} RETURNING thread_id`, where.values);
+  const rows = await db.query(deleteAndBury("thread", `DELETE FROM threads WHERE ${where.text} RETURNING thread_id AS id, metadata`), where.values);
   return rows.length > 0;
 }
 
