@@ -7,6 +7,10 @@ import * as assistants from "../storage/assistants";
 import { ASSISTANT_SORT_COLUMNS, type Assistant, type AssistantFields, type AssistantSearch } from "../storage/assistants";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import { input, inputOf, parsed, route } from "./input";
+import { pickFields, readBack } from "./read-back";
+
+/** An assistant without its contents, for callers who may write but not read it. */
+const redactAssistant = (assistant: Assistant) => pickFields(assistant, ["assistant_id", "created_at", "updated_at"]);
 
 const SELECT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
 
@@ -83,8 +87,11 @@ export function assistantRoutes(db: Db, auth: AppAuth): Router {
     route(async (req, res) => {
       const value = inputOf<AssistantFields & { assistant_id?: string; if_exists: string }>(res);
       const result = await assistants.createAssistant(db, value, req.auth?.filters);
-      if (result.kind === "created" || (result.kind === "exists" && value.if_exists === "do_nothing")) res.json(result.record);
-      else throw new HTTPException(409, { message: `Assistant ${value.assistant_id} already exists` });
+      if (result.kind === "conflict" || (result.kind === "exists" && value.if_exists !== "do_nothing")) {
+        throw new HTTPException(409, { message: `Assistant ${value.assistant_id} already exists` });
+      }
+      const { assistant_id } = result.record;
+      res.json(await readBack(db, auth, req.auth!, "assistants:read", assistant_id, result.record, redactAssistant));
     }),
   );
 
@@ -121,7 +128,7 @@ export function assistantRoutes(db: Db, auth: AppAuth): Router {
       const { assistant_id, ...patch } = inputOf<Partial<AssistantFields> & { assistant_id: string }>(res);
       const assistant = await assistants.patchAssistant(db, assistant_id, patch, req.auth?.filters);
       if (!assistant) throw notFound(req.params.assistant_id as string);
-      res.json(assistant);
+      res.json(await readBack(db, auth, req.auth!, "assistants:read", assistant_id, assistant, redactAssistant));
     }),
   );
 

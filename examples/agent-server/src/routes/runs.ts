@@ -1,14 +1,16 @@
-import { Router, type Request, type Response } from "express";
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { HTTPException } from "@gatehouse/express";
 import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import { GraphInputError, GRAPHS } from "../graph";
 import * as runs from "../storage/runs";
-import { RUN_STATUSES, type RunOutcome, type RunStatus } from "../storage/runs";
+import { RUN_STATUSES, type Run, type RunOutcome, type RunStatus } from "../storage/runs";
 import { badRequest, bodyObject, isObject, oneOf, optionalObject, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
 import { input, inputOf, parsed, route } from "./input";
+import { mayRead, pickFields } from "./read-back";
 import { threadNotFound } from "./threads";
+import { isThreadVisible } from "../storage/threads";
 
 const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "events", "debug", "custom", "checkpoints", "tasks"] as const;
 type StreamMode = (typeof STREAM_MODES)[number];
@@ -70,6 +72,29 @@ async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Prom
   return outcome;
 }
 
+/**
+ * For routes that answer with the thread's values (runs/wait, runs/stream):
+ * creating a run is not reading the thread, so these also need `threads:read`
+ * on it (its 403 as the policy words it; a thread its filter hides is a 404).
+ */
+function requireRead(db: Db, auth: AppAuth): RequestHandler {
+  return function readsThreadValues(req: Request, res: Response, next: NextFunction) {
+    const { thread_id } = inputOf<CreateRunInput>(res);
+    auth
+      .authorize(req.auth!, "threads:read", { thread_id })
+      .then(async (decision) => {
+        if (!(await isThreadVisible(db, thread_id, decision.filters ?? {}))) throw threadNotFound(thread_id);
+        next();
+      })
+      .catch(next);
+  };
+}
+
+/** A run record for a caller who may start runs on the thread but not read it: ids, status and times. */
+async function runAnswer(db: Db, auth: AppAuth, req: Request, run: Run): Promise<Run | Partial<Run>> {
+  return (await mayRead(db, auth, req.auth!, "threads:read", run.thread_id)) ? run : pickFields(run, ["run_id", "thread_id", "status", "created_at", "updated_at"]);
+}
+
 function writeEvent(res: Response, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -82,18 +107,19 @@ function writeEvent(res: Response, event: string, data: unknown): void {
 export function runRoutes(db: Db, auth: AppAuth): Router {
   const router = Router();
   const createRun = [input(parseCreateRun), auth.guard("threads:create_run", { value: parsed })];
+  const createRunAndRead = [...createRun, requireRead(db, auth)];
 
   router.post(
     "/threads/:thread_id/runs",
     ...createRun,
     route(async (req, res) => {
-      res.json((await execute(db, auth, req, res)).run);
+      res.json(await runAnswer(db, auth, req, (await execute(db, auth, req, res)).run));
     }),
   );
 
   router.post(
     "/threads/:thread_id/runs/wait",
-    ...createRun,
+    ...createRunAndRead,
     route(async (req, res) => {
       res.json((await execute(db, auth, req, res)).values);
     }),
@@ -101,7 +127,7 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
 
   router.post(
     "/threads/:thread_id/runs/stream",
-    ...createRun,
+    ...createRunAndRead,
     route(async (req, res) => {
       const { run, values, node } = await execute(db, auth, req, res);
       const modes = inputOf<CreateRunInput>(res).stream_mode;

@@ -7,6 +7,10 @@ import { THREAD_SORT_COLUMNS, type Thread, type ThreadSearch } from "../storage/
 import type { AuthFilters } from "../storage/sql";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import { input, inputOf, parsed, route } from "./input";
+import { pickFields, readBack } from "./read-back";
+
+/** A thread without its contents, for callers who may write but not read it. */
+const redactThread = (thread: Thread) => pickFields(thread, ["thread_id", "created_at", "updated_at"]);
 
 const THREAD_STATUSES = ["idle", "busy", "interrupted", "error"] as const;
 
@@ -90,9 +94,10 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     route(async (req, res) => {
       const { thread_id, metadata, if_exists } = inputOf<CreateInput>(res);
       const result = await threads.createThread(db, { thread_id, metadata }, req.auth?.filters);
-      if (result.kind === "created") res.json(result.record);
-      else if (result.kind === "exists" && if_exists === "do_nothing") res.json(result.record);
-      else throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
+      if (result.kind === "conflict" || (result.kind === "exists" && if_exists !== "do_nothing")) {
+        throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
+      }
+      res.json(await readBack(db, auth, req.auth!, "threads:read", result.record.thread_id, result.record, redactThread));
     }),
   );
 
@@ -133,7 +138,7 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
       const { thread_id, metadata } = inputOf<{ thread_id: string; metadata: JsonObject }>(res);
       const thread = await threads.patchThread(db, thread_id, metadata, req.auth?.filters);
       if (!thread) throw threadNotFound(thread_id);
-      res.json(thread);
+      res.json(await readBack(db, auth, req.auth!, "threads:read", thread_id, thread, redactThread));
     }),
   );
 

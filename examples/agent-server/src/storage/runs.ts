@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Db, Queryable, Row } from "../db";
 import type { Graph, GraphState } from "../graph";
 import { iso, json, Where, type AuthFilters } from "./sql";
-import { getThread, saveThreadState } from "./threads";
+import { getThread, isThreadVisible, saveThreadState } from "./threads";
 
 export type RunStatus = "pending" | "running" | "error" | "success" | "timeout" | "interrupted";
 export const RUN_STATUSES: readonly RunStatus[] = ["pending", "running", "error", "success", "timeout", "interrupted"];
@@ -83,8 +83,7 @@ export async function listRuns(
   query: { limit: number; offset: number; status?: RunStatus },
   threadFilters: AuthFilters,
 ): Promise<Run[] | null> {
-  const thread = await getThread(db, threadId, threadFilters);
-  if (!thread) return null;
+  if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
   const where = new Where().add("thread_id = ?", threadId);
   if (query.status) where.add("status = ?", query.status);
   const n = where.next;
@@ -97,8 +96,7 @@ export async function listRuns(
 
 /** One run of a thread the caller may see; null when either is missing or the thread does not match. */
 export async function getRun(db: Queryable, threadId: string, runId: string, threadFilters: AuthFilters): Promise<Run | null> {
-  const thread = await getThread(db, threadId, threadFilters);
-  if (!thread) return null;
+  if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
   const rows = await db.query(`SELECT * FROM runs WHERE thread_id = $1 AND run_id = $2`, [threadId, runId]);
   return rows.length > 0 ? toRun(rows[0]) : null;
 }

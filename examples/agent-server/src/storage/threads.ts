@@ -80,6 +80,12 @@ export async function getThread(db: Queryable, threadId: string, filters: AuthFi
   return rows.length > 0 ? toThread(rows[0]) : null;
 }
 
+/** Whether the thread exists and matches `filters`, without reading its state. */
+export async function isThreadVisible(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
+  const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
+  return (await db.query(`SELECT 1 FROM threads WHERE ${where.text}`, where.values)).length > 0;
+}
+
 /** Shallow-merges `metadata` into the thread's; null when not found or not matching `filters`. */
 export async function patchThread(
   db: Queryable,
