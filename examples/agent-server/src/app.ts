@@ -10,6 +10,7 @@ import { metaRoutes, PUBLIC_PATHS } from "./routes/meta";
 import { runRoutes } from "./routes/runs";
 import { storeRoutes } from "./routes/store";
 import { threadRoutes } from "./routes/threads";
+import { resolveLimits, type Limits } from "./limits";
 import { limitBodyDepth, MAX_BODY_DEPTH } from "./validate";
 
 export interface AppOptions {
@@ -19,6 +20,8 @@ export interface AppOptions {
   jwtSecret: string;
   /** Origins allowed to call from a browser, e.g. ["http://localhost:5173"]; none by default. */
   corsOrigins?: readonly string[];
+  /** Size limits (thread state, messages, response bytes); see `Limits` for the defaults. */
+  limits?: Partial<Limits>;
 }
 
 /**
@@ -32,6 +35,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Express {
   const { db, jwtSecret, corsOrigins = [] } = options;
+  const limits = resolveLimits(options.limits);
   const auth = createAuth({ jwtSecret });
   const app = express();
   app.disable("x-powered-by");
@@ -39,11 +43,11 @@ export function createApp(options: AppOptions): Express {
   app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
   app.use(metaRoutes(db));
   app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());
-  app.use(threadRoutes(db, auth));
-  app.use(runRoutes(db, auth));
-  app.use(assistantRoutes(db, auth));
-  app.use(cronRoutes(db, auth));
-  app.use(storeRoutes(db, auth));
+  app.use(threadRoutes(db, auth, limits));
+  app.use(runRoutes(db, auth, limits));
+  app.use(assistantRoutes(db, auth, limits));
+  app.use(cronRoutes(db, auth, limits));
+  app.use(storeRoutes(db, auth, limits));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

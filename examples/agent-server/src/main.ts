@@ -3,12 +3,14 @@ import { createApp } from "./app";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
 import { startupBanner } from "./banner";
+import { limitsFromEnv } from "./limits";
 import { randomSecret } from "./tokens";
 
 /**
  * Starts the server: `PORT` (default 2024, 0 for any free port), `HOST`
  * (default 127.0.0.1), `JWT_SECRET` (random for this start when unset),
- * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`.
+ * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`,
+ * `MAX_THREAD_STATE_BYTES`, `MAX_THREAD_MESSAGES`, `MAX_RESPONSE_BYTES`.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
   if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
 
   const db = await openDb(dbOptionsFromEnv(env, process.argv.slice(2)));
-  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS) });
+  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS), limits: limitsFromEnv(env) });
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

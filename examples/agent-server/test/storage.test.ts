@@ -12,6 +12,7 @@ import { echoGraph } from "../src/graph";
 import { createAndExecuteRun } from "../src/storage/runs";
 import { Where } from "../src/storage/sql";
 import { createThread, getThread, searchThreads } from "../src/storage/threads";
+import { DEFAULT_LIMITS } from "../src/limits";
 import { DATABASES, openTestDatabase, type TestDatabase } from "./support/databases";
 
 jest.setTimeout(60_000);
@@ -77,7 +78,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
       return tx.query(`EXPLAIN SELECT thread_id FROM threads WHERE ${where.text}`, where.values);
     });
     expect(plan.map((row) => String(row["QUERY PLAN"])).join("\n")).toContain("threads_metadata_gin");
-    const found = await searchThreads(db, { limit: 100, offset: 0 }, { owner: "alice" });
+    const { threads: found } = await searchThreads(db, { limit: 100, offset: 0 }, { owner: "alice" }, DEFAULT_LIMITS.maxResponseBytes);
     expect(found.length).toBeGreaterThanOrEqual(25);
     expect(found.every((t) => t.metadata.owner === "alice")).toBe(true);
   });
@@ -94,6 +95,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
           threadId,
           { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: [`m${i}`] }, metadata: {}, kwargs: {}, multitask_strategy: null },
           { owner: "alice" },
+          DEFAULT_LIMITS,
         ),
       ),
     );
@@ -113,6 +115,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
       created.record.thread_id,
       { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: ["x"] }, metadata: {}, kwargs: {}, multitask_strategy: null },
       { owner: "bob" },
+      DEFAULT_LIMITS,
     );
     expect(outcome).toBeNull();
     const runs = await db.query("SELECT count(*)::int AS n FROM runs WHERE thread_id = $1", [created.record.thread_id]);

@@ -6,6 +6,7 @@ import { GRAPHS, systemAssistantId, systemGraphFor } from "../graph";
 import * as assistants from "../storage/assistants";
 import { ASSISTANT_SORT_COLUMNS, type Assistant, type AssistantFields, type AssistantSearch } from "../storage/assistants";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
+import type { Limits } from "../limits";
 import { input, inputOf, parsed, route } from "./input";
 import { pickFields, readBack } from "./read-back";
 
@@ -70,7 +71,7 @@ function pick(assistant: Assistant, select: string[] | undefined): Partial<Assis
  * handler scopes every route; search sets LangGraph's pagination headers
  * from the filtered count.
  */
-export function assistantRoutes(db: Db, auth: AppAuth): Router {
+export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   router.post(
@@ -101,7 +102,7 @@ export function assistantRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("assistants:search", { value: parsed }),
     route(async (req, res) => {
       const query = inputOf<AssistantSearch & { select?: string[] }>(res);
-      const { assistants: found, total } = await assistants.searchAssistants(db, query, req.auth?.filters);
+      const { assistants: found, total } = await assistants.searchAssistants(db, query, req.auth?.filters, limits.maxResponseBytes);
       res.setHeader("X-Pagination-Total", String(total));
       if (query.offset + found.length < total) res.setHeader("X-Pagination-Next", String(query.offset + found.length));
       res.json(found.map((assistant) => pick(assistant, query.select)));

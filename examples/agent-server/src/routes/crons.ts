@@ -6,7 +6,8 @@ import * as crons from "../storage/crons";
 import { CRON_SORT_COLUMNS, type Cron, type CronSearch } from "../storage/crons";
 import { badRequest, bodyObject, optionalBoolean, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
 import { pickFields, readBack } from "./read-back";
 
 /** A cron without its contents, for callers who may write but not read it. */
@@ -85,7 +86,7 @@ const notFound = (cronId: string) => new HTTPException(404, { message: `Cron ${c
  * Crons: stored schedules (this example does not fire them). A cron on a
  * thread also needs `threads:create_run` on that thread, since it would run there.
  */
-export function cronRoutes(db: Db, auth: AppAuth): Router {
+export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   const create = route(async (req, res) => {
@@ -111,7 +112,10 @@ export function cronRoutes(db: Db, auth: AppAuth): Router {
     input(parseSearch),
     auth.guard("crons:search", { value: parsed }),
     route(async (req, res) => {
-      res.json(await crons.searchCrons(db, inputOf<CronSearch>(res), req.auth?.filters));
+      const query = inputOf<CronSearch>(res);
+      const page = await crons.searchCrons(db, query, req.auth?.filters, limits.maxResponseBytes);
+      setNextPage(res, query.offset, page.crons.length, page.truncated);
+      res.json(page.crons);
     }),
   );
 

@@ -7,7 +7,8 @@ import * as runs from "../storage/runs";
 import { RUN_STATUSES, type Run, type RunOutcome, type RunStatus } from "../storage/runs";
 import { badRequest, bodyObject, isObject, oneOf, optionalObject, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
 import { mayRead, pickFields } from "./read-back";
 import { threadNotFound } from "./threads";
 import { isThreadVisible } from "../storage/threads";
@@ -45,7 +46,7 @@ function parseCreateRun(req: Request): CreateRunInput {
   };
 }
 
-async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Promise<RunOutcome> {
+async function execute(db: Db, auth: AppAuth, limits: Limits, req: Request, res: Response): Promise<RunOutcome> {
   const run = inputOf<CreateRunInput>(res);
   const assistant = await resolveAssistant(db, auth, req.auth!, run.assistant_id);
   let outcome: RunOutcome | null;
@@ -62,6 +63,7 @@ async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Prom
         multitask_strategy: run.multitask_strategy,
       },
       req.auth?.filters,
+      limits,
     );
   } catch (error) {
     if (error instanceof GraphInputError) throw badRequest(error.message);
@@ -104,7 +106,7 @@ function writeEvent(res: Response, event: string, data: unknown): void {
  * thread's filter applies) and read through it (`threads:read`). A run on a
  * foreign thread is a 404, like the thread itself.
  */
-export function runRoutes(db: Db, auth: AppAuth): Router {
+export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
   const createRun = [input(parseCreateRun), auth.guard("threads:create_run", { value: parsed })];
   const createRunAndRead = [...createRun, requireRead(db, auth)];
@@ -113,7 +115,7 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
     "/threads/:thread_id/runs",
     ...createRun,
     route(async (req, res) => {
-      res.json(await runAnswer(db, auth, req, (await execute(db, auth, req, res)).run));
+      res.json(await runAnswer(db, auth, req, (await execute(db, auth, limits, req, res)).run));
     }),
   );
 
@@ -121,7 +123,7 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
     "/threads/:thread_id/runs/wait",
     ...createRunAndRead,
     route(async (req, res) => {
-      res.json((await execute(db, auth, req, res)).values);
+      res.json((await execute(db, auth, limits, req, res)).values);
     }),
   );
 
@@ -129,7 +131,7 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
     "/threads/:thread_id/runs/stream",
     ...createRunAndRead,
     route(async (req, res) => {
-      const { run, values, node } = await execute(db, auth, req, res);
+      const { run, values, node } = await execute(db, auth, limits, req, res);
       const modes = inputOf<CreateRunInput>(res).stream_mode;
       res.status(200).setHeader("Content-Type", "text/event-stream; charset=utf-8");
       res.setHeader("Cache-Control", "no-store");
@@ -150,9 +152,10 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("threads:read", { value: parsed }),
     route(async (req, res) => {
       const query = inputOf<{ thread_id: string; limit: number; offset: number; status?: RunStatus }>(res);
-      const list = await runs.listRuns(db, query.thread_id, query, req.auth?.filters);
+      const list = await runs.listRuns(db, query.thread_id, query, req.auth?.filters, limits.maxResponseBytes);
       if (!list) throw threadNotFound(query.thread_id);
-      res.json(list);
+      setNextPage(res, query.offset, list.runs.length, list.truncated);
+      res.json(list.runs);
     }),
   );
 

@@ -6,7 +6,8 @@ import * as threads from "../storage/threads";
 import { THREAD_SORT_COLUMNS, type Thread, type ThreadSearch } from "../storage/threads";
 import type { AuthFilters } from "../storage/sql";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalUuid, page, uuid, type JsonObject } from "../validate";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
 import { pickFields, readBack } from "./read-back";
 
 /** A thread without its contents, for callers who may write but not read it. */
@@ -84,7 +85,7 @@ function threadState(thread: Thread) {
  * Every route is guarded and applies the handler's filter in SQL: a foreign
  * thread is indistinguishable from a missing one (404); a taken id is 409.
  */
-export function threadRoutes(db: Db, auth: AppAuth): Router {
+export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   router.post(
@@ -106,7 +107,10 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     input(parseSearch),
     auth.guard("threads:search", { value: parsed }),
     route(async (req, res) => {
-      res.json(await threads.searchThreads(db, inputOf<ThreadSearch>(res), req.auth?.filters));
+      const query = inputOf<ThreadSearch>(res);
+      const page = await threads.searchThreads(db, query, req.auth?.filters, limits.maxResponseBytes);
+      setNextPage(res, query.offset, page.threads.length, page.truncated);
+      res.json(page.threads);
     }),
   );
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
 import { GRAPHS, systemAssistantId } from "../graph";
-import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
 import { deleteAndBury, idIsFree } from "./tombstones";
 import type { CreateResult } from "./threads";
 
@@ -151,25 +151,20 @@ export async function deleteAssistant(db: Queryable, assistantId: string, filter
   return rows.length > 0;
 }
 
-/** One page of matching assistants and how many match in total (both after the filters). */
+/** One page of matching assistants (about `budget` bytes at most) and how many match in total (both after the filters). */
 export async function searchAssistants(
   db: Queryable,
   query: AssistantSearch,
   filters: AuthFilters,
-): Promise<{ assistants: Assistant[]; total: number }> {
+  budget: number,
+): Promise<{ assistants: Assistant[]; total: number; truncated: boolean }> {
   const where = new Where().scope(filters, "metadata");
   if (query.graph_id) where.add("graph_id = ?", query.graph_id);
   if (query.name) where.add("name ILIKE ?", `%${query.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
-  const n = where.next;
-  const rows = await db.query(
-    `SELECT *, count(*) OVER ()::int AS total FROM assistants WHERE ${where.text}
-     ${orderBy(query.sort_by ?? "created_at", query.sort_order, "assistant_id")}
-     LIMIT $${n} OFFSET $${n + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  const total = rows.length > 0 ? (rows[0].total as number) : await countAssistants(db, where);
-  return { assistants: rows.map(toAssistant), total };
+  const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "assistant_id");
+  const page = await budgetedPage(db, { table: "assistants", keys: ["assistant_id"], where, orderBy: order, ...query, budget });
+  return { assistants: page.rows.map(toAssistant), total: await countAssistants(db, where), truncated: page.truncated };
 }
 
 async function countAssistants(db: Queryable, where: Where): Promise<number> {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
-import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
 import { deleteAndBury, idIsFree } from "./tombstones";
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
@@ -109,26 +109,29 @@ export async function deleteThread(db: Queryable, threadId: string, filters: Aut
   return rows.length > 0;
 }
 
-/** Threads matching the query AND the filters; the filters apply before LIMIT/OFFSET. */
-export async function searchThreads(db: Queryable, query: ThreadSearch, filters: AuthFilters): Promise<Thread[]> {
+/**
+ * Threads matching the query AND the filters; the filters apply before
+ * LIMIT/OFFSET. The page stops at about `budget` bytes of records (see `budgetedPage`).
+ */
+export async function searchThreads(
+  db: Queryable,
+  query: ThreadSearch,
+  filters: AuthFilters,
+  budget: number,
+): Promise<{ threads: Thread[]; truncated: boolean }> {
   const where = new Where().scope(filters, "metadata");
   if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
   if (query.ids) where.add("thread_id = ANY(?::uuid[])", query.ids);
   if (query.status) where.add("status = ?", query.status);
-  const limit = where.next;
-  const rows = await db.query(
-    `SELECT * FROM threads WHERE ${where.text}
-     ${orderBy(query.sort_by ?? "created_at", query.sort_order, "thread_id")}
-     LIMIT $${limit} OFFSET $${limit + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  return rows.map(toThread);
+  const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "thread_id");
+  const page = await budgetedPage(db, { table: "threads", keys: ["thread_id"], where, orderBy: order, ...query, budget });
+  return { threads: page.rows.map(toThread), truncated: page.truncated };
 }
 
-/** Writes a run's result into the thread's state. */
-export async function saveThreadState(db: Queryable, threadId: string, state: Record<string, unknown>, status: ThreadStatus): Promise<void> {
+/** Writes a run's result (the state as JSON, checked against the limits) into the thread's state. */
+export async function saveThreadState(db: Queryable, threadId: string, stateJson: string, status: ThreadStatus): Promise<void> {
   await db.query(
     `UPDATE threads SET state = $2::jsonb, status = $3, updated_at = now(), state_updated_at = now() WHERE thread_id = $1`,
-    [threadId, json(state), status],
+    [threadId, stateJson, status],
   );
 }
