@@ -21,6 +21,8 @@ function project(displayName, dir, extra = {}) {
     testMatch: ["<rootDir>/**/*.test.ts"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
     moduleNameMapper,
+    // fast-check: a fresh seed per file, or FC_SEED to replay one (see the file).
+    setupFiles: [path.join(__dirname, "jest.fast-check.js")],
     transform: {
       "^.+\\.tsx?$": ["ts-jest", { tsconfig: path.join(__dirname, dir, "tsconfig.test.json") }],
     },

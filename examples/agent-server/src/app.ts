@@ -3,12 +3,14 @@ import { createAuth } from "./auth";
 import { cors } from "./cors";
 import type { Db } from "./db";
 import { errorHandler, notFoundHandler } from "./errors";
+import { refuseUnstorableStrings, requireJsonBody } from "./json-body";
 import { assistantRoutes } from "./routes/assistants";
 import { cronRoutes } from "./routes/crons";
 import { metaRoutes, PUBLIC_PATHS } from "./routes/meta";
 import { runRoutes } from "./routes/runs";
 import { storeRoutes } from "./routes/store";
 import { threadRoutes } from "./routes/threads";
+import { resolveLimits, type Limits } from "./limits";
 import { limitBodyDepth, MAX_BODY_DEPTH } from "./validate";
 
 export interface AppOptions {
@@ -18,6 +20,8 @@ export interface AppOptions {
   jwtSecret: string;
   /** Origins allowed to call from a browser, e.g. ["http://localhost:5173"]; none by default. */
   corsOrigins?: readonly string[];
+  /** Size limits (thread state, messages, response bytes); see `Limits` for the defaults. */
+  limits?: Partial<Limits>;
 }
 
 /**
@@ -31,18 +35,19 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Express {
   const { db, jwtSecret, corsOrigins = [] } = options;
+  const limits = resolveLimits(options.limits);
   const auth = createAuth({ jwtSecret });
   const app = express();
   app.disable("x-powered-by");
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));
   app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
   app.use(metaRoutes(db));
-  app.use(express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH));
-  app.use(threadRoutes(db, auth));
-  app.use(runRoutes(db, auth));
-  app.use(assistantRoutes(db, auth));
-  app.use(cronRoutes(db, auth));
-  app.use(storeRoutes(db, auth));
+  app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());
+  app.use(threadRoutes(db, auth, limits));
+  app.use(runRoutes(db, auth, limits));
+  app.use(assistantRoutes(db, auth, limits));
+  app.use(cronRoutes(db, auth, limits));
+  app.use(storeRoutes(db, auth, limits));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -2,12 +2,15 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
-import { mintToken, randomSecret } from "./tokens";
+import { startupBanner } from "./banner";
+import { limitsFromEnv } from "./limits";
+import { randomSecret } from "./tokens";
 
 /**
  * Starts the server: `PORT` (default 2024, 0 for any free port), `HOST`
  * (default 127.0.0.1), `JWT_SECRET` (random for this start when unset),
- * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`.
+ * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`,
+ * `MAX_THREAD_STATE_BYTES`, `MAX_THREAD_MESSAGES`, `MAX_RESPONSE_BYTES`.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -18,7 +21,7 @@ async function main(): Promise<void> {
   if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
 
   const db = await openDb(dbOptionsFromEnv(env, process.argv.slice(2)));
-  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS) });
+  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS), limits: limitsFromEnv(env) });
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -30,25 +33,7 @@ async function main(): Promise<void> {
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}`;
-  const alice = mintToken(jwtSecret, "alice");
-  const bob = mintToken(jwtSecret, "bob");
-  console.log(
-    [
-      `Agent server listening on ${url}`,
-      `Database: ${db.description}`,
-      `JWT secret: ${env.JWT_SECRET ? "from JWT_SECRET" : "random for this start (set JWT_SECRET to keep tokens valid across restarts)"}`,
-      "",
-      "Tokens (HS256, full scopes, valid 12 hours):",
-      `ALICE_TOKEN=${alice}`,
-      `BOB_TOKEN=${bob}`,
-      "",
-      "Try it: alice creates a thread, bob searches and sees none of alice's:",
-      `curl -s -X POST ${url}/threads -H "Authorization: Bearer ${alice}" -H 'Content-Type: application/json' -d '{"metadata":{"topic":"demo"}}'; echo; ` +
-        `curl -s -X POST ${url}/threads/search -H "Authorization: Bearer ${bob}" -H 'Content-Type: application/json' -d '{}'`,
-      "",
-    ].join("\n"),
-  );
+  console.log(startupBanner({ url: `http://${shownHost}:${address.port}`, database: db.description, jwtSecret, env }));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -43,4 +43,4 @@ it("bundles src/index.ts for the browser without Node built-ins", async () => {
   const code = result.outputFiles[0].text;
   expect(code).not.toMatch(/\brequire\(["'](node:)?(http|https|net|tls|zlib|stream|url|util|fs|crypto)["']\)/);
   expect(code).toContain("createClient");
-});
+}, 60_000); // esbuild over axios: seconds on a busy 2-core machine, past jest's 5 s default

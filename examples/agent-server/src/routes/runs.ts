@@ -1,14 +1,17 @@
-import { Router, type Request, type Response } from "express";
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { HTTPException } from "@gatehouse/express";
 import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import { GraphInputError, GRAPHS } from "../graph";
 import * as runs from "../storage/runs";
-import { RUN_STATUSES, type RunOutcome, type RunStatus } from "../storage/runs";
+import { RUN_STATUSES, type Run, type RunOutcome, type RunStatus } from "../storage/runs";
 import { badRequest, bodyObject, isObject, oneOf, optionalObject, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { mayRead, pickFields } from "./read-back";
 import { threadNotFound } from "./threads";
+import { isThreadVisible } from "../storage/threads";
 
 const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "events", "debug", "custom", "checkpoints", "tasks"] as const;
 type StreamMode = (typeof STREAM_MODES)[number];
@@ -43,7 +46,7 @@ function parseCreateRun(req: Request): CreateRunInput {
   };
 }
 
-async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Promise<RunOutcome> {
+async function execute(db: Db, auth: AppAuth, limits: Limits, req: Request, res: Response): Promise<RunOutcome> {
   const run = inputOf<CreateRunInput>(res);
   const assistant = await resolveAssistant(db, auth, req.auth!, run.assistant_id);
   let outcome: RunOutcome | null;
@@ -60,6 +63,7 @@ async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Prom
         multitask_strategy: run.multitask_strategy,
       },
       req.auth?.filters,
+      limits,
     );
   } catch (error) {
     if (error instanceof GraphInputError) throw badRequest(error.message);
@@ -68,6 +72,29 @@ async function execute(db: Db, auth: AppAuth, req: Request, res: Response): Prom
   if (!outcome) throw threadNotFound(run.thread_id);
   res.setHeader("Content-Location", `/threads/${run.thread_id}/runs/${outcome.run.run_id}`);
   return outcome;
+}
+
+/**
+ * For routes that answer with the thread's values (runs/wait, runs/stream):
+ * creating a run is not reading the thread, so these also need `threads:read`
+ * on it (its 403 as the policy words it; a thread its filter hides is a 404).
+ */
+function requireRead(db: Db, auth: AppAuth): RequestHandler {
+  return function readsThreadValues(req: Request, res: Response, next: NextFunction) {
+    const { thread_id } = inputOf<CreateRunInput>(res);
+    auth
+      .authorize(req.auth!, "threads:read", { thread_id })
+      .then(async (decision) => {
+        if (!(await isThreadVisible(db, thread_id, decision.filters ?? {}))) throw threadNotFound(thread_id);
+        next();
+      })
+      .catch(next);
+  };
+}
+
+/** A run record for a caller who may start runs on the thread but not read it: ids, status and times. */
+async function runAnswer(db: Db, auth: AppAuth, req: Request, run: Run): Promise<Run | Partial<Run>> {
+  return (await mayRead(db, auth, req.auth!, "threads:read", run.thread_id)) ? run : pickFields(run, ["run_id", "thread_id", "status", "created_at", "updated_at"]);
 }
 
 function writeEvent(res: Response, event: string, data: unknown): void {
@@ -79,31 +106,32 @@ function writeEvent(res: Response, event: string, data: unknown): void {
  * thread's filter applies) and read through it (`threads:read`). A run on a
  * foreign thread is a 404, like the thread itself.
  */
-export function runRoutes(db: Db, auth: AppAuth): Router {
+export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
   const createRun = [input(parseCreateRun), auth.guard("threads:create_run", { value: parsed })];
+  const createRunAndRead = [...createRun, requireRead(db, auth)];
 
   router.post(
     "/threads/:thread_id/runs",
     ...createRun,
     route(async (req, res) => {
-      res.json((await execute(db, auth, req, res)).run);
+      res.json(await runAnswer(db, auth, req, (await execute(db, auth, limits, req, res)).run));
     }),
   );
 
   router.post(
     "/threads/:thread_id/runs/wait",
-    ...createRun,
+    ...createRunAndRead,
     route(async (req, res) => {
-      res.json((await execute(db, auth, req, res)).values);
+      res.json((await execute(db, auth, limits, req, res)).values);
     }),
   );
 
   router.post(
     "/threads/:thread_id/runs/stream",
-    ...createRun,
+    ...createRunAndRead,
     route(async (req, res) => {
-      const { run, values, node } = await execute(db, auth, req, res);
+      const { run, values, node } = await execute(db, auth, limits, req, res);
       const modes = inputOf<CreateRunInput>(res).stream_mode;
       res.status(200).setHeader("Content-Type", "text/event-stream; charset=utf-8");
       res.setHeader("Cache-Control", "no-store");
@@ -124,9 +152,10 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("threads:read", { value: parsed }),
     route(async (req, res) => {
       const query = inputOf<{ thread_id: string; limit: number; offset: number; status?: RunStatus }>(res);
-      const list = await runs.listRuns(db, query.thread_id, query, req.auth?.filters);
+      const list = await runs.listRuns(db, query.thread_id, query, req.auth?.filters, limits.maxResponseBytes);
       if (!list) throw threadNotFound(query.thread_id);
-      res.json(list);
+      setNextPage(res, query.offset, list.runs.length, list.truncated);
+      res.json(list.runs);
     }),
   );
 
