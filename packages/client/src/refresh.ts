@@ -27,3 +27,31 @@ export function createRefreshGate<A>(refresh: (arg: A) => unknown): RefreshGate<
     },
   };
 }
+
+/** The Web Locks API where there is one (browsers), else undefined. */
+interface LockManager {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+export function webLocks(): LockManager | undefined {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return locks && typeof locks.request === "function" ? locks : undefined;
+}
+
+/**
+ * Runs `refresh` under a Web Lock named `name`, so one tab refreshes at a time.
+ * A tab that got the lock after another one refreshed sees the credential has
+ * changed (`changed()` resolves true) and skips its own refresh: a rotating
+ * refresh token is never used twice. Without Web Locks, runs `refresh` directly.
+ */
+export async function acrossTabs(name: string | undefined, changed: () => Promise<boolean>, refresh: () => unknown): Promise<void> {
+  const locks = name ? webLocks() : undefined;
+  if (!locks || !name) {
+    await refresh();
+    return;
+  }
+  await locks.request(name, async () => {
+    if (await changed()) return;
+    await refresh();
+  });
+}
