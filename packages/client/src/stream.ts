@@ -9,7 +9,7 @@
  * never delivered again.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { AbortError, GatehouseError, NetworkError, TimeoutError } from "./errors";
+import { AbortError, GatehouseError, HttpError, NetworkError, TimeoutError } from "./errors";
 import type { OpenConfig, Opened, RequestOptions, Transport } from "./http";
 import { backoff, retryPolicy, sleep, type RetryOptions } from "./retry";
 
@@ -74,7 +74,9 @@ async function* parts(
     let failure: unknown;
     try {
       const resume: Record<string, string> = lastEventId === undefined ? {} : { "last-event-id": lastEventId };
-      opened = await t.open({ ...next, headers: { ...options.headers, ...resume }, signal, timeout: options.timeout, retry: options.retry });
+      // Reconnections are retried by this loop (bounded by `reconnect`), not again by the pipeline.
+      const retry = next === first ? options.retry : 0;
+      opened = await t.open({ ...next, headers: { ...options.headers, ...resume }, signal, timeout: options.timeout, retry });
       locate(ref, opened.response.headers.get("content-location"));
       for await (const message of messages(opened.response.body)) {
         if (message.id !== undefined && message.id !== "") {
@@ -96,17 +98,26 @@ async function* parts(
     }
     const where = { method: next.method, url: next.url };
     if (signal?.aborted) throw new AbortError({ ...where, cause: signal.reason });
-    // A response that was an HTTP error, or a first connection that failed: nothing to resume.
-    if (!opened && (next === first || !(failure instanceof NetworkError || failure instanceof TimeoutError))) throw failure;
-    if (failure instanceof GatehouseError && !(failure instanceof NetworkError || failure instanceof TimeoutError)) throw failure;
+    // The first connection was retried by the request pipeline already; an HTTP error other than
+    // a transient one is an answer, not a drop.
+    if (!opened && (next === first || !transient(failure))) throw failure;
+    if (failure instanceof GatehouseError && !transient(failure)) throw failure;
     const dropped = failure instanceof GatehouseError ? failure : new NetworkError({ ...where, message: `${where.method} ${where.url}: the stream dropped`, cause: failure });
     if (!ref.threadId || !ref.runId) throw unresumable(dropped, "the stream named no run to rejoin");
     if (delivered > 0 && lastEventId === undefined) throw unresumable(dropped, "the stream's events carry no ids to resume from");
     if (drops >= policy.limit) throw unresumable(dropped, `gave up after ${drops} reconnection(s)`);
-    await sleep(backoff(drops, policy), signal, where);
+    const wait = dropped instanceof HttpError && dropped.retryAfter !== undefined
+      ? Math.min(dropped.retryAfter * 1000, policy.maxDelay)
+      : backoff(drops, policy);
+    await sleep(wait, signal, where);
     drops++;
     next = { method: "GET", url: `/threads/${encodeURIComponent(ref.threadId)}/runs/${encodeURIComponent(ref.runId)}/stream` };
   }
+}
+
+/** Worth another connection: no response, a timeout, or an overloaded server. */
+function transient(err: unknown): boolean {
+  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof HttpError && [429, 502, 503, 504].includes(err.status));
 }
 
 function unresumable(err: GatehouseError, why: string): GatehouseError {
