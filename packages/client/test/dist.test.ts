@@ -54,10 +54,10 @@ describe("the packed package in a blank app", () => {
   it.each(["esm", "cjs", "browser"])("%s: errors are instances of every build's classes", (build) => {
     const all = (classes: string[]): Seen => ({ esm: classes, cjs: classes, browser: classes });
     expect(report[`${build}:404`]).toEqual({
-      name: "NotFoundError", code: "not_found", status: 404, seen: all(["GatehouseError", "HttpError", "NotFoundError"]),
+      name: "NotFoundError", code: "not_found", status: 404, retryAfter: 7, seen: all(["GatehouseError", "HttpError", "NotFoundError"]),
     });
     expect(report[`${build}:429`]).toEqual({
-      name: "RateLimitError", code: "rate_limited", status: 429, retryAfter: 7,
+      name: "RateLimitError", code: "too_many_requests", status: 429, retryAfter: 7,
       seen: all(["GatehouseError", "HttpError", "RateLimitError"]),
     });
     expect(report[`${build}:refused`]).toEqual({
