@@ -118,6 +118,9 @@ function byIdValue(call: Call, body: Record<string, unknown>): Record<string, un
     value.metadata = { run_ids: [value.run_id], status: "pending" };
   } else if (call.route.path.endsWith("/latest")) {
     value.version = body.version;
+  } else if (call.route.path === "/threads/:thread_id/runs") {
+    value.metadata = call.req.query.metadata;
+    value.status = call.req.query.status;
   }
   return value;
 }

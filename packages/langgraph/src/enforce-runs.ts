@@ -38,11 +38,14 @@ export function withAuthUser(body: Record<string, unknown>, user: AuthContext["u
 /** The value LangGraph passes to `threads:create_run`. */
 function runValue(threadId: string | undefined, body: Record<string, unknown>): Record<string, unknown> {
   const { assistant_id, metadata: _metadata, multitask_strategy, if_not_exists, after_seconds, ...kwargs } = body;
+  const strategy = multitask_strategy ?? "reject";
   return {
     thread_id: threadId,
     assistant_id,
+    status: "pending",
     metadata: metadataInput(body),
-    multitask_strategy: multitask_strategy ?? "reject",
+    prevent_insert_if_inflight: strategy === "reject",
+    multitask_strategy: strategy,
     if_not_exists: if_not_exists ?? "reject",
     after_seconds: after_seconds ?? 0,
     kwargs,
