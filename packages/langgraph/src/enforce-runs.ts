@@ -18,6 +18,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * `langgraph_auth_user_id` (the identity), `langgraph_auth_user`
  * (identity, display_name, permissions, is_authenticated) and
  * `langgraph_auth_permissions`.
+ *
+ * @example
+ * // In a graph node behind the gateway:
+ * const node = (state, config) => ({ user_id: config.configurable.langgraph_auth_user_id });
+ * // What the gateway does to each run body:
+ * withAuthUser(body, req.auth.user); // body.config.configurable.langgraph_auth_user_id === "alice"
  */
 export function withAuthUser(body: Record<string, unknown>, user: AuthContext["user"]): void {
   const config = isPlainObject(body.config) ? { ...body.config } : {};

@@ -36,7 +36,14 @@ const ENFORCE: Record<RouteKind, (call: Call) => Promise<void>> = {
   "store-namespaces": storeNamespaces,
 };
 
-/** Paths served without authentication: LangGraph's `/info` and `/ok`, and the gateway's `/health`. */
+/**
+ * Paths the gateway serves without authentication: LangGraph's `/info` and
+ * `/ok`, and the gateway's own `/health` (`{ "status": "ok" }`, not forwarded).
+ *
+ * @example
+ * import { PUBLIC_PATHS } from "@gatehouse/langgraph";
+ * PUBLIC_PATHS.includes("/info"); // true
+ */
 export const PUBLIC_PATHS: readonly string[] = Object.freeze(["/info", "/ok", "/health"]);
 
 function sendError(res: Response, err: unknown): void {
@@ -53,7 +60,14 @@ function bodyError(err: unknown, _req: Request, res: Response, next: NextFunctio
   else next(err);
 }
 
-/** The Router, plus `close()` to release its upstream connections. */
+/**
+ * The Router `langgraphGateway()` returns, plus `close()` to release its upstream connections.
+ *
+ * @example
+ * const gateway = langgraphGateway({ auth, upstream });
+ * app.use("/agents", gateway);
+ * process.on("SIGTERM", () => server.close(() => gateway.close()));
+ */
 export type GatewayRouter = Router & { close(): Promise<void> };
 
 /**
@@ -90,6 +104,8 @@ export function langgraphGateway(options: GatewayOptions): GatewayRouter {
   router.get("/health", (_req, res) => {
     res.set("Cache-Control", "no-store").json({ status: "ok" });
   });
+  // Always its own authentication, even when the app set req.auth before (another middleware's req.auth,
+  // e.g. express-jwt's claims, must never pass for a Gatehouse user).
   router.use(authenticate);
   for (const route of GATEWAY_ROUTES) {
     const enforce = ENFORCE[route.kind];

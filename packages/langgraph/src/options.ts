@@ -4,7 +4,19 @@
  */
 import type { Auth } from "@gatehouse/express";
 
-/** Options of {@link langgraphGateway}. */
+/**
+ * Options of `langgraphGateway()`. Unknown names throw with the accepted list.
+ *
+ * @example
+ * const options: GatewayOptions = {
+ *   auth,
+ *   upstream: "https://my-deployment.us.langgraph.app",
+ *   upstreamHeaders: { "x-api-key": process.env.LANGGRAPH_API_KEY! },
+ *   timeoutMs: 30_000,
+ *   maxBodyBytes: 10 * 1024 * 1024,
+ *   forwardHeaders: ["x-request-id"],
+ * };
+ */
 export interface GatewayOptions {
   /** The Gatehouse `Auth` (authenticate step + handlers) that decides every request. */
   auth: Auth<any, any>;
@@ -63,7 +75,13 @@ const ACCEPTED = [
   "logger",
 ] as const;
 
-/** Caller headers that always go upstream. */
+/**
+ * Caller headers that always go upstream; add more with `forwardHeaders`.
+ *
+ * @example
+ * import { DEFAULT_FORWARD_HEADERS } from "@gatehouse/langgraph";
+ * DEFAULT_FORWARD_HEADERS.includes("last-event-id"); // true: SSE reconnects resume
+ */
 export const DEFAULT_FORWARD_HEADERS = ["accept", "content-type", "last-event-id", "user-agent"] as const;
 
 /** Headers the gateway sets or that describe the hop itself; never copied from the caller. */

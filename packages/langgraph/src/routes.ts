@@ -4,7 +4,12 @@
  * handler's answer. A route not listed here is refused (404), never forwarded.
  */
 
-/** How the gateway enforces a decision on a route. */
+/**
+ * How the gateway enforces a decision on a route.
+ *
+ * @example
+ * GATEWAY_ROUTES.filter((r) => r.kind === "read").map((r) => r.path); // ["/threads/:thread_id", "/assistants/:assistant_id"]
+ */
 export type RouteKind =
   /** No authentication; forwarded as is (`/info`, `/ok`). */
   | "public"
@@ -42,7 +47,12 @@ export type RouteKind =
   | "store-search"
   | "store-namespaces";
 
-/** One route of LangGraph's HTTP API as the gateway serves it. */
+/**
+ * One route of LangGraph's HTTP API as the gateway serves it.
+ *
+ * @example
+ * const route: GatewayRoute = { method: "GET", path: "/threads/:thread_id", event: "threads:read", kind: "read", record: "thread" };
+ */
 export interface GatewayRoute {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The path as LangGraph's server declares it, Express syntax (`/threads/:thread_id`). */
