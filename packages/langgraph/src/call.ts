@@ -18,6 +18,12 @@ export class UpstreamAnswer extends Error {
   }
 }
 
+/** Drops an upstream body the gateway will not read (its abort error is expected, not a fault). */
+export function discard(res: UpstreamResponse): void {
+  res.body.on("error", () => undefined);
+  res.body.destroy();
+}
+
 /** The same 404 for a record that does not exist and one outside the caller's scope. */
 export function notFound(): HTTPException {
   return new HTTPException(404, { message: "Not found" });
@@ -135,7 +141,7 @@ export class Call {
 
   private async pipe(res: UpstreamResponse): Promise<void> {
     if (res.status === 404 && this.route.record) {
-      res.body.destroy();
+      discard(res);
       throw notFound();
     }
     const headers = responseHeaders(res.headers, this.req.baseUrl, this.options.basePath);

@@ -3,7 +3,7 @@
  * routes checked on their record first, copy and versions.
  */
 import { HTTPException } from "@gatehouse/express";
-import { Call, notFound } from "./call";
+import { Call, notFound, UpstreamAnswer } from "./call";
 import { inScope, mergeSearchMetadata, metadataOf, type Scope } from "./scope";
 import { badGateway } from "./upstream";
 
@@ -125,12 +125,39 @@ function byIdValue(call: Call, body: Record<string, unknown>): Record<string, un
   return value;
 }
 
-/** The record (or parent thread) must exist inside the scope, else the same 404 as a missing one. */
+/**
+ * A `checkpoint` in the body names its own `thread_id`, which LangGraph's
+ * server lets override the route's: it must be the route's thread.
+ */
+export function requireSameThread(call: Call, body: Record<string, unknown> | undefined): void {
+  const checkpoint = body?.checkpoint;
+  if (checkpoint === undefined || checkpoint === null) return;
+  if (!isPlainObject(checkpoint)) throw new HTTPException(400, { message: '"checkpoint" must be a JSON object' });
+  if (checkpoint.thread_id !== undefined && checkpoint.thread_id !== call.param("thread_id")) {
+    throw new HTTPException(400, { message: '"checkpoint.thread_id" must be the thread in the path' });
+  }
+}
+
+/**
+ * The record (or parent thread) must exist inside the scope, else the same 404
+ * as a missing one. A run route also checks that the run belongs to that thread:
+ * LangGraph's join and stream routes do not, and the thread is all the gateway checked.
+ */
 export async function requireInScope(call: Call, scope: Scope): Promise<void> {
   if (unscoped(scope)) return;
   const record = call.route.record!;
   const existing = await call.readRecord(record, call.param(idKey(record)));
   if (!existing || !inScope(scope, existing.metadata)) throw notFound();
+  if (call.route.path.includes("/:run_id") && call.route.path !== "/threads/:thread_id/runs/:run_id") {
+    const run = `/threads/${encodeURIComponent(call.param("thread_id"))}/runs/${encodeURIComponent(call.param("run_id"))}`;
+    try {
+      const { data } = await call.fetchJson("GET", run);
+      if (!isPlainObject(data) || data.thread_id !== call.param("thread_id")) throw notFound();
+    } catch (err) {
+      if (err instanceof UpstreamAnswer && (err.status === 404 || err.status === 422)) throw notFound();
+      throw err;
+    }
+  }
 }
 
 /** A by-id route forwarded once its record (or parent thread) matched. */
@@ -138,6 +165,7 @@ export async function scoped(call: Call): Promise<void> {
   const hasBody = call.req.method !== "GET" && call.req.method !== "DELETE";
   const body = hasBody ? call.body() : undefined;
   const scope = await call.decide(call.route.event!, byIdValue(call, body ?? {}));
+  if (call.route.record === "thread") requireSameThread(call, body);
   await requireInScope(call, scope);
   await call.forward(call.req.method, call.upstreamPath() + call.query(), body);
 }

@@ -4,7 +4,7 @@
  */
 import { HTTPException, type AuthContext } from "@gatehouse/express";
 import { Call, notFound } from "./call";
-import { metadataInput, requireInScope, stampedMetadata } from "./enforce-records";
+import { metadataInput, requireInScope, requireSameThread, stampedMetadata } from "./enforce-records";
 import { inScope, metadataOf, type Scope } from "./scope";
 import { badGateway } from "./upstream";
 
@@ -72,6 +72,7 @@ export async function threadRun(call: Call): Promise<void> {
   const body = call.body();
   const threadId = call.param("thread_id");
   const scope = await decideRun(call, threadId, body);
+  requireSameThread(call, body);
   if (Object.keys(scope).length > 0) {
     const thread = await call.readRecord("thread", threadId);
     if (thread ? !inScope(scope, thread.metadata) : body.if_not_exists !== "create") throw notFound();

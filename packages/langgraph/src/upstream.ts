@@ -119,6 +119,7 @@ export async function readBody(res: UpstreamResponse, maxBytes: number): Promise
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
+        res.body.on("error", () => undefined);
         res.body.destroy();
         throw badGateway("The LangGraph server's answer is too large");
       }

@@ -4,7 +4,6 @@
  * that records each event it raises: GATEWAY_ROUTES must name the event the
  * server raises first for that route.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,37 +11,21 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import { Auth } from "@gatehouse/express";
 import { GATEWAY_ROUTES, langgraphGateway, type GatewayRoute } from "@gatehouse/langgraph";
+import { startLangGraph, type LangGraphServer } from "./support/langgraph-server";
 
 jest.setTimeout(600_000);
 
 const eventsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-events-")), "events.jsonl");
-let child: ChildProcess;
+let server: LangGraphServer;
 let url: string;
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [path.join(__dirname, "langgraph-server", "start.mjs")], {
-    env: { ...process.env, GATEHOUSE_EVENTS_FILE: eventsFile, LOG_LEVEL: "error" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let errors = "";
-  child.stderr!.on("data", (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
-  url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split("\n").find((l) => l.startsWith('{"url"'));
-      if (line) resolve(JSON.parse(line).url);
-    });
-    child.once("exit", (code) => reject(new Error(`LangGraph server exited with ${code}: ${errors}`)));
-  });
+  server = await startLangGraph(eventsFile);
+  url = server.url;
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.stdin!.end();
-    await exited;
-  }
+  await server.stop();
   fs.rmSync(path.dirname(eventsFile), { recursive: true, force: true });
 });
 
