@@ -167,6 +167,11 @@ export async function scoped(call: Call): Promise<void> {
   const scope = await call.decide(call.route.event!, byIdValue(call, body ?? {}));
   if (call.route.record === "thread") requireSameThread(call, body);
   await requireInScope(call, scope);
+  if (call.route.method === "DELETE" && call.route.record === "assistant" && call.req.query.delete_threads === "true") {
+    // LangGraph then deletes every thread made with this assistant, whoever owns it: only for callers unscoped on threads.
+    const threads = await call.decide("threads:delete", { assistant_id: call.param("assistant_id") });
+    if (!unscoped(threads)) throw new HTTPException(403, { message: "Forbidden: delete_threads would delete threads outside your reach; delete your threads one by one" });
+  }
   await call.forward(call.req.method, call.upstreamPath() + call.query(), body);
 }
 

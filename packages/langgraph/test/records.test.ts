@@ -146,6 +146,13 @@ describe("by-id writes read the record first", () => {
     expect(stub.threads.get(res.body.thread_id).metadata).toEqual({ owner: "alice", topic: "t" });
   });
 
+  test("deleting an assistant with delete_threads is refused to a caller scoped on threads (it would delete other users' threads)", async () => {
+    const { body } = await request(app.app).post("/assistants").set(alice).send({ graph_id: "agent" }).expect(200);
+    await request(app.app).delete(`/assistants/${body.assistant_id}`).query({ delete_threads: "true" }).set(alice).expect(403);
+    expect(stub.assistants.has(body.assistant_id)).toBe(true);
+    await request(app.app).delete(`/assistants/${body.assistant_id}`).set(alice).expect(204);
+  });
+
   test("assistant versions outside the filter are left out", async () => {
     const { body } = await request(app.app).post("/assistants").set(alice).send({ graph_id: "agent" }).expect(200);
     const res = await request(app.app).post(`/assistants/${body.assistant_id}/versions`).set(alice).send({}).expect(200);
