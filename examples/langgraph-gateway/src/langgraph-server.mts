@@ -11,7 +11,7 @@
  * and, started with an IPC channel (see langgraph-process.ts), sends
  * `{ type: "listening", url }` to its parent. SIGINT, SIGTERM or the parent
  * going away stop it: LangGraph's cleanup, then the temporary directory.
- * LangGraph's log level is `LOG_LEVEL` (default here: warn).
+ * LangGraph's log level is `LOG_LEVEL` (default here: error; its startup version check misreports versions under plain Node).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-process.env.LOG_LEVEL ||= "warn";
+process.env.LOG_LEVEL ||= "error";
 
 const { values } = parseArgs({
   options: {
