@@ -96,13 +96,13 @@ export class Call {
   }
 
   /** Sends a request upstream and reads its JSON answer; a 4xx/5xx throws {@link UpstreamAnswer}. */
-  async fetchJson(method: string, path: string, json?: unknown): Promise<{ data: unknown; headers: Record<string, string> }> {
+  async fetchJson(method: string, path: string, json?: unknown): Promise<{ data: unknown; raw: Buffer; headers: Record<string, string> }> {
     const res = await this.upstream.request(this.upstreamRequest({ method, path, json }));
     const raw = await readBody(res, this.options.maxResponseBytes);
     const headers = responseHeaders(res.headers, this.req.baseUrl, this.options.basePath);
     if (res.status >= 400) throw new UpstreamAnswer(res.status, raw, headers);
     if (res.status < 200 || res.status >= 300) throw badGateway();
-    return { data: parseJson(raw), headers };
+    return { data: parseJson(raw), raw, headers };
   }
 
   /**
@@ -119,6 +119,11 @@ export class Call {
       if (err instanceof UpstreamAnswer && (err.status === 404 || err.status === 422)) return null;
       throw err;
     }
+  }
+
+  /** Answers 200 with the upstream's checked JSON bytes as they came (no re-serialising of large states). */
+  sendChecked(answer: { raw: Buffer; headers: Record<string, string> }): void {
+    this.res.status(200).set(answer.headers).type(answer.headers["content-type"] ?? "application/json").end(answer.raw);
   }
 
   /** Answers with JSON. */

@@ -53,19 +53,19 @@ export async function create(call: Call): Promise<void> {
     const existing = await call.readRecord(record, chosenId);
     if (existing && !inScope(scope, existing.metadata)) throw new HTTPException(409, { message: "Already exists" });
   }
-  const { data, headers } = await call.fetchJson("POST", call.upstreamPath(), body);
-  if (chosenId !== undefined && !inScope(scope, metadataOf(data))) throw new HTTPException(409, { message: "Already exists" });
-  call.sendJson(200, data, headers);
+  const answer = await call.fetchJson("POST", call.upstreamPath(), body);
+  if (chosenId !== undefined && !inScope(scope, metadataOf(answer.data))) throw new HTTPException(409, { message: "Already exists" });
+  call.sendChecked(answer);
 }
 
 /** GET /threads/:thread_id, GET /assistants/:assistant_id: checked on the answer, no extra round trip. */
 export async function read(call: Call): Promise<void> {
   const record = call.route.record!;
   const scope = await call.decide(call.route.event!, { [idKey(record)]: call.param(idKey(record)) });
-  const { data, headers } = await call.fetchJson("GET", call.upstreamPath() + call.query());
-  if (!isPlainObject(data)) throw badGateway();
-  if (!inScope(scope, data.metadata)) throw notFound();
-  call.sendJson(200, data, headers);
+  const answer = await call.fetchJson("GET", call.upstreamPath() + call.query());
+  if (!isPlainObject(answer.data)) throw badGateway();
+  if (!inScope(scope, answer.data.metadata)) throw notFound();
+  call.sendChecked(answer);
 }
 
 function searchValue(call: Call, body: Record<string, unknown>): Record<string, unknown> {
@@ -92,10 +92,11 @@ export async function search(call: Call): Promise<void> {
   // A `select` without metadata would hide what the gateway must check: ask for it, then drop it.
   const dropMetadata = !count && !unscoped(scope) && Array.isArray(body.select) && !body.select.includes("metadata");
   if (dropMetadata) body.select = [...(body.select as unknown[]), "metadata"];
-  const { data, headers } = await call.fetchJson("POST", call.upstreamPath(), body);
+  const answer = await call.fetchJson("POST", call.upstreamPath(), body);
+  const { data, headers } = answer;
   if (count) {
     if (typeof data !== "number") throw badGateway();
-    call.sendJson(200, data, headers);
+    call.sendChecked(answer);
     return;
   }
   if (!Array.isArray(data)) throw badGateway();
@@ -106,7 +107,8 @@ export async function search(call: Call): Promise<void> {
     }
     if (dropMetadata) delete (item as Record<string, unknown>).metadata;
   }
-  call.sendJson(200, data, headers);
+  if (dropMetadata) call.sendJson(200, data, headers);
+  else call.sendChecked(answer);
 }
 
 /** The value LangGraph passes for a by-id action: the route's ids, plus what the action adds. */
@@ -194,8 +196,7 @@ export async function update(call: Call): Promise<void> {
     const after = { ...(isPlainObject(existing.metadata) ? existing.metadata : {}), ...(patch ?? {}) };
     if (!inScope(scope, after)) throw new HTTPException(403, { message: "Forbidden: this update would move the record out of your reach" });
   }
-  const { data, headers } = await call.fetchJson("PATCH", call.upstreamPath(), body);
-  call.sendJson(200, data, headers);
+  call.sendChecked(await call.fetchJson("PATCH", call.upstreamPath(), body));
 }
 
 /** POST /threads/:thread_id/copy: the source must match (threads:read); threads:create decides the copy. */
