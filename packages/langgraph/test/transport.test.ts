@@ -36,6 +36,16 @@ describe("credentials and headers", () => {
     expect(sent["x-api-key"]).toBe("deployment-key");
   });
 
+  test("forwardHeaders adds caller headers; without it they stay at the gateway", async () => {
+    await request(app.app).post("/threads").set(alice).set("x-request-id", "r1").set("Last-Event-ID", "7").send({}).expect(200);
+    expect(stub.received.at(-1)!.headers["x-request-id"]).toBeUndefined();
+    expect(stub.received.at(-1)!.headers["last-event-id"]).toBe("7");
+    const traced = gatewayApp({ upstream: stub.url, forwardHeaders: ["X-Request-Id"] });
+    await request(traced.app).post("/threads").set(alice).set("x-request-id", "r2").send({}).expect(200);
+    expect(stub.received.at(-1)!.headers["x-request-id"]).toBe("r2");
+    await traced.gateway.close();
+  });
+
   test("upstream cookies and the deployment key never reach the caller", async () => {
     stub.mode = "set-cookie";
     const res = await request(app.app).get("/info").expect(200);
@@ -52,6 +62,13 @@ describe("public and unknown routes", () => {
     const res = await request(app.app).post("/threads/search").send({}).expect(401);
     expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
     expect(stub.received.filter((r) => r.path.startsWith("/threads"))).toHaveLength(0);
+  });
+
+  test("a CORS preflight is not answered 401 and never forwarded", async () => {
+    const before = stub.received.length;
+    const res = await request(app.app).options("/threads").set("Origin", "https://app.example").set("Access-Control-Request-Method", "POST");
+    expect(res.status).not.toBe(401);
+    expect(stub.received.length).toBe(before);
   });
 
   test("routes the gateway does not map are 404 and never forwarded", async () => {
