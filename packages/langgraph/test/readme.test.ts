@@ -9,6 +9,9 @@ import request from "supertest";
 import ts from "typescript";
 import { startStub, type Stub } from "./stub-upstream";
 
+// Real servers on a busy shared machine: generous, never a speed assertion.
+jest.setTimeout(120_000);
+
 const README = path.join(__dirname, "..", "README.md");
 
 function snippet(name: string): string {

@@ -8,6 +8,9 @@ import request from "supertest";
 import { alice, bob, gatewayApp } from "./fixture";
 import { startStub, type Stub } from "./stub-upstream";
 
+// Real servers on a busy shared machine: generous, never a speed assertion.
+jest.setTimeout(120_000);
+
 let stub: Stub;
 let app: ReturnType<typeof gatewayApp>;
 

@@ -59,7 +59,7 @@ export async function startStub(): Promise<Stub> {
   app.use(express.json());
   app.use((req, res, next) => {
     stub.received.push({ method: req.method, path: req.originalUrl, headers: { ...req.headers }, body: req.body });
-    if (stub.mode === "slow") return void setTimeout(() => res.headersSent || res.json({}), 5_000).unref();
+    if (stub.mode === "slow") return; // never answers; close() ends the connection
     if (stub.mode === "garbage") return void res.type("application/json").send("{not json");
     if (stub.mode === "set-cookie") res.setHeader("Set-Cookie", "upstream=secret");
     next();

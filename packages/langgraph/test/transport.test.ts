@@ -7,6 +7,9 @@ import { langgraphGateway } from "@gatehouse/langgraph";
 import { alice, gatewayApp, ownerAuth } from "./fixture";
 import { startStub, type Stub } from "./stub-upstream";
 
+// Real servers on a busy shared machine: generous, never a speed assertion.
+jest.setTimeout(120_000);
+
 let stub: Stub;
 let app: ReturnType<typeof gatewayApp>;
 
