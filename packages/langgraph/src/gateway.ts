@@ -51,6 +51,22 @@ function sendError(res: Response, err: unknown): void {
   res.status(status).set(headers).set("Cache-Control", "no-store").json(body);
 }
 
+const JSON_TYPES = ["application/json", "application/*+json"];
+
+/**
+ * A body that is not JSON is a 415, never silently dropped. (LangGraph also
+ * reads text/plain as JSON; the gateway does not, since a cross-site page may
+ * send text/plain with the user's cookies without a CORS preflight.)
+ */
+function requireJson(req: Request, res: Response, next: NextFunction): void {
+  const hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
+  if (hasBody && !req.is(JSON_TYPES)) {
+    sendError(res, new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as JSON (Content-Type: application/json)" }));
+    return;
+  }
+  next();
+}
+
 /** A body-parser failure as the caller should see it. */
 function bodyError(err: unknown, _req: Request, res: Response, next: NextFunction): void {
   const type = (err as { type?: string } | null)?.type;
@@ -98,7 +114,7 @@ export function langgraphGateway(options: GatewayOptions): GatewayRouter {
   const resolved = resolveOptions(options);
   const upstream = new Upstream(resolved);
   const authenticate = resolved.auth.middleware({ public: [...PUBLIC_PATHS, ...resolved.public] });
-  const json = express.json({ limit: resolved.maxBodyBytes, type: ["application/json", "application/*+json", "text/plain"] });
+  const json = express.json({ limit: resolved.maxBodyBytes, type: JSON_TYPES });
   const router = Router() as GatewayRouter;
 
   router.get("/health", (_req, res) => {
@@ -115,7 +131,7 @@ export function langgraphGateway(options: GatewayOptions): GatewayRouter {
     };
     const method = route.method.toLowerCase() as "get" | "post" | "put" | "patch" | "delete";
     if (route.method === "GET") router[method](route.path, handle);
-    else router[method](route.path, json, bodyError, handle);
+    else router[method](route.path, requireJson, json, bodyError, handle);
   }
   // Fail closed: a route LangGraph may have but the gateway has not mapped is never forwarded.
   router.use((_req: Request, res: Response) => {

@@ -117,10 +117,12 @@ describe("upstream faults", () => {
 });
 
 describe("request bodies", () => {
-  test("a body over maxBodyBytes is 413; invalid JSON is 400; neither is forwarded", async () => {
+  test("a body over maxBodyBytes is 413, invalid JSON 400, a body that is not JSON 415; none is forwarded", async () => {
     const small = gatewayApp({ upstream: stub.url, maxBodyBytes: 100 });
     await request(small.app).post("/threads").set(alice).send({ metadata: { text: "x".repeat(200) } }).expect(413);
     await request(small.app).post("/threads").set(alice).set("content-type", "application/json").send("{bad").expect(400);
+    await request(small.app).post("/threads").set(alice).set("content-type", "text/plain").send('{"metadata":{}}').expect(415);
+    await request(small.app).post("/threads").set(alice).type("form").send({ metadata: "x" }).expect(415);
     expect(stub.received.filter((r) => r.path === "/threads")).toHaveLength(0);
     await small.gateway.close();
   });
