@@ -181,8 +181,12 @@ export class Call {
       }
     }
     if (this.signal.aborted) return;
+    const failure = (err as { status?: unknown }).status;
     if (!(err instanceof HTTPException) && !(err instanceof Error && err.name === "HTTPException")) {
       this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path} failed`, err);
+    } else if (failure === 502 || failure === 504) {
+      // The caller gets a short fixed message; the operator gets the cause.
+      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${(err as Error).message} (${failure})`, (err as Error).cause);
     }
     const { status, headers, body } = toErrorResponse(err);
     this.res.status(status).set(headers).set("Cache-Control", "no-store").json(body);

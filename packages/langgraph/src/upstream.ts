@@ -32,12 +32,12 @@ export interface UpstreamRequest {
 const RESPONSE_HEADERS = ["content-type", "content-location", "x-pagination-total", "x-pagination-next", "cache-control", "retry-after", "last-event-id"];
 
 /** The gateway's answer when the upstream could not be reached or answered nonsense. */
-export function badGateway(message = "The LangGraph server did not give a valid answer"): HTTPException {
-  return new HTTPException(502, { code: "bad_gateway", message });
+export function badGateway(message = "The LangGraph server did not give a valid answer", cause?: unknown): HTTPException {
+  return new HTTPException(502, { code: "bad_gateway", message, cause });
 }
 
-function timedOut(): HTTPException {
-  return new HTTPException(504, { code: "gateway_timeout", message: "The LangGraph server did not answer in time" });
+function timedOut(cause: unknown): HTTPException {
+  return new HTTPException(504, { code: "gateway_timeout", message: "The LangGraph server did not answer in time", cause });
 }
 
 /** Maps an undici failure to 502/504; anything else is rethrown unchanged. */
@@ -48,11 +48,11 @@ export function upstreamFailure(err: unknown): unknown {
     err instanceof undiciErrors.BodyTimeoutError ||
     err instanceof undiciErrors.ConnectTimeoutError
   ) {
-    return timedOut();
+    return timedOut(err);
   }
   if (err instanceof undiciErrors.RequestAbortedError || (err as { name?: string })?.name === "AbortError") return err;
-  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return badGateway("The LangGraph server's answer is too large");
-  return badGateway("The LangGraph server is unreachable");
+  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return badGateway("The LangGraph server's answer is too large", err);
+  return badGateway("The LangGraph server is unreachable", err);
 }
 
 /** A client for one upstream: a dedicated undici Agent, so its timeouts and connections are its own. */

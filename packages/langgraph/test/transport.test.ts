@@ -88,10 +88,13 @@ describe("upstream faults", () => {
   test("upstream down: 502 JSON without internal addresses", async () => {
     const url = stub.url;
     await stub.close();
-    const down = gatewayApp({ upstream: url });
+    const logged: unknown[][] = [];
+    const down = gatewayApp({ upstream: url, logger: { error: (...args: unknown[]) => logged.push(args) } });
     const res = await request(down.app).post("/threads").set(alice).send({}).expect(502);
     expect(res.body).toEqual({ error: "bad_gateway", message: "The LangGraph server is unreachable" });
     expect(JSON.stringify(res.body)).not.toContain("127.0.0.1");
+    expect(String(logged[0]?.[0])).toContain("POST /threads: The LangGraph server is unreachable (502)");
+    expect((logged[0]?.[1] as { code?: string }).code).toBe("ECONNREFUSED");
     await down.gateway.close();
   });
 
