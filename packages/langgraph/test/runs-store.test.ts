@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { alice, bob, gatewayApp } from "./fixture";
-import { startStub, type Stub } from "./stub-upstream";
+import { FLOOD_BYTES, startStub, type Stub } from "./stub-upstream";
 
 // Real servers on a busy shared machine: generous, never a speed assertion.
 jest.setTimeout(120_000);
@@ -104,6 +104,29 @@ describe("runs", () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+});
+
+test("back-pressure: a caller that stops reading stops the upstream writer (the gateway does not buffer the stream)", async () => {
+  const server = app.app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/runs/stream", headers: { ...alice, "content-type": "application/json" } }, resolve);
+      req.on("error", reject);
+      req.end(JSON.stringify({ assistant_id: "agent", input: { flood: true } }));
+    });
+    res.pause(); // the caller stops reading
+    // Wait (no time limit asserted) until the upstream either blocks on write() or has written everything.
+    while (!stub.flood.blocked && !stub.flood.finished) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stub.flood.finished).toBe(false);
+    expect(stub.flood.sent).toBeLessThan(FLOOD_BYTES / 2);
+    res.destroy();
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 describe("store", () => {

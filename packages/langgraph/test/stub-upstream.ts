@@ -28,6 +28,8 @@ export interface Stub {
   mode: Mode;
   /** Resolves when a slow stream's client went away. */
   streamClosed: Promise<void>;
+  /** A flooding stream: bytes written, whether it waits for 'drain', whether it wrote everything. */
+  flood: { sent: number; blocked: boolean; finished: boolean };
   close(): Promise<void>;
 }
 
@@ -42,6 +44,9 @@ function contained(superset: any, subset: any): boolean {
   return true;
 }
 
+/** What a flooding stream writes in all: far more than any socket buffers on the way. */
+export const FLOOD_BYTES = 64 * 1024 * 1024;
+
 export async function startStub(): Promise<Stub> {
   const app = express();
   let onStreamClosed!: () => void;
@@ -54,6 +59,7 @@ export async function startStub(): Promise<Stub> {
     runs: [],
     mode: "normal",
     streamClosed: new Promise<void>((resolve) => (onStreamClosed = resolve)),
+    flood: { sent: 0, blocked: false, finished: false },
     close: async () => undefined,
   };
   app.use(express.json());
@@ -135,6 +141,27 @@ export async function startStub(): Promise<Stub> {
     const r = run(threadId, req.body);
     res.writeHead(200, { "Content-Type": "text/event-stream", "Content-Location": `/runs/${r.run_id}` });
     res.write(`event: metadata\ndata: ${JSON.stringify({ run_id: r.run_id })}\n\n`);
+    if (req.body.input?.flood) {
+      // Writes FLOOD_BYTES as fast as the reader takes them: a reader that stops makes write() return false.
+      const chunk = `event: values\ndata: ${JSON.stringify({ pad: "x".repeat(64 * 1024) })}\n\n`;
+      const pump = () => {
+        while (stub.flood.sent < FLOOD_BYTES) {
+          stub.flood.sent += chunk.length;
+          if (!res.write(chunk)) {
+            stub.flood.blocked = true;
+            res.once("drain", () => {
+              stub.flood.blocked = false;
+              pump();
+            });
+            return;
+          }
+        }
+        stub.flood.finished = true;
+        res.end();
+      };
+      pump();
+      return;
+    }
     if (req.body.input?.hold) {
       res.on("close", () => onStreamClosed());
       return; // keeps the stream open until the client (the gateway) goes away
