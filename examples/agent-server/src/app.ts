@@ -1,5 +1,5 @@
 import express, { type Express } from "express";
-import { createAuth } from "./auth";
+import { createAuth, type OidcOptions } from "./auth";
 import { cors } from "./cors";
 import type { Db } from "./db";
 import { errorHandler, notFoundHandler } from "./errors";
@@ -18,6 +18,8 @@ export interface AppOptions {
   jwtSecret: string;
   /** Origins allowed to call from a browser, e.g. ["http://localhost:5173"]; none by default. */
   corsOrigins?: readonly string[];
+  /** Also accept access tokens of this OpenID provider (see `oidcFromEnv`). */
+  oidc?: OidcOptions;
 }
 
 /**
@@ -30,8 +32,8 @@ export interface AppOptions {
  * app.listen(2024, "127.0.0.1");
  */
 export function createApp(options: AppOptions): Express {
-  const { db, jwtSecret, corsOrigins = [] } = options;
-  const auth = createAuth({ jwtSecret });
+  const { db, jwtSecret, corsOrigins = [], oidc } = options;
+  const auth = createAuth({ jwtSecret, oidc, apiKeys: db }); // API keys live in the app's database
   const app = express();
   app.disable("x-powered-by");
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));
