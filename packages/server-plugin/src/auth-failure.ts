@@ -69,10 +69,12 @@ function displayHeader(header: string): string {
 }
 
 /** A strategy's challenge when it gave none as a string: known strategies by their shape. */
-function derivedChallenge(failure: Failure, realm: string, rejected: string | undefined): string | undefined {
+function derivedChallenge(failure: Failure, realm: string, rejected: string | undefined, authorizationSent: boolean): string | undefined {
   const strategy = failure.strategy as Strategy & Record<string, unknown>;
   if (typeof strategy._jwtFromRequest === "function" || strategy.name === "jwt" || strategy.name === "bearer") {
-    return rejected ? bearerChallenge(realm, "invalid_token", rejected) : bearerChallenge(realm);
+    // An Authorization header it could not read (Basic, no scheme, "Bearer "): a credential was sent, and refused.
+    const refused = rejected ?? (authorizationSent ? FAILURE_DESCRIPTIONS.invalid : undefined);
+    return refused ? bearerChallenge(realm, "invalid_token", refused) : bearerChallenge(realm);
   }
   const header = apiKeyHeader(failure.strategy);
   if (header !== undefined) {
@@ -113,7 +115,7 @@ export function authenticationFailed(
   for (const failure of failures) {
     const own = typeof failure.challenge === "string" ? failure.challenge : undefined;
     const rejected = presentedCredential(failure, req) ? describe(failure.challenge) : undefined;
-    const challenge = own ?? derivedChallenge(failure, realm, rejected);
+    const challenge = own ?? derivedChallenge(failure, realm, rejected, req.headers.authorization !== undefined);
     if (challenge && !challenges.includes(challenge)) challenges.push(challenge);
   }
   if (challenges.length === 0) challenges.push(credentialSent ? bearerChallenge(realm, "invalid_token", description) : bearerChallenge(realm));
