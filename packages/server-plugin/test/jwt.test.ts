@@ -297,6 +297,37 @@ describe("the verified-token cache", () => {
   });
 });
 
+describe("token rules: exp, crit, maxLifetime, sub", () => {
+  it("requires exp unless requireExp: false", async () => {
+    const noExp = jwt.sign({ sub: "alice" }, SECRET, { algorithm: "HS256" });
+    const res = await get(appFor(hs()), noExp).expect(401);
+    expect(res.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    await get(appFor(hs({ requireExp: false })), noExp).expect(200);
+  });
+
+  it("refuses a token whose header has crit (RFC 7515: extensions we do not understand)", async () => {
+    const token = handmade({ alg: "HS256", typ: "JWT", crit: ["urn:x"], "urn:x": 1 }, { sub: "alice", exp: now() + 60 }, SECRET);
+    await get(appFor(hs()), token).expect(401);
+    await get(appFor(hs()), handmade({ alg: "HS256", typ: "JWT" }, { sub: "alice", exp: now() + 60 }, SECRET)).expect(200);
+  });
+
+  it("maxLifetime refuses tokens that live longer, also with the cache", async () => {
+    for (const cache of [false, true]) {
+      const app = appFor(hs({ maxLifetime: 3600, cache }));
+      await get(app, hs256({ sub: "alice", iat: now(), exp: now() + 3600 })).expect(200);
+      await get(app, hs256({ sub: "alice", iat: now(), exp: now() + 3601 })).expect(401);
+      await get(app, hs256({ sub: "alice", iat: now() - 10, exp: now() + 86_400 * 365 })).expect(401);
+    }
+  });
+
+  it("a sub with NUL or a lone surrogate is 401, not 500", async () => {
+    const app = appFor(hs());
+    await get(app, hs256({ sub: "ali\u0000ce" })).expect(401);
+    await get(app, hs256({ sub: "ali\ud800ce" })).expect(401);
+    await get(app, hs256({ sub: "ali😀ce" })).expect(200);
+  });
+});
+
 describe("plain Passport", () => {
   it("works with passport.authenticate too", async () => {
     const instance = new passport.Passport();
@@ -335,6 +366,20 @@ describe("configuration errors are thrown by jwtStrategy() and say what to fix",
     ["empty issuer", { secret: SECRET, algorithms: ["HS256"], issuer: "" }, /`issuer` must be a non-empty string/],
     ["cache of size 0", { secret: SECRET, algorithms: ["HS256"], cache: { max: 0 } }, /`cache` must be/],
     ["verify not a function", { secret: SECRET, algorithms: ["HS256"], verify: "sub" }, /`verify` must be a function/],
+    ["a JWKS URL as publicKey", { publicKey: "https://id.example/.well-known/jwks.json", algorithms: ["RS256"] }, /use jwksUri/],
+    ["passport-jwt's secretOrKeyProvider", { secretOrKeyProvider: () => undefined, algorithms: ["RS256"] }, /give `jwksUri`/],
+    ["jwksUri over plain http", { jwksUri: "http://id.example/jwks", algorithms: ["RS256"] }, /must be an https:\/\/ URL/],
+    ["jwksUri that is not a URL", { jwksUri: "id.example/jwks", algorithms: ["RS256"] }, /`jwksUri` is not a URL/],
+    ["jwksUri with credentials", { jwksUri: "https://u:p@id.example/jwks", algorithms: ["RS256"] }, /must not carry credentials/],
+    ["HS256 with a JWKS", { jwksUri: "https://id.example/jwks", algorithms: ["HS256"] }, /HMAC: a JWKS holds public keys/],
+    ["jwksUri and a secret", { jwksUri: "https://id.example/jwks", secret: SECRET, algorithms: ["RS256"] }, /give one of/],
+    ["discovery without issuer", { discovery: true, algorithms: ["RS256"] }, /`discovery: true` needs `issuer`/],
+    ["discovery with an http issuer", { discovery: true, issuer: "http://id.example/", algorithms: ["RS256"] }, /https/],
+    ["unknown jwks option", { jwksUri: "https://id.example/jwks", algorithms: ["RS256"], jwks: { ttl: 5 } }, /unknown option `jwks.ttl`; accepted: timeoutMs, cooldownMs, maxAgeMs/],
+    ["jwks with a static key", { secret: SECRET, algorithms: ["HS256"], jwks: { timeoutMs: 5 } }, /remove it for a static key/],
+    ["requireExp not a boolean", { secret: SECRET, algorithms: ["HS256"], requireExp: "no" }, /`requireExp` must be true or false/],
+    ["maxLifetime without exp", { secret: SECRET, algorithms: ["HS256"], requireExp: false, maxLifetime: 60 }, /remove `requireExp: false`/],
+    ["maxLifetime of 0", { secret: SECRET, algorithms: ["HS256"], maxLifetime: 0 }, /positive number of seconds/],
   ];
   it.each(cases)("%s", (_name, options, message) => {
     expect(() => jwtStrategy(options as JwtStrategyOptions)).toThrow(message);

@@ -1,0 +1,102 @@
+/**
+ * The authenticate step's identity rules: Passport's session strategy (pass() with
+ * req.user) authenticates, the app's user object stays on req.user, mapUser() maps
+ * it; every 401 has a challenge, also one thrown by an authenticate function.
+ */
+import express from "express";
+import session from "express-session";
+import { Passport } from "passport";
+import request from "supertest";
+import { Auth, HTTPException, mapUser } from "../src/index";
+import { memoryLogger } from "./support/jwt-app";
+import { apiKeyStrategy } from "./support/strategies";
+
+class AccountUser {
+  constructor(readonly identity: string, readonly plan: string) {}
+  greet(): string {
+    return `hi ${this.identity}`;
+  }
+}
+
+/** An app whose session is logged in as `sessionUser` when the request has `x-login`. */
+function sessionApp(authenticate: (auth: Auth, passport: InstanceType<typeof Passport>) => Auth<any, any>, users: Record<string, unknown>) {
+  const passport = new Passport();
+  passport.deserializeUser((id: string, done) => done(null, users[id] ?? false));
+  const logger = memoryLogger();
+  const auth = authenticate(new Auth({ passport, logger, unhandled: "allow" }), passport);
+  const app = express();
+  app.use(session({ secret: "s", resave: false, saveUninitialized: false }));
+  app.use((req, _res, next) => {
+    const id = req.get("x-login");
+    if (id) (req.session as unknown as Record<string, unknown>).passport = { user: id };
+    next();
+  });
+  app.use(auth.middleware());
+  app.get("/me", (req, res) =>
+    void res.json({ auth: req.auth!.user, sameObject: req.user === users[String(req.get("x-login"))], greet: (req.user as AccountUser).greet?.() }),
+  );
+  return { app, logger };
+}
+
+test('authenticate("session"): a restored login is the user; req.user stays the app\'s object (methods included)', async () => {
+  const users = { a1: new AccountUser("alice", "pro") };
+  const { app } = sessionApp((auth) => auth.authenticate("session"), users);
+  const res = await request(app).get("/me").set("x-login", "a1").expect(200);
+  expect(res.body).toEqual({
+    auth: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice", plan: "pro" },
+    sameObject: true,
+    greet: "hi alice",
+  });
+  const none = await request(app).get("/me").expect(401);
+  expect(none.body.error).toBe("credentials_required");
+  expect(none.headers["www-authenticate"]).toBe('Session realm="api"');
+  // A session whose user no longer exists (deserializeUser gives false) is no login.
+  expect((await request(app).get("/me").set("x-login", "gone")).status).toBe(401);
+});
+
+test("a session user without identity is a 500 whose log says to use mapUser(); with mapUser it works", async () => {
+  const users = { u1: { id: 7, name: "Carol" } };
+  const plain = sessionApp((auth) => auth.authenticate("session"), users);
+  expect((await request(plain.app).get("/me").set("x-login", "u1")).status).toBe(500);
+  expect(plain.logger.messages.join("\n")).toMatch(/mapUser\("session"/);
+  const mapped = sessionApp((auth) => auth.authenticate(mapUser("session", (u: { id: number; name: string }) => ({ identity: `user-${u.id}`, name: u.name }))), users);
+  const res = await request(mapped.app).get("/me").set("x-login", "u1").expect(200);
+  expect(res.body.auth).toMatchObject({ identity: "user-7", name: "Carol" });
+  expect(res.body.sameObject).toBe(true);
+});
+
+test("session first, API key second: either authenticates; a rejected key is invalid_token with both challenges", async () => {
+  const users = { a1: new AccountUser("alice", "pro") };
+  const { app } = sessionApp((auth) => auth.authenticate(["session", apiKeyStrategy({ k1: "svc" })]), users);
+  await request(app).get("/me").set("x-login", "a1").expect(200);
+  expect((await request(app).get("/me").set("X-Api-Key", "k1").expect(200)).body.auth.identity).toBe("svc");
+  const wrong = await request(app).get("/me").set("X-Api-Key", "nope").expect(401);
+  expect(wrong.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+  expect(wrong.headers["www-authenticate"]).toBe('Session realm="api", ApiKey header="X-API-Key", realm="api", error="invalid_token"');
+});
+
+test("a 401 HTTPException from an authenticate function gets a challenge; its own challenge is kept", async () => {
+  const withoutChallenge = new Auth().authenticate(() => {
+    throw new HTTPException(401, { message: "Unknown API key" });
+  });
+  const app = express().use(withoutChallenge.middleware());
+  const bare = await request(app).get("/x").expect(401);
+  expect(bare.headers["www-authenticate"]).toBe('Bearer realm="api"');
+  expect(bare.body.message).toBe("Unknown API key");
+  const sent = await request(app).get("/x").set("Authorization", "Bearer x").expect(401);
+  expect(sent.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"');
+
+  const own = new Auth().authenticate(async () => {
+    throw new HTTPException(401, { headers: { "WWW-Authenticate": 'ApiKey header="X-Key"' } });
+  });
+  const ownApp = express().use(own.middleware());
+  expect((await request(ownApp).get("/x").expect(401)).headers["www-authenticate"]).toBe('ApiKey header="X-Key"');
+});
+
+test("rejected credentials are described to logger.debug, never to the caller", async () => {
+  const lines: string[] = [];
+  const auth = new Auth({ logger: { error: () => undefined, debug: (m: string) => void lines.push(m) } }).authenticate(apiKeyStrategy({ k1: "svc" }));
+  const app = express().use(auth.middleware());
+  await request(app).get("/x").set("X-Api-Key", "nope").expect(401);
+  expect(lines).toEqual([expect.stringContaining('strategy "headerapikey"')]);
+});
