@@ -10,6 +10,7 @@ import jwt from "jsonwebtoken";
 import { createPublicKey, randomUUID } from "node:crypto";
 import request from "supertest";
 import { Auth, jwtStrategy, type JwtPayload } from "../src/index";
+import { createOidcAuth } from "../examples/oidc-auth";
 import { rsaKey, startOidcProvider, type OidcProvider, type SigningKey } from "./support/oidc";
 
 jest.setTimeout(60_000);
@@ -111,6 +112,16 @@ describe("tokens of a real OpenID provider", () => {
 });
 
 describe("OpenID Connect discovery", () => {
+  test("the README recipe (examples/oidc-auth.ts): the provider's tokens are accepted and scoped to their owner", async () => {
+    const auth = createOidcAuth(provider.issuer, "agent-api");
+    const app = express();
+    app.use(auth.middleware());
+    app.get("/threads/:thread_id", auth.guard("threads:read"), (req, res) => void res.json({ filters: req.auth!.filters }));
+    const res = await request(app).get("/threads/t1").set("Authorization", `Bearer ${await provider.token()}`).expect(200);
+    expect(res.body.filters).toEqual({ owner: "ci-client" });
+    await request(app).get("/threads/t1").set("Authorization", `Bearer ${await provider.token("threads:read", "urn:gatehouse:other-api")}`).expect(401);
+  });
+
   test("discovery: true finds the JWKS from the issuer's discovery document", async () => {
     const app = appWith(jwtStrategy({ discovery: true, issuer: provider.issuer, audience: "agent-api", algorithms: ["RS256"] }));
     await get(app, await provider.token()).expect(200);
