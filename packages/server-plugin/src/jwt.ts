@@ -150,7 +150,9 @@ function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
 
 /**
  * Builds a passport-jwt `Strategy` configured safely and for speed: required,
- * pinned `algorithms` that must fit the key; `issuer`/`audience` where
+ * pinned `algorithms` that must fit the key (a static `secret`/`publicKey`, or
+ * the keys of a JWKS: `jwksUri`, or `discovery: true` with `issuer`); `exp`
+ * required unless `requireExp: false`; `crit` headers refused; `issuer`/`audience` where
  * passport-jwt honours them; the key parsed into a `KeyObject` once; a capped
  * `clockTolerance`; a `verify` that maps the payload to a user (async allowed,
  * rejections become errors, never unhandled); and, opt-in, an LRU cache of
@@ -176,6 +178,16 @@ function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
  *     cache: { max: 10_000 },
  *   }),
  * );
+ *
+ * @example
+ * // An identity provider's tokens: keys from its JWKS, chosen by kid, rotated;
+ * // a JWKS outage answers 503, never 401
+ * const oidc = jwtStrategy({
+ *   jwksUri: "https://your-tenant.eu.auth0.com/.well-known/jwks.json", // or discovery: true
+ *   issuer: "https://your-tenant.eu.auth0.com/",
+ *   audience: "agent-api",
+ *   algorithms: ["RS256"],
+ * });
  *
  * @example
  * // Custom user, also usable with plain Passport
