@@ -3,6 +3,7 @@
  * Explicit named exports only.
  */
 import "./augment";
+export type { Register, RegisteredUser } from "./augment";
 
 export { Auth } from "./auth";
 export type { AuthOptions, AuthLogger, Handler } from "./auth";
