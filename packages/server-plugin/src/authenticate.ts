@@ -110,10 +110,12 @@ function makeLayer(strategy: Strategy, label: string): object {
     const attempt = once(this);
     if (!attempt || attempt.settled) return;
     if (session) {
-      // The session strategy's way of saying "logged in": req.user is the app's deserialized user.
+      // The session strategy's way of saying "logged in": the session holds a login and
+      // req.user is the app's deserialized user (a req.user set by anything else is not believed).
       const req = attempt.req as IncomingMessage & Record<string, unknown>;
       const user = req[typeof req._userProperty === "string" ? req._userProperty : "user"];
-      if (user !== undefined && user !== null && user !== false) {
+      const login = (req.session as Record<string, { user?: unknown } | undefined> | undefined)?.[String((strategy as unknown as { _key?: unknown })._key ?? "passport")];
+      if (login && login.user !== undefined && user !== undefined && user !== null && user !== false) {
         attempt.chain.succeeded(attempt, this[INDEX], user, true);
         return;
       }

@@ -54,6 +54,21 @@ test('authenticate("session"): a restored login is the user; req.user stays the 
   expect((await request(app).get("/me").set("x-login", "gone")).status).toBe(401);
 });
 
+test("a req.user set by something other than a session login is not believed", async () => {
+  const passport = new Passport();
+  passport.deserializeUser((id: string, done) => done(null, { identity: id }));
+  const auth = new Auth({ passport, unhandled: "allow" }).authenticate("session");
+  const app = express();
+  app.use(session({ secret: "s", resave: false, saveUninitialized: false }));
+  app.use((req, _res, next) => {
+    (req as unknown as Record<string, unknown>).user = { identity: "injected" };
+    next();
+  });
+  app.use(auth.middleware());
+  app.get("/me", (_req, res) => void res.json({ ok: true }));
+  expect((await request(app).get("/me")).status).toBe(401);
+});
+
 test("a session user without identity is a 500 whose log says to use mapUser(); with mapUser it works", async () => {
   const users = { u1: { id: 7, name: "Carol" } };
   const plain = sessionApp((auth) => auth.authenticate("session"), users);
