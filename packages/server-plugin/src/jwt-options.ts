@@ -4,7 +4,8 @@
  */
 import { KeyObject, createPublicKey, createSecretKey, type JsonWebKey } from "node:crypto";
 import type { Request } from "express";
-import { checkKeySetUrl, type JwksLogger, type JwksOptions, type JwksSourceSpec } from "./jwks";
+import type { JwksLogger, JwksOptions, JwksSourceSpec } from "./jwks";
+import { checkJwks, checkKeySet } from "./jwks-options";
 
 /** The algorithms jsonwebtoken 9 verifies. `none` is never accepted. */
 export type JwtAlgorithm =
@@ -112,7 +113,6 @@ const OPTION_KEYS = new Set([
   "secret", "publicKey", "jwksUri", "discovery", "jwks", "logger", "algorithms", "issuer", "audience", "clockTolerance",
   "requireExp", "maxLifetime", "jwtFromRequest", "verify", "jsonWebTokenOptions", "cache", "name",
 ]);
-const JWKS_KEYS = new Set(["timeoutMs", "cooldownMs", "maxAgeMs"]);
 const CLAIM_KEYS = new Set(["subject", "jwtid", "nonce", "maxAge"]);
 
 /** Options people bring from passport-jwt or jsonwebtoken, and what to do instead. */
@@ -234,37 +234,6 @@ function checkCache(cache: unknown): number {
 }
 
 
-function checkJwks(jwks: unknown): JwksOptions {
-  if (jwks === undefined) return {};
-  if (jwks === null || typeof jwks !== "object" || Array.isArray(jwks)) fail("`jwks` must be an object { timeoutMs, cooldownMs, maxAgeMs }");
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(jwks)) {
-    if (!JWKS_KEYS.has(key)) fail(`unknown option \`jwks.${key}\`; accepted: ${[...JWKS_KEYS].join(", ")}`);
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > 86_400_000) fail(`\`jwks.${key}\` must be a number of milliseconds from 1 to 86400000`);
-    out[key] = value;
-  }
-  return out as JwksOptions;
-}
-
-/** The key source when the key is not static: `jwksUri` or `discovery`; algorithms must be asymmetric. */
-function checkKeySet<U>(options: JwtStrategyOptions<U>, algorithms: readonly JwtAlgorithm[]): JwksSourceSpec {
-  for (const alg of algorithms) {
-    if (HMAC.has(alg)) fail(`algorithm ${alg} is HMAC: a JWKS holds public keys, so allow only RS/PS/ES algorithms with \`jwksUri\` or \`discovery\``);
-  }
-  if (options.discovery !== undefined && options.discovery !== true && options.discovery !== false) fail("`discovery` must be true or false");
-  if (options.jwksUri !== undefined) {
-    if (options.discovery === true) fail("give either `jwksUri` or `discovery: true`, not both");
-    if (typeof options.jwksUri !== "string" && !(options.jwksUri instanceof URL)) fail('`jwksUri` must be a URL string, e.g. "https://auth.example.com/.well-known/jwks.json"');
-    const url = checkKeySetUrl(options.jwksUri);
-    if (typeof url === "string") fail(`\`jwksUri\` ${url}`);
-    return { jwksUri: url };
-  }
-  if (typeof options.issuer !== "string") fail("`discovery: true` needs `issuer` as one string: the OpenID provider whose discovery document names the JWKS");
-  const issuerUrl = checkKeySetUrl(options.issuer);
-  if (typeof issuerUrl === "string") fail(`\`issuer\` ${issuerUrl} for \`discovery: true\``);
-  return { discoverFrom: options.issuer };
-}
-
 /** Validated options, with the key parsed once. */
 export interface CheckedJwtOptions {
   algorithms: JwtAlgorithm[];
@@ -301,9 +270,9 @@ export function checkJwtOptions<U>(options: JwtStrategyOptions<U>): CheckedJwtOp
     checkKeyFits(key, algorithms);
     if (options.jwks !== undefined) fail("`jwks` tunes `jwksUri`/`discovery`; remove it for a static key");
   } else {
-    keySet = checkKeySet(options, algorithms);
+    keySet = checkKeySet(options, algorithms, fail);
   }
-  const jwks = checkJwks(options.jwks);
+  const jwks = checkJwks(options.jwks, fail);
   if (options.logger !== undefined && (options.logger === null || typeof options.logger.error !== "function")) fail("`logger` must have an error(message, cause) method");
   const requireExp = options.requireExp ?? true;
   if (typeof requireExp !== "boolean") fail("`requireExp` must be true or false");
