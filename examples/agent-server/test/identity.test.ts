@@ -74,6 +74,12 @@ describe.each(DATABASES)("on %s", (kind) => {
     expect(both.body.metadata.owner).toBe("alice");
   });
 
+  test("a token whose sub has NUL is 401, not 500", async () => {
+    const res = await call(server.url, "POST", "/threads", { token: token("ali\u0000ce"), body: { metadata: {} } });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe("invalid_token");
+  });
+
   test("a wrong API key is invalid_token, with the challenge of every strategy", async () => {
     const wrong = await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": "gh_not-a-key" } });
     expect(wrong.status).toBe(401);

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Strategy } from "passport";
 import { HTTPException, bearerChallenge, isHTTPException } from "./errors";
+import { isUsableText } from "./user";
 
 /** One strategy's `fail()` or `pass()`. */
 export interface Failure {
@@ -137,5 +138,20 @@ export function withChallenge(err: unknown, req: IncomingMessage, realm: string)
     message: err.message,
     headers: { ...err.headers, "WWW-Authenticate": sent ? bearerChallenge(realm, "invalid_token", FAILURE_DESCRIPTIONS.invalid) : bearerChallenge(realm) },
     cause: err,
+  });
+}
+
+/** An identity with NUL or a lone surrogate comes from a credential no database can store: refuse it as one. */
+export function hasUsableIdentity(user: unknown): boolean {
+  const identity = typeof user === "string" ? user : user && typeof user === "object" ? (user as { identity?: unknown }).identity : undefined;
+  return typeof identity !== "string" || isUsableText(identity);
+}
+
+/** The 401 for such an identity. */
+export function unusableIdentity(realm: string): HTTPException {
+  return new HTTPException(401, {
+    code: "invalid_token",
+    message: "The credentials are invalid",
+    headers: { "WWW-Authenticate": bearerChallenge(realm, "invalid_token", "The credentials are invalid") },
   });
 }

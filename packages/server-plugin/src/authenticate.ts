@@ -15,7 +15,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Strategy } from "passport";
-import { authenticationFailed, withChallenge, type Failure } from "./auth-failure";
+import { authenticationFailed, hasUsableIdentity, unusableIdentity, withChallenge, type Failure } from "./auth-failure";
 import { isMappedStrategy, type MappedStrategy } from "./strategy-user";
 
 export { authenticationFailed } from "./auth-failure";
@@ -228,7 +228,11 @@ export function compileAuthenticate(
   const step = compileStep(input, own, theirs, realm, log);
   // Every 401 carries a challenge, also one thrown by an authenticate function or a verify callback.
   return function authenticateStep(req, done) {
-    step(req, (err, user, appUser) => (err ? done(withChallenge(err, req, realm)) : done(null, user, appUser)));
+    step(req, (err, user, appUser) => {
+      if (err) done(withChallenge(err, req, realm));
+      else if (!hasUsableIdentity(user)) done(unusableIdentity(realm));
+      else done(null, user, appUser);
+    });
   };
 }
 

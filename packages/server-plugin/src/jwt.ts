@@ -23,6 +23,7 @@ import type { KeyObject } from "node:crypto";
 import { checkJwtOptions, type JwtPayload, type JwtStrategyOptions, type JwtUser } from "./jwt-options";
 import { JwksKeySource } from "./jwks";
 import { VerifiedTokenCache } from "./token-cache";
+import { isUsableText } from "./user";
 import type { TypedStrategy } from "./authenticate";
 
 export { MAX_CLOCK_TOLERANCE } from "./jwt-options";
@@ -47,11 +48,6 @@ export function defaultJwtUser(payload: JwtPayload): JwtUser | false {
   const sub = payload.sub;
   if (typeof sub !== "string" || sub.length === 0 || !isUsableText(sub)) return false;
   return { identity: sub, permissions: asStrings(payload.scopes !== undefined ? payload.scopes : payload.scope) };
-}
-
-/** No NUL, no lone surrogate: text PostgreSQL and JSON can store (a `sub` with NUL was a 500, it is a 401). */
-function isUsableText(value: string): boolean {
-  return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
 }
 
 /** The token's JOSE header, or undefined when it is not a JSON object. */

@@ -115,3 +115,16 @@ test("rejected credentials are described to logger.debug, never to the caller", 
   await request(app).get("/x").set("X-Api-Key", "nope").expect(401);
   expect(lines).toEqual([expect.stringContaining('strategy "headerapikey"')]);
 });
+
+test("an identity with NUL or a lone surrogate, from any strategy or function, is 401 invalid_token (not a 500 later)", async () => {
+  for (const identity of ["ali\u0000ce", "ali\ud800ce", "\udc00"]) {
+    const fromFunction = new Auth().authenticate(() => identity);
+    const res = await request(express().use(fromFunction.middleware())).get("/x").expect(401);
+    expect(res.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm="api", error="invalid_token"/);
+    const fromStrategy = new Auth().authenticate(apiKeyStrategy({ k: identity }));
+    await request(express().use(fromStrategy.middleware())).get("/x").set("X-Api-Key", "k").expect(401);
+  }
+  const fine = new Auth().authenticate(() => "ali😀ce");
+  await request(express().use(fine.middleware()).get("/x", (_req, res) => void res.json({}))).get("/x").expect(200);
+});
