@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { apiKey, createClient, ForbiddenError, UnauthorizedError } from "@gatehouse/client";
 import { createApiKey, hashApiKey } from "../src/api-keys";
 import { parseApiKeyArgs, runApiKeyCli } from "../src/apikey-cli";
 import { oidcFromEnv } from "../src/auth";
@@ -72,6 +73,18 @@ describe.each(DATABASES)("on %s", (kind) => {
     const both = await call(server.url, "POST", "/threads", { token: token("alice"), body: { metadata: {} }, headers: { "X-API-Key": key } });
     expect(both.status).toBe(200);
     expect(both.body.metadata.owner).toBe("alice");
+  });
+
+  test("@gatehouse/client with apiKey(\"X-API-Key\", key): reads, gets ForbiddenError on writes, UnauthorizedError with a wrong key", async () => {
+    const key = await createApiKey(db, { identity: "sdk-bot", scopes: ["threads:read"] });
+    const bot = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", key) });
+    expect(await bot.threads.search({ limit: 5 })).toEqual([]);
+    await expect(bot.threads.create({ metadata: {} })).rejects.toBeInstanceOf(ForbiddenError);
+    const wrong = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", "gh_wrong") });
+    const err = await wrong.threads.search({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnauthorizedError);
+    expect((err as UnauthorizedError).body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    expect((err as UnauthorizedError).challenge?.scheme).toBe("Bearer");
   });
 
   test("a token whose sub has NUL is 401, not 500", async () => {
