@@ -47,7 +47,7 @@ export async function runApiKeyCli(argv: readonly string[], env: NodeJS.ProcessE
     out("");
     out(key);
     out("");
-    out(`Use it: curl -H "X-API-Key: ${key}" -X POST http://127.0.0.1:2024/threads/search -H 'Content-Type: application/json' -d '{}'`);
+    out(`Use it: curl -H "X-API-Key: <the key>" -X POST http://127.0.0.1:2024/threads/search -H 'Content-Type: application/json' -d '{}'`);
     return 0;
   } catch (err) {
     out(err instanceof TypeError ? err.message : `could not create the key: ${(err as Error).message}`);

@@ -147,6 +147,7 @@ describe("npm run apikey -- create", () => {
       const keys = lines.filter((l) => /^gh_[\w-]{43}$/.test(l));
       expect(keys).toHaveLength(1);
       const key = keys[0]!;
+      expect(lines.filter((l) => l.includes(key))).toHaveLength(1); // printed once
       const bad: string[] = [];
       expect(await runApiKeyCli(["create", "--identity", "ci-bot", "--scopes", "threads:admin"], { PGLITE_DIR: dir }, (l) => void bad.push(l))).toBe(2);
       expect(bad.join("\n")).toMatch(/unknown scope "threads:admin"/);
