@@ -54,6 +54,29 @@ test('authenticate("session"): a restored login is the user; req.user stays the 
   expect((await request(app).get("/me").set("x-login", "gone")).status).toBe(401);
 });
 
+test("with passport.session() mounted app-wide as well, the login still authenticates once restored", async () => {
+  const users: Record<string, AccountUser> = { a1: new AccountUser("alice", "pro") };
+  const passport = new Passport();
+  let deserialized = 0;
+  passport.deserializeUser((id: string, done) => {
+    deserialized++;
+    done(null, users[id] ?? false);
+  });
+  const auth = new Auth({ passport, unhandled: "allow" }).authenticate("session");
+  const app = express();
+  app.use(session({ secret: "s", resave: false, saveUninitialized: false }));
+  app.use((req, _res, next) => {
+    if (req.get("x-login")) (req.session as unknown as Record<string, unknown>).passport = { user: req.get("x-login") };
+    next();
+  });
+  app.use(passport.initialize(), passport.session());
+  app.use(auth.middleware());
+  app.get("/me", (req, res) => void res.json({ identity: req.auth!.user.identity, same: req.user === users.a1 }));
+  expect((await request(app).get("/me").set("x-login", "a1").expect(200)).body).toEqual({ identity: "alice", same: true });
+  expect(deserialized).toBe(2); // once by passport.session(), once by the session strategy Gatehouse runs
+  expect((await request(app).get("/me")).status).toBe(401);
+});
+
 test("a req.user set by something other than a session login is not believed", async () => {
   const passport = new Passport();
   passport.deserializeUser((id: string, done) => done(null, { identity: id }));
