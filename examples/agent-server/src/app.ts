@@ -1,5 +1,5 @@
 import express, { type Express } from "express";
-import { createAuth } from "./auth";
+import { createAuth, type OidcOptions } from "./auth";
 import { cors } from "./cors";
 import type { Db } from "./db";
 import { errorHandler, notFoundHandler } from "./errors";
@@ -22,6 +22,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Size limits (thread state, messages, response bytes); see `Limits` for the defaults. */
   limits?: Partial<Limits>;
+  /** Also accept access tokens of this OpenID provider (see `oidcFromEnv`). */
+  oidc?: OidcOptions;
 }
 
 /**
@@ -34,9 +36,9 @@ export interface AppOptions {
  * app.listen(2024, "127.0.0.1");
  */
 export function createApp(options: AppOptions): Express {
-  const { db, jwtSecret, corsOrigins = [] } = options;
+  const { db, jwtSecret, corsOrigins = [], oidc } = options;
   const limits = resolveLimits(options.limits);
-  const auth = createAuth({ jwtSecret });
+  const auth = createAuth({ jwtSecret, oidc, apiKeys: db }); // API keys live in the app's database
   const app = express();
   app.disable("x-powered-by");
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));

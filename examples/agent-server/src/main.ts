@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
+import { oidcFromEnv } from "./auth";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
 import { startupBanner } from "./banner";
@@ -21,7 +22,13 @@ async function main(): Promise<void> {
   if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
 
   const db = await openDb(dbOptionsFromEnv(env, process.argv.slice(2)));
-  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS), limits: limitsFromEnv(env) });
+  const app = createApp({
+    db,
+    jwtSecret,
+    corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS),
+    limits: limitsFromEnv(env),
+    oidc: oidcFromEnv(env),
+  });
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
