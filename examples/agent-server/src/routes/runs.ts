@@ -9,7 +9,7 @@ import { RUN_STATUSES, type RunOutcome, type RunStatus } from "../storage/runs";
 import { badRequest, bodyObject, isObject, oneOf, optionalObject, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
 import { input, inputOf, parsed, route } from "./input";
-import { framesOf, lastEventIdOf, numbered, RunEventLog, sendStream } from "./run-events";
+import { lastEventIdOf, numbered, RunEventLog, sendStream } from "./run-events";
 import { threadNotFound } from "./threads";
 
 const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "events", "debug", "custom", "checkpoints", "tasks"] as const;
@@ -143,7 +143,7 @@ export function runRoutes(db: Db, auth: AppAuth): Router {
         throw error;
       }
       const events = runEvents({ run_id: runId, thread_id: null }, body.stream_mode, result.update, result.node);
-      sendStream(res, `/runs/${runId}`, framesOf(events));
+      sendStream(res, `/runs/${runId}`, streams.record(runId, "", events));
     }),
   );
 
