@@ -21,6 +21,7 @@ const clientEsm = path.resolve(exampleDir, "../../packages/client/dist/index.mjs
 let db: Db;
 let server: TestServer;
 let script: string;
+let streamScript: string;
 
 beforeAll(async () => {
   if (!existsSync(clientEsm)) {
@@ -33,10 +34,13 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   script = path.join(dir, `readme-node-${randomBytes(4).toString("hex")}.mjs`);
   writeFileSync(script, readmeSnippet("node script"));
+  streamScript = path.join(dir, `readme-stream-${randomBytes(4).toString("hex")}.mjs`);
+  writeFileSync(streamScript, readmeSnippet("node stream"));
 }, 120_000);
 
 afterAll(async () => {
   if (script) rmSync(script, { force: true });
+  if (streamScript) rmSync(streamScript, { force: true });
   await server?.close();
   await db?.close();
 }, 60_000);
@@ -56,4 +60,14 @@ test("the README's Node snippet runs against the example server and prints what 
     "1 thread(s) about tax", // alice's own; bob's thread about tax is not listed
     "not found: 404",
   ]);
+});
+
+test("the README's streaming snippet prints the run's parts as they arrive", async () => {
+  const env = { ...process.env, AGENT_URL: server.url, ALICE_TOKEN: token("alice") };
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
+    execFile(process.execPath, [streamScript], { cwd: path.dirname(streamScript), env, timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }));
+  });
+  expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+  expect(stdout.trim().split("\n")).toEqual(["0 metadata", "1 updates", "2 values", "last message: Hello, stream"]);
 });

@@ -61,6 +61,15 @@ test("POST /threads/:id/runs/stream: parts in order with ids, the run named in C
   expect(text).toMatch(/^id: 0\nevent: metadata\ndata: /);
 });
 
+test("threads.state after a streamed run: the values the stream ended with", async () => {
+  const alice = createClient({ baseURL: server.url, credentials: bearer(token("alice")) });
+  const thread = await alice.threads.create();
+  const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input }));
+  const state = await alice.threads.state<{ messages: unknown[] }>(thread.thread_id);
+  expect(state.values).toEqual(parts.at(-1)!.data);
+  expect(state.values.messages).toHaveLength(2);
+});
+
 test("POST /runs/stream: a stateless run streams without storing a thread", async () => {
   const alice = createClient({ baseURL: server.url, credentials: bearer(token("alice")) });
   const before = (await alice.threads.search({ limit: 1000 })).length;

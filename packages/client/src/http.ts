@@ -11,14 +11,15 @@ import type { ClientOptions } from "./client";
 import axios, { AxiosHeaders } from "axios";
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
 import type { CredentialHeaders } from "./credentials";
-import { csrfSource } from "./csrf";
-import {
-  AbortError, NetworkError, TimeoutError, UnauthorizedError, errorFromResponse, type ErrorDetails,
-} from "./errors";
+import { AbortError, NetworkError, TimeoutError, UnauthorizedError, errorFromResponse, type ErrorDetails } from "./errors";
 import { bearerJwtTimes, expiresSoon, toEpochMs } from "./expiry";
-import { inBrowser, isSameOrigin, originOf, redirectMethod, redirectTarget, resolveBaseURL, resolveURL } from "./origin";
+import { checkOptions } from "./options";
+import { inBrowser, isSameOrigin, originOf, resolveURL } from "./origin";
 import { acrossTabs, createRefreshGate } from "./refresh";
-import { retriesFor, retryDelay, retryPolicy, sleep } from "./retry";
+import { retriesFor, retryDelay, sleep } from "./retry";
+import {
+  abortable, checkTimeout, fetchHeaders, fingerprint, fromAxios, messageOf, nextHop, ok, okOrRedirect, parseBody, plainHeaders, scrub,
+} from "./wire";
 
 /**
  * Per-call options, accepted as the last argument of every resource method.
@@ -114,14 +115,6 @@ export interface Transport {
   open(config: OpenConfig): Promise<Opened>;
 }
 
-/** The options `createClient` accepts; anything else is refused with this list. */
-export const CLIENT_OPTIONS = [
-  "baseURL", "credentials", "refresh", "axios", "timeout", "headers", "retry", "withCredentials", "csrf",
-  "refreshMargin", "expiresAt", "refreshLock", "fetch",
-] as const;
-
-const MAX_REDIRECTS = 10;
-
 /** One call through the pipeline: what every attempt and hop needs. */
 interface Call {
   method: string;
@@ -136,34 +129,8 @@ interface Call {
 }
 
 export function createTransport(options: ClientOptions): Transport {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError("createClient(options): expected an options object with a `baseURL`");
-  }
-  const unknown = Object.keys(options).filter((k) => !(CLIENT_OPTIONS as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new TypeError(`createClient: unknown option(s) ${unknown.join(", ")}; accepted: ${CLIENT_OPTIONS.join(", ")}`);
-  }
-  const base = resolveBaseURL(options.baseURL);
-  const { credentials, refresh, expiresAt, withCredentials = false } = options;
-  if (credentials !== undefined && typeof credentials !== "function") {
-    throw new TypeError("createClient: `credentials` must be a function: bearer(...), apiKey(...) or (request) => headers");
-  }
-  if (refresh !== undefined && typeof refresh !== "function") throw new TypeError("createClient: `refresh` must be a function");
-  if (expiresAt !== undefined && typeof expiresAt !== "function") throw new TypeError("createClient: `expiresAt` must be a function");
-  if (typeof withCredentials !== "boolean") throw new TypeError("createClient: `withCredentials` must be a boolean");
-  if (options.fetch !== undefined && typeof options.fetch !== "function") throw new TypeError("createClient: `fetch` must be a function");
-  checkTimeout(options.timeout, "createClient: `timeout`");
-  checkTimeout(options.refreshMargin, "createClient: `refreshMargin`");
-  if (options.refreshLock !== undefined && options.refreshLock !== false && (typeof options.refreshLock !== "string" || !options.refreshLock)) {
-    throw new TypeError("createClient: `refreshLock` must be a lock name or false");
-  }
-  if (options.axios !== undefined && typeof options.axios?.request !== "function") {
-    throw new TypeError("createClient: `axios` must be an axios instance (axios.create())");
-  }
-  const policy = retryPolicy(options.retry, "createClient: `retry`");
-  const csrf = csrfSource(options.csrf);
-  const margin = options.refreshMargin ?? 60_000;
-  const lockName = options.refreshLock === false ? undefined : (options.refreshLock ?? `@gatehouse/client refresh ${base.origin}`);
+  const settings = checkOptions(options);
+  const { base, credentials, refresh, expiresAt, withCredentials, policy, csrf, margin, lockName } = settings;
   const instance: AxiosInstance = options.axios ?? axios.create();
   const defaults = { ...options.headers };
   const browser = inBrowser();
@@ -359,97 +326,3 @@ export function createTransport(options: ClientOptions): Transport {
   return { baseURL: base.href, request, open };
 }
 
-const ok = (status: number): boolean => status >= 200 && status < 300;
-const okOrRedirect = (status: number): boolean => status >= 200 && status < 400;
-
-function nextHop(status: number, location: string | undefined, method: string, url: string, hop: number) {
-  let target: string | undefined;
-  try {
-    target = redirectTarget(status, location, url);
-  } catch (err) {
-    throw new NetworkError({ method, url, message: `${method} ${url} failed: ${messageOf(err)}` });
-  }
-  if (!target) return undefined;
-  if (hop >= MAX_REDIRECTS) throw new NetworkError({ method, url, message: `${method} ${url} failed: more than ${MAX_REDIRECTS} redirects` });
-  return { url: target, ...redirectMethod(status, method) };
-}
-
-/** A stable text of credential headers, to tell whether a refresh (here or in another tab) replaced them. */
-function fingerprint(headers: CredentialHeaders): string {
-  return JSON.stringify(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]).sort());
-}
-
-function fromAxios(err: unknown, details: ErrorDetails): unknown {
-  if (!axios.isAxiosError(err)) return err;
-  if (err.response) {
-    // In a browser the XHR followed any redirects itself: the error came from its final URL.
-    const answered = (err.request as { responseURL?: unknown } | undefined)?.responseURL;
-    return errorFromResponse({
-      ...details, url: typeof answered === "string" && answered ? answered : details.url,
-      status: err.response.status, body: err.response.data, headers: plainHeaders(err.response.headers),
-    });
-  }
-  if (axios.isCancel(err)) return new AbortError({ ...details, cause: scrub(err) });
-  if (err.code === "ETIMEDOUT" || (err.code === "ECONNABORTED" && /timeout/i.test(err.message))) {
-    return new TimeoutError({ ...details, cause: scrub(err) });
-  }
-  const reason = err.code ?? err.message;
-  return new NetworkError({ ...details, message: `${details.method} ${details.url} failed: ${reason}`, cause: scrub(err) });
-}
-
-/**
- * An axios error as a plain Error (name, message, code, and the underlying
- * socket error as its cause), without axios's `config` and `request`: they hold
- * the request headers, credential included, and loggers serialise causes.
- */
-function scrub(err: unknown): unknown {
-  if (!axios.isAxiosError(err) && !axios.isCancel(err)) return err;
-  const { name, message, code, cause } = err as { name: string; message: string; code?: string; cause?: unknown };
-  const clean = new Error(message, cause === undefined ? undefined : { cause });
-  clean.name = name;
-  if (code !== undefined) Object.assign(clean, { code });
-  return clean;
-}
-
-function plainHeaders(headers: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(AxiosHeaders.from(headers as AxiosHeaders).toJSON(true))) {
-    out[name.toLowerCase()] = value;
-  }
-  return out;
-}
-
-function fetchHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => { out[name.toLowerCase()] = value; });
-  return out;
-}
-
-function parseBody(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, details: ErrorDetails): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError({ ...details, cause: signal.reason }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-function checkTimeout(value: unknown, where: string): void {
-  if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
-    throw new TypeError(`${where} must be a non-negative number of milliseconds, got ${String(value)}`);
-  }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

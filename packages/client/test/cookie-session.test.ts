@@ -85,7 +85,7 @@ describe("the README's Node recipe", () => {
   afterAll(() => { if (script) rmSync(script, { force: true }); });
 
   test("runs as written (only the URL from the environment)", async () => {
-    if (!existsSync(path.join(root, "dist/esm/index.js"))) throw new Error("packages/client/dist is missing: run npm run build");
+    if (!existsSync(path.join(root, "dist"))) throw new Error("packages/client/dist is missing: run npm run build");
     const dir = path.join(root, ".data"); // git-ignored; "@gatehouse/client" resolves through the workspace
     mkdirSync(dir, { recursive: true });
     script = path.join(dir, `cookie-recipe-${randomBytes(4).toString("hex")}.mjs`);

@@ -7,7 +7,7 @@
 import {
   apiKey, bearer, createClient, ForbiddenError, GatehouseError, HttpError, NetworkError, NotFoundError, RateLimitError,
   UnauthorizedError, type Assistant, type Client, type Cron, type ErrorCode, type Item, type ListNamespaceResponse,
-  type Run, type SearchItemsResponse, type Thread,
+  type Run, type SearchItemsResponse, type StreamPart, type Thread, type ThreadState,
 } from "@gatehouse/client";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -75,6 +75,20 @@ export function argumentsAreChecked(client: Client) {
       type _token = Expect<Equal<typeof token, { access_token: string }>>;
     },
   });
+}
+
+export async function streamTypes(client: Client) {
+  type _stream = Expect<Equal<ReturnType<Client["runs"]["stream"]>, AsyncIterable<StreamPart>>>;
+  type _join = Expect<Equal<ReturnType<Client["runs"]["joinStream"]>, AsyncIterable<StreamPart>>>;
+  const state = await client.threads.state<{ n: number }>("t");
+  type _state = Expect<Equal<typeof state, ThreadState<{ n: number }>>>;
+  for await (const part of client.runs.stream(null, { assistant_id: "agent" }, { lastEventId: "3", reconnect: { limit: 2 } })) {
+    type _part = Expect<Equal<typeof part.id, string | undefined>>;
+  }
+  // @ts-expect-error the thread is a string or null, not undefined
+  client.runs.stream(undefined, { assistant_id: "agent" });
+  // @ts-expect-error an unknown client option is a compile error (and a runtime one)
+  createClient({ baseURL: "http://x", retries: 2 });
 }
 
 export function errorNarrowing(err: unknown) {

@@ -30,11 +30,11 @@ export class RunEventLog {
 
   constructor(private readonly maxRuns = 500, private readonly maxBytes = 1_000_000) {}
 
-  /** Keeps the run's events and returns their SSE frames. */
+  /** Keeps the run's events (not for a stateless run, `threadId` "": nobody can rejoin it) and returns their SSE frames. */
   record(runId: string, threadId: string, events: readonly RunEvent[]): string[] {
-    const frames = events.map(frame);
+    const frames = framesOf(events);
     const bytes = frames.reduce((sum, f) => sum + f.length, 0);
-    if (bytes <= this.maxBytes) {
+    if (threadId !== "" && bytes <= this.maxBytes) {
       this.runs.set(runId, { threadId, frames });
       while (this.runs.size > this.maxRuns) this.runs.delete(this.runs.keys().next().value as string);
     }
@@ -61,6 +61,11 @@ export function lastEventIdOf(header: string | string[] | undefined): string | u
   if (value === undefined || value.trim() === "") return undefined;
   eventIndex(value.trim());
   return value.trim();
+}
+
+/** The SSE frames of events, for a stream nobody can rejoin (nothing kept). */
+export function framesOf(events: readonly RunEvent[]): string[] {
+  return events.map(frame);
 }
 
 /** Numbers the events "0", "1", ... in order. */
