@@ -3,6 +3,7 @@
  * writing an error response. Everything it decides comes from the core.
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { requestIdOf, type DecisionAuditor } from "./audit";
 import type { AuthenticateStep } from "./authenticate";
 import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, type Decision, type Unhandled } from "./decision";
 import { HTTPException, isHTTPException, toErrorResponse } from "./errors";
@@ -175,6 +176,7 @@ export function guardMiddleware(
   event: string,
   extract: ((req: Request) => unknown) | undefined,
   timeoutMs = 0,
+  auditor?: DecisionAuditor,
 ): RequestHandler {
   const colon = event.indexOf(":");
   const resource = event.slice(0, colon);
@@ -195,7 +197,9 @@ export function guardMiddleware(
     let decision: Decision | Promise<Decision>;
     try {
       value = extract ? extract(req) : defaultValue(req, resource, action);
-      decision = decide(registry, unhandled, report, context, event, value, timeoutMs);
+      decision = auditor
+        ? auditor.decide(context, event, value, requestIdOf(req))
+        : decide(registry, unhandled, report, context, event, value, timeoutMs);
     } catch (err) {
       if (!isHTTPException(err)) report(`auth.guard("${event}") failed: ${err instanceof Error ? err.message : String(err)}`, err);
       sendError(res, err);
