@@ -1,4 +1,4 @@
-import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type JwtPayload } from "@gatehouse/express";
+import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type AuthLogger, type DecisionHook, type JwtPayload } from "@gatehouse/express";
 
 /**
  * The policy of this server, written with Gatehouse handlers:
@@ -11,11 +11,11 @@ import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext,
  *   `{ owner: identity }`, so another user's records look like missing ones (404);
  * - store: a user's namespaces start with their identity (`["alice", …]`).
  */
-export function createAuth(options: { jwtSecret: string }) {
+export function createAuth(options: { jwtSecret: string; onDecision?: DecisionHook; logger?: AuthLogger }) {
   if (typeof options.jwtSecret !== "string" || options.jwtSecret.length < 16) {
     throw new TypeError("createAuth({ jwtSecret }) needs a secret of at least 16 characters");
   }
-  return new Auth({ unhandled: "deny" })
+  return new Auth({ unhandled: "deny", onDecision: options.onDecision, logger: options.logger })
     .authenticate(
       // passport-jwt, configured by jwtStrategy(): HS256 pinned, the secret a KeyObject,
       // and verified tokens cached (keyed by the whole token; exp/nbf re-checked on every hit).

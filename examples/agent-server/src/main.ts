@@ -1,13 +1,21 @@
+import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
+import { checkWorkers, runPrimary, workerIndex } from "./cluster";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
+import { createLogger } from "./logging";
+import { opsFromEnv } from "./ops-env";
+import { gracefulShutdown } from "./shutdown";
 import { mintToken, randomSecret } from "./tokens";
 
 /**
  * Starts the server: `PORT` (default 2024, 0 for any free port), `HOST`
  * (default 127.0.0.1), `JWT_SECRET` (random for this start when unset),
- * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`.
+ * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`, and the
+ * operational settings of `ops-env.ts` (`RATE_LIMIT_PER_MINUTE`,
+ * `REQUEST_TIMEOUT_MS`, `STATEMENT_TIMEOUT_MS`, `SHUTDOWN_TIMEOUT_MS`,
+ * `LOG_LEVEL`, `WORKERS`).
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -16,9 +24,27 @@ async function main(): Promise<void> {
   const host = env.HOST || "127.0.0.1";
   const jwtSecret = env.JWT_SECRET || randomSecret();
   if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
+  const ops = opsFromEnv(env);
+  const dbOptions = { ...dbOptionsFromEnv(env, process.argv.slice(2)), statementTimeoutMs: ops.statementTimeoutMs };
+  const logger = createLogger({ level: ops.logLevel });
+  checkWorkers(ops.workers, dbOptions);
+  if (ops.workers > 1 && cluster.isPrimary) {
+    await runPrimary({ workers: ops.workers, db: dbOptions, jwtSecret, log: { info: (m) => logger.info(m), error: (m) => logger.error(m) } });
+    return;
+  }
+  const worker = workerIndex();
 
-  const db = await openDb(dbOptionsFromEnv(env, process.argv.slice(2)));
-  const app = createApp({ db, jwtSecret, corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS) });
+  const db = await openDb(dbOptions);
+  const lifecycle = { draining: false };
+  const app = createApp({
+    db,
+    jwtSecret,
+    corsOrigins: corsOriginsFromEnv(env.CORS_ORIGINS),
+    logger,
+    rateLimitPerMinute: ops.rateLimitPerMinute,
+    requestTimeoutMs: ops.requestTimeoutMs,
+    lifecycle,
+  });
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -27,6 +53,14 @@ async function main(): Promise<void> {
     await db.close();
     throw error.code === "EADDRINUSE" ? new Error(`Port ${port} on ${host} is in use: set PORT to another port (PORT=0 picks a free one)`) : error;
   });
+
+  const stop = gracefulShutdown({ server, db, lifecycle, timeoutMs: ops.shutdownTimeoutMs, log: logger });
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  if (worker !== undefined && worker > 1) {
+    logger.info(`worker ${worker} (pid ${process.pid}) listening`);
+    return; // worker 1 prints the banner for all of them
+  }
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -37,7 +71,8 @@ async function main(): Promise<void> {
     [
       `Agent server listening on ${url}`,
       `Database: ${db.description}`,
-      `JWT secret: ${env.JWT_SECRET ? "from JWT_SECRET" : "random for this start (set JWT_SECRET to keep tokens valid across restarts)"}`,
+      `JWT secret: ${env.JWT_SECRET && !env.GATEHOUSE_JWT_SECRET_FROM_PRIMARY ? "from JWT_SECRET" : "random for this start (set JWT_SECRET to keep tokens valid across restarts)"}`,
+      ...(worker === undefined ? [] : [`Workers: ${ops.workers} processes (node:cluster) on this port`]),
       "",
       "Tokens (HS256, full scopes, valid 12 hours):",
       `ALICE_TOKEN=${alice}`,
@@ -49,30 +84,6 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    const force = setTimeout(() => {
-      console.error("Shutdown took longer than 10 s; exiting");
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    server.close(() => {
-      db.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error("Closing the database failed:", error);
-          process.exit(1);
-        },
-      );
-    });
-    server.closeIdleConnections();
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
 }
 
 main().catch((error: unknown) => {

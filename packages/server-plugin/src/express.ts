@@ -27,7 +27,7 @@ export interface GuardOptions<V = unknown> {
   value?: (req: Request) => V;
 }
 
-/** Writes an error as JSON `{ error, message }` with its headers; never a stack. */
+/** Writes an error as JSON `{ error, message }` (plus `request_id` when the request has an id) with its headers; never a stack. */
 export function sendError(res: Response, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -38,7 +38,8 @@ export function sendError(res: Response, err: unknown): void {
   for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
-  res.end(JSON.stringify(body));
+  const requestId = requestIdOf(res.req);
+  res.end(JSON.stringify(requestId === undefined ? body : { ...body, request_id: requestId }));
 }
 
 type PathTest = (path: string) => boolean;
