@@ -125,9 +125,11 @@ describe("onDecision through the guard", () => {
     expect(text).not.toContain(secretBody);
   });
 
-  test("a request refused by authentication makes no decision record", async () => {
+  test("a request refused by authentication makes no decision record; its error body carries the request id", async () => {
     records.splice(0);
-    expect((await request(app).get("/threads/t1")).status).toBe(401);
+    const refused = await request(app).get("/threads/t1");
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: "credentials_required", message: expect.any(String), request_id: `rid-${nextId}` });
     expect(records).toEqual([]);
   });
 });

@@ -46,9 +46,11 @@ describe("auth.explain(event)", () => {
     expect(new Auth().on("*", () => undefined).explain("crons:search")).toMatchObject({ handler: "*", level: "*" });
   });
 
-  test("an unknown event throws, like guard()", () => {
-    expect(() => auth.explain("thread:read" as never)).toThrow(/Unknown resource "thread"/);
-    expect(() => auth.explain("threads" as never)).toThrow(/concrete event/);
+  test("an unknown event is a compile error and throws, like guard()", () => {
+    // @ts-expect-error: no resource "thread"
+    expect(() => auth.explain("thread:read")).toThrow(/Unknown resource "thread"/);
+    // @ts-expect-error: a key, not a concrete event
+    expect(() => auth.explain("threads")).toThrow(/concrete event/);
   });
 
   test("explain runs no handler", () => {
