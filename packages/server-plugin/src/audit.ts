@@ -38,18 +38,28 @@ export interface DecisionRecord {
   message?: string;
   /** Time spent deciding, in milliseconds (fractional). */
   durationMs: number;
-  /** The request's id (`req.id`, as set by pino-http and similar), when deciding for a request that has one. */
+  /** The request's id (`req.id` as pino-http and similar set it, else a plain `X-Request-Id` header), when there is one. */
   requestId?: string;
 }
 
 /** Receives each decision record. Keep it cheap and non-blocking; what it throws or rejects with is logged, never changes the decision. */
 export type DecisionHook = (record: DecisionRecord) => void | Promise<void>;
 
-/** The id a request logger gave the request (`req.id`), as a string; undefined when there is none. */
+/** What a caller-sent `X-Request-Id` must look like to be used: short, no spaces, quotes or markup. */
+const PLAIN_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/**
+ * The request's id: `req.id` as a request logger (pino-http, express-request-id)
+ * set it, else the caller's `X-Request-Id` header when it is short and plain;
+ * undefined when there is none.
+ */
 export function requestIdOf(req: unknown): string | undefined {
-  const id = (req as { id?: unknown } | undefined)?.id;
-  if (typeof id === "string") return id.length > 0 ? id : undefined;
-  return typeof id === "number" ? String(id) : undefined;
+  const r = req as { id?: unknown; headers?: Record<string, unknown> } | undefined;
+  const id = r?.id;
+  if (typeof id === "string" && id.length > 0) return id;
+  if (typeof id === "number") return String(id);
+  const header = r?.headers?.["x-request-id"];
+  return typeof header === "string" && PLAIN_ID.test(header) ? header : undefined;
 }
 
 function isScoped(filters: Filters | undefined): filters is Filters {

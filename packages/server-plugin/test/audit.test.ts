@@ -162,3 +162,22 @@ describe("a failing hook never changes the decision", () => {
     expect(() => new Auth({ onDecision: "yes" as never })).toThrow(/onDecision.*function/);
   });
 });
+
+describe("the request id without a request logger", () => {
+  test("a plain X-Request-Id header is the record's requestId and in error bodies; anything else is ignored", async () => {
+    const { records, onDecision } = recorder();
+    const auth = new Auth({ onDecision }).authenticate(jwtStrategy()).on("threads", () => false);
+    const app = express();
+    app.use(auth.middleware());
+    app.get("/threads/:thread_id", auth.guard("threads:read"), (_req, res) => void res.json({}));
+    const bearer = `Bearer ${token("alice")}`;
+    const denied = await request(app).get("/threads/t1").set("Authorization", bearer).set("X-Request-Id", "trace-7");
+    expect(denied.status).toBe(403);
+    expect(denied.body.request_id).toBe("trace-7");
+    const odd = await request(app).get("/threads/t1").set("Authorization", bearer).set("X-Request-Id", 'x"<script>');
+    expect(odd.body).not.toHaveProperty("request_id");
+    const none = await request(app).get("/threads/t1").set("Authorization", bearer);
+    expect(none.body).not.toHaveProperty("request_id");
+    expect(records.map((r) => r.requestId)).toEqual(["trace-7", undefined, undefined]);
+  });
+});
