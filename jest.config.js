@@ -15,9 +15,14 @@ function project(displayName, dir, extra = {}) {
     displayName,
     rootDir: path.join(__dirname, dir),
     testEnvironment: "node",
+    // Generous: CI machines are shared 2-core boxes, and a test is judged by what it
+    // asserts, never by how fast it ran (speed lives in bench/).
+    testTimeout: 60_000,
     testMatch: ["<rootDir>/**/*.test.ts"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
     moduleNameMapper,
+    // fast-check: a fresh seed per file, or FC_SEED to replay one (see the file).
+    setupFiles: [path.join(__dirname, "jest.fast-check.js")],
     transform: {
       "^.+\\.tsx?$": ["ts-jest", { tsconfig: path.join(__dirname, dir, "tsconfig.test.json") }],
     },

@@ -13,7 +13,7 @@ const { gatehouse, internal } = require("./lib/gatehouse");
 const { median, round } = require("./lib/stats");
 
 const { Auth } = gatehouse();
-const { decide } = internal("decision");
+const { decide } = internal();
 
 const RESOURCES = 100;
 const ACTIONS = 10;

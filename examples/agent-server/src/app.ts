@@ -8,12 +8,14 @@ import { closeWhenDraining } from "./shutdown";
 import { cors } from "./cors";
 import type { Db } from "./db";
 import { errorHandler, notFoundHandler } from "./errors";
+import { refuseUnstorableStrings, requireJsonBody } from "./json-body";
 import { assistantRoutes } from "./routes/assistants";
 import { cronRoutes } from "./routes/crons";
 import { metaRoutes, PUBLIC_PATHS } from "./routes/meta";
 import { runRoutes } from "./routes/runs";
 import { storeRoutes } from "./routes/store";
 import { threadRoutes } from "./routes/threads";
+import { resolveLimits, type Limits } from "./limits";
 import { limitBodyDepth, MAX_BODY_DEPTH } from "./validate";
 
 export interface AppOptions {
@@ -31,6 +33,8 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** Shared with the shutdown: while `draining`, `/ready` is 503 and connections close after their response. */
   lifecycle?: Lifecycle;
+  /** Size limits (thread state, messages, response bytes); see `Limits` for the defaults. */
+  limits?: Partial<Limits>;
 }
 
 /**
@@ -44,6 +48,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Express {
   const { db, jwtSecret, corsOrigins = [], rateLimitPerMinute = 0, requestTimeoutMs = 0, lifecycle = { draining: false } } = options;
+  const limits = resolveLimits(options.limits);
   const logger = options.logger ?? createLogger({ level: "silent" });
   const auth = createAuth({ jwtSecret, onDecision: decisionLogger(logger), ...(options.logger ? { logger: authLogger(logger) } : {}) });
   const app = express();
@@ -57,12 +62,12 @@ export function createApp(options: AppOptions): Express {
   const limit = rateLimit({ perMinute: rateLimitPerMinute, db, onStoreError: (err) => logger.error({ err }, "rate limits: the PostgreSQL store failed; counting in memory") });
   if (limit) app.use(limit);
   app.use(metaRoutes(db));
-  app.use(express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH));
-  app.use(threadRoutes(db, auth));
-  app.use(runRoutes(db, auth));
-  app.use(assistantRoutes(db, auth));
-  app.use(cronRoutes(db, auth));
-  app.use(storeRoutes(db, auth));
+  app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());
+  app.use(threadRoutes(db, auth, limits));
+  app.use(runRoutes(db, auth, limits));
+  app.use(assistantRoutes(db, auth, limits));
+  app.use(cronRoutes(db, auth, limits));
+  app.use(storeRoutes(db, auth, limits));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -47,7 +47,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   let failed = false;
   const listening = new Set<number>();
   const fork = (index: number): Worker => {
-    const worker = cluster.fork({ GATEHOUSE_WORKER: String(index), JWT_SECRET: jwtSecret, GATEHOUSE_JWT_SECRET_FROM_PRIMARY: process.env.JWT_SECRET ? "" : "1" });
+    const worker = cluster.fork({ GATEHOUSE_WORKER: String(index), JWT_SECRET: jwtSecret });
     worker.once("listening", () => listening.add(worker.id));
     worker.once("exit", (code, signal) => {
       const wasListening = listening.delete(worker.id);

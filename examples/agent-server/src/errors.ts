@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { HTTPException, isHTTPException, toErrorResponse } from "@gatehouse/express";
 import { isDatabaseUnavailable } from "./db-unavailable";
+import { LimitExceededError } from "./limits";
 import { databaseTimeout, isDatabaseTimeout } from "./deadline";
 import { logOf } from "./logging";
 
@@ -22,12 +23,13 @@ export function asHttpError(err: unknown): HTTPException | null {
   if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
     return new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as UTF-8 JSON" });
   }
+  if (err instanceof LimitExceededError) return new HTTPException(413, { code: "payload_too_large", message: err.message });
   if (isDatabaseTimeout(err)) return databaseTimeout(err);
   if (isDatabaseUnavailable(err)) {
     return new HTTPException(503, { message: "The database is unavailable; try again shortly", headers: { "Retry-After": "1" }, cause: err });
   }
   if (typeof e?.code === "string" && BAD_INPUT_SQLSTATES.has(e.code)) {
-    return new HTTPException(400, { message: "A value in the request cannot be stored (strings must not contain NUL characters)" });
+    return new HTTPException(400, { message: "A value in the request cannot be stored (strings must not contain NUL characters or lone UTF-16 surrogates)" });
   }
   return null;
 }

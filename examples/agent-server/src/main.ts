@@ -4,16 +4,19 @@ import { createApp } from "./app";
 import { checkWorkers, runPrimary, workerIndex } from "./cluster";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
+import { startupBanner } from "./banner";
+import { limitsFromEnv } from "./limits";
 import { createLogger } from "./logging";
 import { opsFromEnv } from "./ops-env";
 import { gracefulShutdown } from "./shutdown";
-import { mintToken, randomSecret } from "./tokens";
+import { randomSecret } from "./tokens";
 
 /**
  * Starts the server: `PORT` (default 2024, 0 for any free port), `HOST`
  * (default 127.0.0.1), `JWT_SECRET` (random for this start when unset),
- * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`, and the
- * operational settings of `ops-env.ts` (`RATE_LIMIT_PER_MINUTE`,
+ * `DATABASE_URL` or `PGLITE_DIR` / `--memory`, `CORS_ORIGINS`,
+ * `MAX_THREAD_STATE_BYTES`, `MAX_THREAD_MESSAGES`, `MAX_RESPONSE_BYTES`, and
+ * the operational settings of `ops-env.ts` (`RATE_LIMIT_PER_MINUTE`,
  * `REQUEST_TIMEOUT_MS`, `STATEMENT_TIMEOUT_MS`, `SHUTDOWN_TIMEOUT_MS`,
  * `LOG_LEVEL`, `WORKERS`).
  */
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     rateLimitPerMinute: ops.rateLimitPerMinute,
     requestTimeoutMs: ops.requestTimeoutMs,
     lifecycle,
+    limits: limitsFromEnv(env),
   });
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
@@ -64,26 +68,8 @@ async function main(): Promise<void> {
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}`;
-  const alice = mintToken(jwtSecret, "alice");
-  const bob = mintToken(jwtSecret, "bob");
-  console.log(
-    [
-      `Agent server listening on ${url}`,
-      `Database: ${db.description}`,
-      `JWT secret: ${env.JWT_SECRET && !env.GATEHOUSE_JWT_SECRET_FROM_PRIMARY ? "from JWT_SECRET" : "random for this start (set JWT_SECRET to keep tokens valid across restarts)"}`,
-      ...(worker === undefined ? [] : [`Workers: ${ops.workers} processes (node:cluster) on this port`]),
-      "",
-      "Tokens (HS256, full scopes, valid 12 hours):",
-      `ALICE_TOKEN=${alice}`,
-      `BOB_TOKEN=${bob}`,
-      "",
-      "Try it: alice creates a thread, bob searches and sees none of alice's:",
-      `curl -s -X POST ${url}/threads -H "Authorization: Bearer ${alice}" -H 'Content-Type: application/json' -d '{"metadata":{"topic":"demo"}}'; echo; ` +
-        `curl -s -X POST ${url}/threads/search -H "Authorization: Bearer ${bob}" -H 'Content-Type: application/json' -d '{}'`,
-      "",
-    ].join("\n"),
-  );
+  console.log(startupBanner({ url: `http://${shownHost}:${address.port}`, database: db.description, jwtSecret, env }));
+  if (worker !== undefined) console.log(`Workers: ${ops.workers} processes (node:cluster) on this port\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import type { Queryable } from "./db";
 import { ensureSystemAssistants } from "./storage/assistants";
+import { TOMBSTONES_TABLE } from "./storage/tombstones";
 
 /**
  * The tables, created at start (every statement is idempotent).
@@ -78,6 +79,20 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
      PRIMARY KEY (namespace, key)
    )`,
   `CREATE INDEX IF NOT EXISTS store_items_filter_gin ON store_items USING GIN (filter_doc jsonb_path_ops)`,
+
+  TOMBSTONES_TABLE,
+
+  // Each listed record's size, computed by PostgreSQL on write, so that a page can stop at a byte
+  // budget without reading the records it leaves out (see budgetedPage in storage/sql.ts).
+  ...(
+    [
+      ["threads", "octet_length(state::text) + octet_length(metadata::text)"],
+      ["runs", "octet_length(kwargs::text) + octet_length(metadata::text)"],
+      ["assistants", "octet_length(config::text) + octet_length(context::text) + octet_length(metadata::text)"],
+      ["crons", "octet_length(payload::text) + octet_length(metadata::text)"],
+      ["store_items", "octet_length(value::text)"],
+    ] as const
+  ).map(([table, size]) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS record_bytes integer GENERATED ALWAYS AS (${size}) STORED`),
 ];
 
 /** Creates every table and index that is missing, and the system assistants. Safe to run on every start. */

@@ -13,8 +13,7 @@
  * builds the bundle first; a missing bundle fails with a message.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createApp } from "../src/app";
@@ -22,13 +21,8 @@ import { openDb, type Db } from "../src/db";
 import { mintToken } from "../src/tokens";
 import { README_API_URL, README_OTHER_THREAD, readmeSnippet } from "./support/readme";
 import { SECRET, client, token } from "./support/server";
+import { BUNDLE, CHROMIUM, LAUNCH_ARGS, close, haveChromium, listen, onCI } from "./support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run",
-];
-const BUNDLE = path.resolve(__dirname, "../../../packages/client/dist/browser/gatehouse-client.js");
 const PAGE_MODULE = path.join(__dirname, "browser", "e2e.js");
 
 // Browser globals used in page callbacks: they run in Chromium (this project compiles without the DOM lib).
@@ -36,48 +30,10 @@ declare const window: { e2e: Promise<any> };
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
 declare const localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 
-const onCI = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false" && process.env.CI !== "0";
-const haveChromium = existsSync(CHROMIUM);
-
 jest.setTimeout(60_000);
 
 if (!haveChromium && !onCI) {
   test.skip(`skipped: Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); with CI=true this suite fails instead`, () => undefined);
-}
-
-/** One logged request: what the browser sent to a server. */
-interface Seen {
-  method: string;
-  url: string;
-  origin?: string;
-  authorization?: string;
-  requestMethod?: string;
-  requestHeaders?: string;
-}
-
-/** Listen on 127.0.0.1, an ephemeral port; `seen` logs every request. */
-async function listen(handler: RequestListener): Promise<{ server: Server; origin: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    seen.push({
-      method: req.method!, url: req.url!, origin: req.headers.origin, authorization: req.headers.authorization,
-      requestMethod: req.headers["access-control-request-method"], requestHeaders: req.headers["access-control-request-headers"],
-    });
-    handler(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
-
-function close(server: Server | undefined): Promise<void> {
-  if (!server) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections(); // Chromium keeps its connections alive
-  });
 }
 
 const expired = (identity: string) => mintToken(SECRET, identity, { expiresIn: -60 });

@@ -27,8 +27,10 @@ let seenTokens: (string | undefined)[] = [];
 const fresh = (identity: string, scopes?: readonly string[]) => mintToken(SECRET, identity, scopes ? { scopes } : {});
 /** Signed with the right secret and algorithm, but `exp` is a minute in the past. */
 const expired = (identity: string) => mintToken(SECRET, identity, { expiresIn: -60 });
+// refreshMargin: 0: these tests send expired tokens on purpose to exercise the 401 path; refreshing
+// ahead of expiry (the default) would replace them before they are sent (tested in refresh-ahead.test.ts).
 const as = (credentials: Credentials, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client =>
-  createClient({ baseURL: url, credentials, ...extra });
+  createClient({ baseURL: url, credentials, refreshMargin: 0, ...extra });
 
 let alice: Client;
 let bob: Client;
@@ -255,7 +257,7 @@ describe("authorization errors", () => {
     const error = await rejection(as(bearer("not-a-jwt")).threads.search());
     expect(error).toBeInstanceOf(UnauthorizedError);
     const unauthorized = error as UnauthorizedError;
-    expect(unauthorized).toMatchObject({ status: 401, code: "unauthorized" });
+    expect(unauthorized).toMatchObject({ status: 401, code: "invalid_token" }); // the server's own code
     expect(unauthorized.wwwAuthenticate).toMatch(/^Bearer /);
     expect(unauthorized.challenge).toEqual({ scheme: "Bearer", params: expect.objectContaining({ error: "invalid_token" }) });
   });
@@ -289,7 +291,7 @@ describe("refresh", () => {
     const thread = await client.threads.create({ metadata: { topic: "after-refresh" } });
     expect(thread.metadata).toMatchObject({ owner: "alice" });
     expect(refresh).toHaveBeenCalledTimes(1);
-    expect(refresh.mock.calls[0][0]).toMatchObject({ error: expect.any(UnauthorizedError) });
+    expect(refresh.mock.calls[0][0]).toMatchObject({ reason: "unauthorized", error: expect.any(UnauthorizedError) });
     expect(seenTokens).toEqual([expiredToken, session.token]);
 
     // The fresh token is used from now on: no more refreshes.

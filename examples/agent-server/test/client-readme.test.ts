@@ -16,7 +16,7 @@ import { client, startServer, token, type TestServer } from "./support/server";
 jest.setTimeout(60_000);
 
 const exampleDir = path.resolve(__dirname, "..");
-const clientEsm = path.resolve(exampleDir, "../../packages/client/dist/esm/index.js");
+const clientEsm = path.resolve(exampleDir, "../../packages/client/dist/index.mjs");
 
 let db: Db;
 let server: TestServer;

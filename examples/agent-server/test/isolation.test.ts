@@ -199,10 +199,11 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
       const events = res.text.trim().split("\n\n").map((block) => {
-        const [event, data] = block.split("\n");
-        return { event: event.replace("event: ", ""), data: JSON.parse(data.replace("data: ", "")) };
+        const [id, event, data] = block.split("\n");
+        return { id: id.replace("id: ", ""), event: event.replace("event: ", ""), data: JSON.parse(data.replace("data: ", "")) };
       });
       expect(events.map((e) => e.event)).toEqual(["metadata", "updates", "values"]);
+      expect(events.map((e) => e.id)).toEqual(["0", "1", "2"]); // what a reconnection sends back as Last-Event-ID
       expect(events[2].data.messages.map((m: { content: string }) => m.content)).toEqual(["streamed", "streamed"]);
     });
   });

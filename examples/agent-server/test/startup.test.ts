@@ -1,7 +1,9 @@
 /**
  * Startup smoke test from the built output: `node dist/main.js` on PORT=0
  * prints its real URL and two tokens that work, answers /health, serves the
- * demo script, and shuts down cleanly on SIGTERM. Root `npm test` builds first.
+ * demo script, and shuts down cleanly on SIGTERM; with its own JWT_SECRET it
+ * prints no token, and `npm run token` (dist/mint-token.js) mints one that
+ * works. Root `npm test` builds first.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -100,5 +102,62 @@ if (!built) {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(output).toContain("SIGTERM: shutting down");
+  });
+});
+
+(built ? describe : describe.skip)("node dist/main.js with JWT_SECRET set (not the zero-configuration demo)", () => {
+  const secret = "startup-test-secret-0123456789";
+  let child: ChildProcess;
+  let output = "";
+  let exited: Promise<number | null>;
+  let url: string;
+
+  beforeAll(async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret };
+    delete env.DATABASE_URL;
+    child = spawn(process.execPath, [mainJs, "--memory"], { cwd: exampleDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        if (/npm run token[^\n]*\n/.test(output)) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`the server exited (code ${code}) before its banner ended:\n${output}`)));
+    });
+    url = /listening on (http:\/\/\S+)/.exec(output)![1];
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+
+  test("prints no token (nothing JWT-shaped, no secret) and says how to mint one", () => {
+    expect(output).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    expect(output).not.toMatch(/ALICE_TOKEN|BOB_TOKEN/);
+    expect(output).not.toContain(secret);
+    expect(output).toContain("JWT_SECRET is set");
+  });
+
+  test("dist/mint-token.js (npm run token) mints a token with the asked scopes that this server accepts", async () => {
+    const mint = spawn(process.execPath, [path.join(exampleDir, "dist", "mint-token.js"), "carol", "threads:read"], {
+      cwd: exampleDir,
+      env: { ...process.env, JWT_SECRET: secret },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let minted = "";
+    mint.stdout!.on("data", (chunk: Buffer) => (minted += chunk.toString("utf8")));
+    expect(await new Promise<number | null>((resolve) => mint.once("exit", resolve))).toBe(0);
+    const token = minted.trim();
+    expect((await call(url, "POST", "/threads/search", { token, body: {} })).status).toBe(200);
+    expect((await call(url, "POST", "/threads", { token, body: {} })).status).toBe(403); // only threads:read
+  });
+
+  test("SIGTERM shuts it down with exit code 0", async () => {
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import { echoGraph } from "../src/graph";
 import { createAndExecuteRun } from "../src/storage/runs";
 import { Where } from "../src/storage/sql";
 import { createThread, getThread, searchThreads } from "../src/storage/threads";
+import { DEFAULT_LIMITS } from "../src/limits";
 import { DATABASES, openTestDatabase, type TestDatabase } from "./support/databases";
 
 jest.setTimeout(60_000);
@@ -26,7 +27,7 @@ describe("PGlite data directory", () => {
   test("data survives a restart, and creating the schema again changes nothing", async () => {
     const dataDir = path.join(dir, "not", "yet", "there"); // like .data/pglite on a fresh clone
     const first = await openDb({ pgliteDir: dataDir });
-    const created = await createThread(first, { metadata: { owner: "alice", note: "persisted" } }, undefined);
+    const created = await createThread(first, { metadata: { owner: "alice", note: "persisted" } }, {});
     await first.close();
 
     const second = await openDb({ pgliteDir: dataDir });
@@ -70,21 +71,21 @@ describe.each(DATABASES)("storage on %s", (kind) => {
 
   test("the owner filter is served by the GIN index on metadata", async () => {
     const { db } = database;
-    for (let i = 0; i < 50; i++) await createThread(db, { metadata: { owner: i % 2 ? "alice" : "bob", i } }, undefined);
+    for (let i = 0; i < 50; i++) await createThread(db, { metadata: { owner: i % 2 ? "alice" : "bob", i } }, {});
     const where = filtersToSql({ owner: "alice" }, { column: "metadata", startIndex: 1 });
     const plan = await db.transaction(async (tx) => {
       await tx.query("SET LOCAL enable_seqscan = off");
       return tx.query(`EXPLAIN SELECT thread_id FROM threads WHERE ${where.text}`, where.values);
     });
     expect(plan.map((row) => String(row["QUERY PLAN"])).join("\n")).toContain("threads_metadata_gin");
-    const found = await searchThreads(db, { limit: 100, offset: 0 }, { owner: "alice" });
+    const { threads: found } = await searchThreads(db, { limit: 100, offset: 0 }, { owner: "alice" }, DEFAULT_LIMITS.maxResponseBytes);
     expect(found.length).toBeGreaterThanOrEqual(25);
     expect(found.every((t) => t.metadata.owner === "alice")).toBe(true);
   });
 
   test("concurrent runs on one thread queue up: no message is lost", async () => {
     const { db } = database;
-    const created = await createThread(db, { metadata: { owner: "alice" } }, undefined);
+    const created = await createThread(db, { metadata: { owner: "alice" } }, {});
     if (created.kind !== "created") throw new Error("expected a new thread");
     const threadId = created.record.thread_id;
     const outcomes = await Promise.all(
@@ -94,6 +95,7 @@ describe.each(DATABASES)("storage on %s", (kind) => {
           threadId,
           { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: [`m${i}`] }, metadata: {}, kwargs: {}, multitask_strategy: null },
           { owner: "alice" },
+          DEFAULT_LIMITS,
         ),
       ),
     );
@@ -106,13 +108,14 @@ describe.each(DATABASES)("storage on %s", (kind) => {
 
   test("a run on a thread that does not match the filter is refused and stores nothing", async () => {
     const { db } = database;
-    const created = await createThread(db, { metadata: { owner: "alice" } }, undefined);
+    const created = await createThread(db, { metadata: { owner: "alice" } }, {});
     if (created.kind !== "created") throw new Error("expected a new thread");
     const outcome = await createAndExecuteRun(
       db,
       created.record.thread_id,
       { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: ["x"] }, metadata: {}, kwargs: {}, multitask_strategy: null },
       { owner: "bob" },
+      DEFAULT_LIMITS,
     );
     expect(outcome).toBeNull();
     const runs = await db.query("SELECT count(*)::int AS n FROM runs WHERE thread_id = $1", [created.record.thread_id]);

@@ -1,14 +1,11 @@
 // The README's quick start, verbatim between the markers (a test keeps them equal).
 // quickstart:start
 import express from "express";
-import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
-import { Auth, matchFilters } from "@gatehouse/express";
+import { Auth, errorHandler, jwtStrategy, matchFilters } from "@gatehouse/express";
 
 export function createApp(secret: string) {
   const auth = new Auth({ unhandled: "deny" })
-    .authenticate(new JwtStrategy(
-      { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, algorithms: ["HS256"] },
-      (payload, done) => done(null, { identity: payload.sub, permissions: payload.scopes ?? [] })))
+    .authenticate(jwtStrategy({ secret, algorithms: ["HS256"] })) // sub → identity, scopes → permissions
     .on("threads:create", ({ user, value }) => {
       value.metadata = { ...value.metadata, owner: user.identity }; // stamp the owner
     })
@@ -32,6 +29,7 @@ export function createApp(secret: string) {
     }
     res.json(thread);
   });
+  app.use(errorHandler()); // any error as the same JSON, never a stack
   return app;
 }
 // quickstart:end

@@ -1,5 +1,7 @@
 import type { AxiosInstance } from "axios";
 import type { Credentials } from "./credentials";
+import type { CsrfOptions } from "./csrf";
+import type { RetryOptions } from "./retry";
 import { createTransport, type Refresh, type RequestConfig } from "./http";
 import { assistantsResource, type AssistantsResource } from "./resources/assistants";
 import { cronsResource, type CronsResource } from "./resources/crons";
@@ -33,6 +35,23 @@ export interface ClientOptions {
   timeout?: number;
   /** Headers sent with every request, to any origin (put secrets in `credentials`). */
   headers?: Record<string, string>;
+  /**
+   * Retries of idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS) on 429, 502, 503, 504
+   * and network errors: a limit (default 2), `{ limit, baseDelay, maxDelay }`, or `false`.
+   */
+  retry?: number | RetryOptions | false;
+  /** Cookie sessions: send the browser's cookies to a cross-origin `baseURL` too (default false). */
+  withCredentials?: boolean;
+  /** Cookie sessions: the CSRF header for unsafe methods, sent to the client's own origin only. */
+  csrf?: CsrfOptions;
+  /** Refresh this many milliseconds before the credential expires (default 60 000; 0 turns it off). */
+  refreshMargin?: number;
+  /** When the credential expires (epoch ms or a Date), if it is not a JWT with `exp`. */
+  expiresAt?: () => number | Date | null | undefined | Promise<number | Date | null | undefined>;
+  /** The Web Lock name that keeps browser tabs from refreshing at once, or `false` for none. */
+  refreshLock?: string | false;
+  /** The `fetch` that streams use (default: the global one). */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -83,9 +102,6 @@ export interface Client {
  * ```
  */
 export function createClient(options: ClientOptions): Client {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError("createClient(options): expected an options object with a `baseURL`");
-  }
   const transport = createTransport(options);
   return Object.freeze({
     baseURL: transport.baseURL,

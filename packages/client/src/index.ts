@@ -1,12 +1,16 @@
 /**
  * @gatehouse/client: a typed axios client for Gatehouse-protected,
- * LangGraph-style APIs. Credentials, single-flight refresh, typed errors.
+ * LangGraph-style APIs. Credentials, single-flight refresh (ahead of expiry,
+ * across tabs), retries, cookie sessions, streaming runs, typed errors.
  */
 export { createClient } from "./client";
 export type { Client, ClientOptions } from "./client";
 export { bearer, apiKey } from "./credentials";
 export type { Credentials, CredentialHeaders, CredentialRequest, SecretSource } from "./credentials";
 export type { RequestOptions, RequestConfig, Refresh, RefreshContext } from "./http";
+export type { CsrfOptions } from "./csrf";
+export type { RetryOptions } from "./retry";
+export type { StreamPart, StreamOptions } from "./stream";
 export {
   GatehouseError,
   HttpError,
@@ -18,9 +22,10 @@ export {
   NetworkError,
   TimeoutError,
   AbortError,
+  InvalidArgumentError,
   errorFromResponse,
 } from "./errors";
-export type { ErrorCode, ErrorDetails, AuthChallenge } from "./errors";
+export type { ErrorCode, ServerErrorCode, ErrorDetails, AuthChallenge } from "./errors";
 export type { ThreadsResource } from "./resources/threads";
 export type { RunsResource } from "./resources/runs";
 export type { AssistantsResource } from "./resources/assistants";
@@ -30,7 +35,7 @@ export type {
   Metadata, Config, ThreadStatus, RunStatus, MultitaskStrategy, SortOrder, IfExists,
   Thread, ThreadCreate, ThreadUpdate, ThreadSearch,
   Assistant, AssistantCreate, AssistantUpdate, AssistantSearch,
-  Run, RunCreate, RunList,
+  Run, RunCreate, RunList, RunCancel, ThreadState, ThreadStateQuery, ThreadHistoryQuery,
   Cron, CronCreate, CronSearch,
   Item, SearchItem, SearchItemsResponse, SearchItemsQuery, ListNamespacesQuery, ListNamespaceResponse,
 } from "./types";

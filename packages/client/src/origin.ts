@@ -39,3 +39,42 @@ export function isSameOrigin(base: URL, url: string): boolean {
     return false;
   }
 }
+
+/** The origin of an absolute URL, or "" when it has none. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * In a browser (page or worker) the browser follows redirects itself and
+ * applies its own rules; elsewhere the client follows them one hop at a time.
+ */
+export function inBrowser(): boolean {
+  const g = globalThis as { document?: unknown; importScripts?: unknown };
+  return g.document !== undefined || typeof g.importScripts === "function";
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Where a redirect response leads (absolute), or undefined when `status` is
+ * not a redirect with a usable `Location`. A Location that is not http(s) is
+ * an error: the client never follows one.
+ */
+export function redirectTarget(status: number, location: unknown, from: string): string | undefined {
+  if (!REDIRECTS.has(status) || typeof location !== "string" || location === "") return undefined;
+  const next = new URL(location, from);
+  if (next.protocol !== "http:" && next.protocol !== "https:") throw new TypeError(`redirect to a ${next.protocol} URL`);
+  return next.href;
+}
+
+/** The method (and whether the body is kept) after a redirect, as browsers and fetch do it. */
+export function redirectMethod(status: number, method: string): { method: string; keepBody: boolean } {
+  if (status === 303 && method !== "GET" && method !== "HEAD") return { method: "GET", keepBody: false };
+  if ((status === 301 || status === 302) && method === "POST") return { method: "GET", keepBody: false };
+  return { method, keepBody: true };
+}

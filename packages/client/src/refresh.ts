@@ -27,3 +27,44 @@ export function createRefreshGate<A>(refresh: (arg: A) => unknown): RefreshGate<
     },
   };
 }
+
+/** The Web Locks API where there is one (browsers), else undefined. */
+interface LockManager {
+  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
+  request<T>(name: string, callback: (lock: unknown) => Promise<T>): Promise<T>;
+}
+
+export function webLocks(): LockManager | undefined {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return locks && typeof locks.request === "function" ? locks : undefined;
+}
+
+/**
+ * Runs `refresh` under a Web Lock named `name`, so one tab refreshes at a time.
+ * A tab that had to wait for the lock expects that the holder just refreshed:
+ * it watches the credential for a moment (`localStorage` writes reach other
+ * tabs asynchronously) and skips its own refresh once it changed, so a
+ * rotating refresh token is never used twice. Without Web Locks, runs
+ * `refresh` directly.
+ */
+export async function acrossTabs(name: string | undefined, changed: () => Promise<boolean>, refresh: () => unknown, graceMs = 1_000): Promise<void> {
+  const locks = name ? webLocks() : undefined;
+  if (!locks || !name) {
+    await refresh();
+    return;
+  }
+  const done = await locks.request(name, { ifAvailable: true }, async (lock) => {
+    if (!lock) return false;
+    if (!(await changed())) await refresh();
+    return true;
+  });
+  if (done) return;
+  await locks.request(name, async () => {
+    for (const deadline = Date.now() + graceMs; ;) {
+      if (await changed()) return;
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await refresh();
+  });
+}

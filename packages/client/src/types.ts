@@ -173,6 +173,48 @@ export interface RunCreate {
   stream_mode?: string | string[];
 }
 
+/** Query of `POST /threads/:id/runs/:run_id/cancel`. @example `client.runs.cancel(id, runId, { wait: true, action: "rollback" })` */
+export interface RunCancel {
+  /** Wait until the run is cancelled before answering. */
+  wait?: boolean;
+  action?: "interrupt" | "rollback";
+}
+
+/**
+ * A thread's state at a checkpoint, as `GET /threads/:id/state` and the history return it.
+ *
+ * @example
+ * ```ts
+ * const state: ThreadState<{ messages: unknown[] }> = await client.threads.state(id);
+ * console.log(state.values.messages.length, state.next);
+ * ```
+ */
+export interface ThreadState<TValues = Record<string, unknown>> {
+  values: TValues;
+  next: string[];
+  checkpoint?: Record<string, unknown> | null;
+  metadata?: Metadata | null;
+  created_at?: string | null;
+  parent_checkpoint?: Record<string, unknown> | null;
+  tasks?: unknown[];
+  [key: string]: unknown;
+}
+
+/** Options of `threads.state`. @example `client.threads.state(id, { checkpointId: "1ef…", subgraphs: true })` */
+export interface ThreadStateQuery {
+  /** The state at this checkpoint (`GET /threads/:id/state/:checkpoint_id`) instead of the latest. */
+  checkpointId?: string;
+  subgraphs?: boolean;
+}
+
+/** Body of `POST /threads/:id/history`. @example `client.threads.history(id, { limit: 5 })` */
+export interface ThreadHistoryQuery {
+  limit?: number;
+  before?: Record<string, unknown> | string;
+  metadata?: Metadata;
+  checkpoint?: Record<string, unknown>;
+}
+
 /** Query of `GET /threads/:id/runs`. @example `client.runs.list(id, { limit: 5, status: "success" })` */
 export interface RunList {
   limit?: number;

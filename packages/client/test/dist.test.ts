@@ -1,39 +1,50 @@
 /**
- * Tests of the built package (dist/): ESM, CJS and the browser bundle load
- * through the exports map, their errors are recognised by each other's
- * classes, and TypeScript resolves their types in node16 mode. Builds first
- * when dist/ is missing or older than the sources (`npm test` builds anyway).
+ * Tests of the packed package: `npm pack`, unpacked into a blank app (its
+ * dependencies linked from this install, no network). ESM, CJS and the browser
+ * bundle load through the exports map, their errors are recognised by each
+ * other's classes, TypeScript resolves their types in node16 mode, and the
+ * tarball passes publint and are-the-types-wrong. Builds first when dist/ is
+ * missing or older than the sources (`npm test` builds anyway).
  */
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
+import { areTheTypesWrong, buildIfStale, packIntoBlankApp, publint, typecheckNode16, type PackedApp } from "../../../tools/packed-app";
 
 jest.setTimeout(180_000);
-const root = path.join(__dirname, "..");
-const repo = path.join(root, "../..");
-const marker = path.join(root, "dist/browser/gatehouse-client.js");
-
-function newest(p: string): number {
-  const stat = fs.statSync(p);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...fs.readdirSync(p).map((e) => newest(path.join(p, e))));
-}
+let app: PackedApp;
 
 beforeAll(() => {
-  const inputs = ["src", "scripts", "package.json", "tsconfig.build.json", "tsconfig.esm.json"].map((p) => path.join(root, p));
-  if (!fs.existsSync(marker) || Math.max(...inputs.map(newest)) > newest(marker)) {
-    execFileSync("npm", ["run", "build", "-w", "packages/client"], { cwd: repo, stdio: "pipe" });
-  }
+  buildIfStale("packages/client", ["src", "scripts", "package.json", "tsconfig.build.json", "tsdown.config.ts"], "dist/browser/gatehouse-client.js");
+  app = packIntoBlankApp("packages/client", "@gatehouse/client", ["axios", "@types/node"]);
+});
+afterAll(() => app?.remove());
+
+describe("the tarball", () => {
+  it("holds the builds, the sources for the source maps, LICENSE and README, and no tests", () => {
+    expect(app.files).toEqual(expect.arrayContaining([
+      "dist/index.mjs", "dist/index.cjs", "dist/index.d.mts", "dist/index.d.cts", "dist/browser/gatehouse-client.js",
+      "src/index.ts", "LICENSE", "README.md", "CHANGELOG.md", "package.json",
+    ]));
+    expect(app.files.filter((f) => /\.test\.|(^|\/)test\/|tsdown\.config|tsconfig/.test(f))).toEqual([]);
+  });
+
+  it("passes publint (suggestions included)", () => {
+    expect(publint(app.tarball)).toEqual([]);
+  });
+
+  it("passes are-the-types-wrong; ./browser is an ES module bundle only, so node10 and require() cannot load it", () => {
+    const unexpected = areTheTypesWrong(app.tarball).filter((p) => !(p.entrypoint === "./browser"
+      && ((p.kind === "NoResolution" && p.resolutionKind === "node10") || (p.kind === "CJSResolvesToESM" && p.resolutionKind === "node16-cjs"))));
+    expect(unexpected).toEqual([]);
+  });
 });
 
 type Seen = Record<"esm" | "cjs" | "browser", string[]>;
 type Entry = { name: string; code: string; status?: number; retryAfter?: number; seen: Seen };
 
-describe("the built package", () => {
+describe("the packed package in a blank app", () => {
   let report: Record<string, Entry> & { distinct: boolean };
   beforeAll(() => {
-    const out = execFileSync(process.execPath, [path.join(__dirname, "fixtures/dual-package.mjs")], { encoding: "utf8" });
-    report = JSON.parse(out);
+    report = JSON.parse(app.node([app.copy(path.join(__dirname, "fixtures/dual-package.mjs"))]));
   });
 
   it("loads three separate copies of the classes", () => {
@@ -43,10 +54,10 @@ describe("the built package", () => {
   it.each(["esm", "cjs", "browser"])("%s: errors are instances of every build's classes", (build) => {
     const all = (classes: string[]): Seen => ({ esm: classes, cjs: classes, browser: classes });
     expect(report[`${build}:404`]).toEqual({
-      name: "NotFoundError", code: "not_found", status: 404, seen: all(["GatehouseError", "HttpError", "NotFoundError"]),
+      name: "NotFoundError", code: "not_found", status: 404, retryAfter: 7, seen: all(["GatehouseError", "HttpError", "NotFoundError"]),
     });
     expect(report[`${build}:429`]).toEqual({
-      name: "RateLimitError", code: "rate_limited", status: 429, retryAfter: 7,
+      name: "RateLimitError", code: "too_many_requests", status: 429, retryAfter: 7,
       seen: all(["GatehouseError", "HttpError", "RateLimitError"]),
     });
     expect(report[`${build}:refused`]).toEqual({
@@ -58,10 +69,7 @@ describe("the built package", () => {
   });
 
   it("has types that resolve for ESM and CJS consumers (node16)", () => {
-    const tsc = path.join(repo, "node_modules/typescript/bin/tsc");
-    const args = ["--noEmit", "--strict", "--module", "node16", "--moduleResolution", "node16",
-      "--target", "es2022", "--lib", "es2022,dom", "--types", "node"];
-    const files = ["consumer.mts", "consumer.cts"].map((f) => path.join(__dirname, "fixtures", f));
-    expect(() => execFileSync(process.execPath, [tsc, ...args, ...files], { cwd: root, stdio: "pipe" })).not.toThrow();
+    const files = ["consumer.mts", "consumer.cts"].map((f) => app.copy(path.join(__dirname, "fixtures", f)));
+    expect(typecheckNode16(app.dir, files)).toBe("");
   });
 });

@@ -17,7 +17,7 @@ beforeEach(() => server.handle(echoStatus));
 afterAll(() => server.close());
 
 function fail(status: number, headers: Record<string, string> = {}) {
-  const client = createClient({ baseURL: server.url });
+  const client = createClient({ baseURL: server.url, retry: false });
   const params = { status, headers: JSON.stringify(headers) };
   return client.request({ url: "/fail", params }).then(
     () => { throw new Error(`expected ${status} to reject`); },
@@ -27,15 +27,15 @@ function fail(status: number, headers: Record<string, string> = {}) {
 
 describe("HTTP statuses map to error classes", () => {
   it.each([
-    [400, HttpError, "http_error"],
+    [400, HttpError, "bad_request"],
     [401, UnauthorizedError, "unauthorized"],
     [403, ForbiddenError, "forbidden"],
     [404, NotFoundError, "not_found"],
     [409, ConflictError, "conflict"],
-    [422, HttpError, "http_error"],
-    [429, RateLimitError, "rate_limited"],
-    [500, HttpError, "http_error"],
-    [503, HttpError, "http_error"],
+    [422, HttpError, "unprocessable_entity"],
+    [429, RateLimitError, "too_many_requests"],
+    [500, HttpError, "internal_error"],
+    [503, HttpError, "service_unavailable"],
   ] as const)("%i → %p", async (status, cls, code) => {
     const err = await fail(status, { "X-Request-Id": "req-1" });
     expect(err.constructor).toBe(cls);
@@ -51,7 +51,7 @@ describe("HTTP statuses map to error classes", () => {
     expect(err.headers["content-type"]).toBe("application/json");
     expect(err.method).toBe("GET");
     expect(err.url).toBe(`${server.url}/fail`);
-    expect(err.message).toContain(`failed with ${status}: status ${status}`);
+    expect(err.message).toBe(`status ${status}`); // the server's own words (LangGraph's `detail` here)
   });
 
   it("does not confuse sibling classes", async () => {
@@ -63,10 +63,11 @@ describe("HTTP statuses map to error classes", () => {
 
   it("keeps a non-JSON body as text", async () => {
     server.handle((req, res) => { res.writeHead(502, { "content-type": "text/plain" }); res.end("bad gateway"); });
-    const err = (await createClient({ baseURL: server.url }).request({ url: "/" }).catch((e: unknown) => e)) as HttpError;
+    const err = (await createClient({ baseURL: server.url, retry: false }).request({ url: "/" }).catch((e: unknown) => e)) as HttpError;
     expect(err).toBeInstanceOf(HttpError);
     expect(err.body).toBe("bad gateway");
-    expect(err.message).toMatch(/failed with 502: bad gateway$/);
+    expect(err.code).toBe("bad_gateway");
+    expect(err.message).toBe("bad gateway");
   });
 });
 

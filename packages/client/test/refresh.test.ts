@@ -113,7 +113,7 @@ describe("single-flight refresh", () => {
     const err = await client.request({ url: "/x" }).catch((e: unknown) => e);
     expect(contexts).toHaveLength(1);
     expect(contexts[0].error).toBeInstanceOf(UnauthorizedError);
-    expect(contexts[0].error.url).toBe(`${server.url}/x`);
+    expect(contexts[0].error?.url).toBe(`${server.url}/x`);
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect((err as UnauthorizedError).cause).toBeInstanceOf(UnauthorizedError);
     expect(server.received.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /x", "POST /auth/refresh"]);

@@ -1,4 +1,4 @@
-import { createClient, type Client } from "@gatehouse/client";
+import { createClient, InvalidArgumentError, type Client } from "@gatehouse/client";
 import { json, startServer, type Received, type TestServer } from "./helpers/server";
 
 /** Every request is answered with `reply` (default: a JSON echo of what arrived). */
@@ -102,9 +102,9 @@ describe("arguments", () => {
   });
 
   it("rejects empty ids and dotted namespace labels without sending", async () => {
-    await expect(client.threads.get("")).rejects.toThrow(TypeError);
+    await expect(client.threads.get("")).rejects.toThrow(InvalidArgumentError);
     await expect(client.store.putItem(["a.b"], "k", {})).rejects.toThrow(/without "\."/);
-    await expect(client.store.getItem([], "k")).rejects.toThrow(TypeError);
+    await expect(client.store.getItem([], "k")).rejects.toThrow(InvalidArgumentError);
     expect(server.received.filter((r) => r.url.startsWith("/threads/"))).toHaveLength(0);
     expect(server.received.filter((r) => r.url.startsWith("/store/"))).toHaveLength(0);
   });

@@ -205,15 +205,17 @@ describe("abort during refresh", () => {
 describe("the server closes the connection", () => {
   const destroy = (_req: unknown, _res: http.ServerResponse, raw: http.IncomingMessage) => void raw.socket.destroy();
 
-  test("before answering: NetworkError, no refresh, one request", async () => {
+  test("before answering: NetworkError after the bounded retries of a GET, no refresh", async () => {
     server.handle(destroy);
     let refreshes = 0;
-    const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_FRESH), refresh: () => void refreshes++ });
+    const client = createClient({
+      baseURL: server.url, credentials: bearer(() => TOKEN_FRESH), refresh: () => void refreshes++, retry: { limit: 2, baseDelay: 1 },
+    });
     const err = await client.threads.get("t1").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect(err).toBeInstanceOf(GatehouseError);
     expect(refreshes).toBe(0);
-    expect(server.received).toHaveLength(1);
+    expect(server.received).toHaveLength(3); // the request and its two retries
   });
 
   test("in the middle of the body: a typed error, not a half-parsed result", async () => {
@@ -253,6 +255,7 @@ describe("the server closes the connection", () => {
     const s = session();
     const client = createClient({
       baseURL: server.url,
+      retry: false,
       credentials: bearer(() => s.token),
       refresh: () => {
         s.refreshes++;

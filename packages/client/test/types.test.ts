@@ -5,7 +5,7 @@
  * never run.
  */
 import {
-  apiKey, bearer, createClient, GatehouseError, HttpError, NetworkError, NotFoundError, RateLimitError,
+  apiKey, bearer, createClient, ForbiddenError, GatehouseError, HttpError, NetworkError, NotFoundError, RateLimitError,
   UnauthorizedError, type Assistant, type Client, type Cron, type ErrorCode, type Item, type ListNamespaceResponse,
   type Run, type SearchItemsResponse, type Thread,
 } from "@gatehouse/client";
@@ -68,8 +68,9 @@ export function argumentsAreChecked(client: Client) {
   createClient({
     baseURL: "http://localhost:8123",
     credentials: (request) => ({ "x-sig": `${request.method} ${request.url}` }),
-    refresh: async ({ error, request }) => {
-      type _error = Expect<Equal<typeof error, UnauthorizedError>>;
+    refresh: async ({ error, reason, request }) => {
+      type _error = Expect<Equal<typeof error, UnauthorizedError | undefined>>;
+      type _reason = Expect<Equal<typeof reason, "unauthorized" | "expiring">>;
       const token = await request<{ access_token: string }>({ method: "POST", url: "/auth/refresh" });
       type _token = Expect<Equal<typeof token, { access_token: string }>>;
     },
@@ -95,8 +96,16 @@ export function errorNarrowing(err: unknown) {
   }
   if (err instanceof HttpError) {
     type _status = Expect<Equal<typeof err.status, number>>;
-    // @ts-expect-error only RateLimitError has retryAfter
-    void err.retryAfter;
+    type _retry = Expect<Equal<typeof err.retryAfter, number | undefined>>; // 429 and 503 both send Retry-After
+  }
+  if (err instanceof UnauthorizedError) {
+    type _code = Expect<Equal<typeof err.code, "credentials_required" | "invalid_token" | "unauthorized">>;
+  }
+  if (err instanceof ForbiddenError) {
+    type _code = Expect<Equal<typeof err.code, "forbidden" | "insufficient_scope">>;
+  }
+  if (err instanceof RateLimitError) {
+    type _code = Expect<Equal<typeof err.code, "too_many_requests">>;
   }
   if (err instanceof NetworkError) {
     type _status = Expect<Equal<typeof err.status, number | undefined>>;
@@ -104,8 +113,12 @@ export function errorNarrowing(err: unknown) {
   if (err instanceof GatehouseError) {
     type _code = Expect<Equal<typeof err.code, ErrorCode>>;
     switch (err.code) {
-      case "unauthorized": case "forbidden": case "not_found": case "conflict": case "rate_limited":
-      case "http_error": case "network_error": case "timeout": case "aborted":
+      case "bad_request": case "credentials_required": case "invalid_token": case "unauthorized":
+      case "insufficient_scope": case "forbidden": case "not_found": case "method_not_allowed":
+      case "request_timeout": case "conflict": case "payload_too_large": case "unsupported_media_type":
+      case "unprocessable_entity": case "too_many_requests": case "internal_error": case "bad_gateway":
+      case "service_unavailable": case "gateway_timeout":
+      case "http_error": case "network_error": case "timeout": case "aborted": case "invalid_argument":
         return;
       default: {
         const exhaustive: never = err.code;

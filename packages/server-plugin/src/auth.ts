@@ -18,9 +18,10 @@ import {
   type ResourceDeclaration,
   type ResourceMap,
   type WithBuiltins,
-} from "./events";
+} from "./resources";
 import { authenticateMiddleware, compilePublicPaths, guardMiddleware, type GuardOptions, type MiddlewareOptions } from "./express";
 import { explainEvent, type Explanation } from "./explain";
+import { checkOptionNames } from "./options";
 import { Registry } from "./registry";
 import type { AuthUser, BaseUser } from "./user";
 
@@ -66,12 +67,15 @@ export type Handler<M extends ResourceMap, K extends string, U> = (
 
 const REPORTED_LIMIT = 1000;
 
+const AUTH_OPTIONS = ["unhandled", "passport", "resources", "realm", "timeoutMs", "logger", "onDecision"] as const;
+
 function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) => void {
   const seen = new Set<string>();
   return (message, cause) => {
     if (seen.has(message)) return;
     if (seen.size < REPORTED_LIMIT) seen.add(message);
-    logger.error(`[gatehouse] ${message}`, cause);
+    if (cause === undefined) logger.error(`[gatehouse] ${message}`);
+    else logger.error(`[gatehouse] ${message}`, cause);
   };
 }
 
@@ -82,13 +86,10 @@ function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) =>
  * @typeParam U - the user every handler sees; set by `authenticate()`.
  *
  * @example
- * import { Auth } from "@gatehouse/express";
- * import { Strategy as JwtStrategy, ExtractJwt } from "passport-jwt";
+ * import { Auth, jwtStrategy } from "@gatehouse/express";
  *
  * const auth = new Auth({ unhandled: "deny" })
- *   .authenticate(new JwtStrategy(
- *     { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, algorithms: ["HS256"] },
- *     (payload, done) => done(null, { identity: payload.sub, permissions: payload.scopes ?? [] })))
+ *   .authenticate(jwtStrategy({ secret: process.env.JWT_SECRET!, algorithms: ["HS256"] }))
  *   .on("threads:create", ({ user, value }) => { value.metadata = { ...value.metadata, owner: user.identity }; })
  *   .on("*", ({ user }) => ({ owner: user.identity }));
  *
@@ -107,7 +108,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   private readonly auditor: DecisionAuditor | undefined;
 
   constructor(options: AuthOptions<Extra> = {}) {
-    if (options === null || typeof options !== "object") throw new TypeError("new Auth(options): options must be an object");
+    checkOptionNames("new Auth(options)", options, AUTH_OPTIONS);
     const { unhandled = "deny", passport, resources, realm = "api", timeoutMs = 10_000, logger = console, onDecision } = options;
     if (unhandled !== "allow" && unhandled !== "deny") {
       throw new TypeError(`new Auth({ unhandled }) must be "allow" or "deny", got ${JSON.stringify(unhandled)}`);
@@ -167,14 +168,17 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   }
 
   /**
-   * Express middleware that authenticates every request except `public` paths
-   * and CORS preflights, setting `req.auth = { user, permissions }` and `req.user`.
-   * Bad or missing credentials answer 401 with an RFC 6750 `WWW-Authenticate`.
+   * Express middleware that authenticates every request except `public` paths,
+   * setting `req.auth = { user, permissions }` and `req.user`. Bad or missing
+   * credentials answer 401 with an RFC 6750 `WWW-Authenticate`. A CORS preflight
+   * that reaches it (no CORS middleware answered it first) gets an empty 204 and
+   * is never passed on: mount CORS handling before this middleware.
    *
    * @example
    * app.use(auth.middleware({ public: ["/health", "/info", "/docs/*"] }));
    */
   middleware(options: MiddlewareOptions = {}): RequestHandler {
+    checkOptionNames("auth.middleware(options)", options, ["public"]);
     if (!this.step) throw new TypeError("auth.middleware() needs an authenticate step: call auth.authenticate(strategy) first");
     const isPublic = compilePublicPaths(options.public);
     return authenticateMiddleware(() => this.step!, isPublic, this.report, this.timeoutMs);
@@ -183,7 +187,11 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   /**
    * Express middleware that authorizes one event on a route: runs the most
    * specific handler with `value` (by default built from params and body),
-   * answers 403 on denial, and exposes the handler's filter as `req.auth.filters`.
+   * answers 403 on denial, and exposes the handler's filter as `req.auth.filters`
+   * (`{}` when allowed unscoped; `undefined` only where no guard ran, which
+   * `matchFilters`/`filtersToSql` refuse). The handler's `value.metadata` (and a
+   * store namespace it narrowed) is written back to the request exactly.
+   * A JSON body that no parser read is a 500 telling you to mount `express.json()`.
    *
    * @example
    * app.get("/threads/:thread_id", auth.guard("threads:read"), async (req, res) => {
@@ -192,7 +200,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    */
   guard<E extends ConcreteEvent<WithBuiltins<Extra>>>(event: E, options: GuardOptions<EventValue<WithBuiltins<Extra>, E>> = {}): RequestHandler {
     this.registry.assertConcrete(event);
-    if (options === null || typeof options !== "object") throw new TypeError(`auth.guard("${event}", options): options must be an object`);
+    checkOptionNames(`auth.guard("${event}", options)`, options, ["value"]);
     if (options.value !== undefined && typeof options.value !== "function") {
       throw new TypeError(`auth.guard("${event}", { value }): value must be a function (req) => value`);
     }
@@ -200,8 +208,8 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   }
 
   /**
-   * The guard's decision without Express: resolves to `{ filters }` (undefined
-   * when unscoped) or rejects with `HTTPException` (401 without a user, 403 when
+   * The guard's decision without Express: resolves to `{ filters }` (`{}`, which
+   * matches every record, when allowed unscoped) or rejects with `HTTPException` (401 without a user, 403 when
    * denied, or the handler's own). `options.requestId` goes into the decision record.
    *
    * @example

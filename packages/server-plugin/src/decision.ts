@@ -8,7 +8,12 @@ import { FilterError, validateFilters, type Filters } from "./filters";
 import type { Registry, Resolved } from "./registry";
 import type { BaseUser } from "./user";
 
-/** Who is calling, as the authenticate step established it; `filters` is set by a guard. */
+/**
+ * Who is calling, as the authenticate step established it. `filters` is set by
+ * a guard: the handler's filter, or {@link ALLOW_ALL} (`{}`) for an allowed,
+ * unscoped decision. It stays `undefined` on a route no guard decided, and the
+ * data helpers (`matchFilters`, `filtersToSql`) refuse that.
+ */
 export interface AuthContext<U extends BaseUser = BaseUser> {
   user: U;
   permissions: string[];
@@ -36,10 +41,19 @@ export type AnyHandler = (input: HandlerInput<any, string, any>) => HandlerResul
 /** What happens when no handler matches an event. */
 export type Unhandled = "allow" | "deny";
 
-/** The outcome of an allowed decision: the filter to scope the action with, if any. */
+/**
+ * The outcome of an allowed decision: the filter to scope the action with;
+ * {@link ALLOW_ALL} (`{}`, which matches every record) when the handler allowed
+ * without a filter or no handler matched under `unhandled: "allow"`.
+ */
 export interface Decision {
-  filters?: Filters;
+  filters: Filters;
 }
+
+/** The filter of an allowed, unscoped decision: the empty filter, frozen, matching every record. */
+export const ALLOW_ALL: Filters = Object.freeze({}) as Filters;
+
+const UNSCOPED: Decision = Object.freeze({ filters: ALLOW_ALL });
 
 /** Reports configuration mistakes found while deciding; they answer 500 and must reach a log. */
 export type ConfigErrorReporter = (message: string, cause?: unknown) => void;
@@ -60,7 +74,7 @@ function describe(value: unknown): string {
 
 /** Reads a handler's result; throws `HTTPException` 403 for a denial and 500 for anything unreadable. */
 export function interpretResult(result: unknown, event: string, report: ConfigErrorReporter): Decision {
-  if (result === undefined || result === null || result === true) return {};
+  if (result === undefined || result === null || result === true) return UNSCOPED;
   if (result === false) throw forbidden();
   if (typeof result === "object" && !Array.isArray(result)) {
     try {
@@ -122,7 +136,7 @@ export function decide(
   const entry: Resolved<AnyHandler> = registry.resolve(event);
   const handler = entry.handler;
   if (handler === undefined) {
-    if (unhandled === "allow") return {};
+    if (unhandled === "allow") return UNSCOPED;
     report(`No authorization handler matches "${event}" and unhandled is "deny", so it is refused with 403. Register auth.on("${event}", …) (or "${entry.resource}", "*:${entry.action}", "*") or set new Auth({ unhandled: "allow" }).`);
     throw forbidden();
   }

@@ -79,6 +79,23 @@ function isPreflight(req: Request): boolean {
   return req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
 }
 
+/**
+ * A CORS preflight that reached the authenticate middleware: no CORS handling
+ * answered it before. It carries no credentials by design, so it is never
+ * passed on to the routes unauthenticated; it gets an empty 204 without any
+ * `Access-Control-Allow-*` header, which a browser reads as "cross-origin not
+ * allowed". Apps that serve browsers mount their CORS middleware first.
+ */
+function answerUnhandledPreflight(req: Request, res: Response, report: ConfigErrorReporter): void {
+  report(
+    `A CORS preflight (OPTIONS ${req.path}) reached auth.middleware() unanswered, so it was answered 204 without CORS headers ` +
+      "and not passed on. To allow browsers on other origins, mount your CORS middleware (e.g. app.use(cors({ origin }))) before auth.middleware().",
+  );
+  res.statusCode = 204;
+  res.setHeader("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+  res.end();
+}
+
 /** Builds the authenticate middleware around a compiled step. */
 export function authenticateMiddleware(
   getStep: () => AuthenticateStep,
@@ -87,8 +104,12 @@ export function authenticateMiddleware(
   timeoutMs: number,
 ): RequestHandler {
   return function gatehouseAuthenticate(req: Request, res: Response, next: NextFunction) {
-    if (isPreflight(req) || isPublic(req.path)) {
+    if (isPublic(req.path)) {
       next();
+      return;
+    }
+    if (isPreflight(req)) {
+      answerUnhandledPreflight(req, res, report);
       return;
     }
     let finished = false;
@@ -159,14 +180,47 @@ export function defaultValue(req: Request, resource: string, action: string): Re
   return value;
 }
 
-/** Makes the handler's metadata changes reach what the route stores: replaced, or shallow-merged on update. */
-function writeBack(req: Request, action: string, value: unknown): void {
-  if (!isPlainObject(value) || !isPlainObject(value.metadata) || value === req.body) return;
-  if (req.body === undefined) req.body = {};
-  if (!isPlainObject(req.body)) return;
-  const current = req.body.metadata;
-  if (action === "update" && isPlainObject(current)) req.body.metadata = { ...current, ...value.metadata };
-  else req.body.metadata = value.metadata;
+/**
+ * Whether the request has a JSON body that no body parser read: building a value
+ * from it would silently drop everything the caller sent. (`req.is()` is null
+ * for a request without a body; body-parser 2 leaves `req.body` undefined
+ * when it did not run or did not match.)
+ */
+function hasUnparsedJsonBody(req: Request): boolean {
+  return req.body === undefined && Boolean(req.is(["application/json", "application/*+json"]));
+}
+
+/** Where a namespace written back into a request must go, in the shape it came in. */
+function writeNamespace(req: Request, namespace: unknown): void {
+  const body: unknown = req.body;
+  if (isPlainObject(body) && hasOwn(body, "namespace")) {
+    body.namespace = typeof body.namespace === "string" && Array.isArray(namespace) ? namespace.join(".") : namespace;
+    return;
+  }
+  const query: unknown = req.query;
+  if (isPlainObject(query) && hasOwn(query, "namespace") && Array.isArray(namespace)) {
+    // Express 5 re-parses req.query on every read: pin the decided value as an own property.
+    Object.defineProperty(req, "query", { value: { ...query, namespace: namespace.join(".") }, writable: true, configurable: true, enumerable: true });
+  }
+}
+
+/**
+ * Makes what the route receives exactly what the handler decided: the value's
+ * `metadata` replaces the request's (on update too: a field the handler removed
+ * stays removed, a field it stamped cannot be overridden by the request), and a
+ * store namespace the handler narrowed replaces the request's.
+ */
+function writeBack(req: Request, resource: string, action: string, value: unknown, original: unknown): void {
+  if (!isPlainObject(value) || value === req.body) return;
+  if (STAMPED_ACTIONS.has(action) || hasOwn(value, "metadata") || (isPlainObject(req.body) && hasOwn(req.body, "metadata"))) {
+    const metadata = value.metadata;
+    if (req.body === undefined) req.body = {};
+    if (isPlainObject(req.body)) {
+      if (metadata === undefined) delete req.body.metadata;
+      else req.body.metadata = metadata;
+    }
+  }
+  if (resource === "store" && JSON.stringify(value.namespace) !== original) writeNamespace(req, value.namespace);
 }
 
 /** Builds the guard for one concrete event. */
@@ -182,8 +236,14 @@ export function guardMiddleware(
   const colon = event.indexOf(":");
   const resource = event.slice(0, colon);
   const action = event.slice(colon + 1);
-  function allow(req: Request, context: AuthContext, value: unknown, decision: Decision, next: NextFunction) {
-    writeBack(req, action, value);
+  const isStore = resource === "store";
+  function allow(req: Request, res: Response, context: AuthContext, value: unknown, original: unknown, decision: Decision, next: NextFunction) {
+    if (isPlainObject(value) && value.metadata !== undefined && !isPlainObject(value.metadata)) {
+      report(`The handler for "${event}" set value.metadata to a non-object; it must stay a plain object (or be deleted)`);
+      sendError(res, new HTTPException(500));
+      return;
+    }
+    writeBack(req, resource, action, value, original);
     context.filters = decision.filters;
     next();
   }
@@ -194,10 +254,20 @@ export function guardMiddleware(
       sendError(res, new HTTPException(500));
       return;
     }
+    if (hasUnparsedJsonBody(req)) {
+      report(
+        `auth.guard("${event}") saw a JSON body on ${req.method} ${req.path} that nothing parsed, so the handler would decide on an empty value ` +
+          "and the route would drop what the caller sent: mount express.json() before the guard (e.g. app.use(express.json()) before the routes).",
+      );
+      sendError(res, new HTTPException(500));
+      return;
+    }
     let value: unknown;
+    let original: unknown;
     let decision: Decision | Promise<Decision>;
     try {
       value = extract ? extract(req) : defaultValue(req, resource, action);
+      if (isStore && isPlainObject(value)) original = JSON.stringify(value.namespace); // a handler may narrow it in place
       decision = auditor
         ? auditor.decide(context, event, value, requestIdOf(req))
         : decide(registry, unhandled, report, context, event, value, timeoutMs);
@@ -207,9 +277,9 @@ export function guardMiddleware(
       return;
     }
     if (typeof (decision as Promise<Decision>).then === "function") {
-      (decision as Promise<Decision>).then((d) => allow(req, context, value, d, next), (err: unknown) => sendError(res, err));
+      (decision as Promise<Decision>).then((d) => allow(req, res, context, value, original, d, next), (err: unknown) => sendError(res, err));
     } else {
-      allow(req, context, value, decision as Decision, next);
+      allow(req, res, context, value, original, decision as Decision, next);
     }
   };
 }

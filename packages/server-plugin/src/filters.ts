@@ -143,6 +143,21 @@ export function validateFilters(filters: unknown): Filters {
   return filters as Filters;
 }
 
+/**
+ * Throws unless a guard decided this request: `undefined` (or `null`) is what
+ * `req.auth.filters` holds on a route no `auth.guard()` ran on, and treating it
+ * as "no restriction" would hand every record to every caller.
+ */
+export function assertDecided(filters: unknown, helper: string): void {
+  if (filters === undefined || filters === null) {
+    throw new TypeError(
+      `${helper} got ${String(filters)} filters: no authorization decision was made for this request. ` +
+        `Put auth.guard("<resource>:<action>") on the route (or use the filters of auth.authorize()) and pass req.auth.filters; ` +
+        `an allowed decision without a filter gives {} (every record), never undefined.`,
+    );
+  }
+}
+
 function clauseHolds(metadata: Record<string, unknown>, clause: Clause): boolean {
   if (!hasOwn(metadata, clause.key)) return false;
   const field = metadata[clause.key];
@@ -157,7 +172,9 @@ function clauseHolds(metadata: Record<string, unknown>, clause: Clause): boolean
 /**
  * Whether a record's metadata satisfies a filter, in memory. Agrees with
  * {@link filtersToSql} on PostgreSQL for every input (a property test proves it).
- * A missing, null or non-object `metadata` matches only the empty filter.
+ * A missing, null or non-object `metadata` matches only the empty filter `{}`
+ * (an allowed, unscoped decision). Throws a `TypeError` for `undefined`/`null`
+ * filters: no guard decided the request (fail closed, not "match everything").
  *
  * @example
  * matchFilters({ owner: "alice" }, { owner: "alice", topic: "tax" });    // true
@@ -165,7 +182,7 @@ function clauseHolds(metadata: Record<string, unknown>, clause: Clause): boolean
  * matchFilters({ owner: "alice" }, { owner: "bob" });                    // false
  */
 export function matchFilters(filters: Filters | null | undefined, metadata: unknown): boolean {
-  if (filters == null) return true;
+  if (filters == null) assertDecided(filters, "matchFilters()");
   if (isPlainObject(filters) && isPlainEquality(filters)) {
     let empty = true;
     for (const key in filters) {

@@ -4,7 +4,7 @@
  * index on the column serves (`USING gin (metadata jsonb_path_ops)`), and every
  * value travels as a parameter: nothing from the filter is concatenated into SQL.
  */
-import { parseFilters, type Filters } from "./filters";
+import { assertDecided, parseFilters, type Filters } from "./filters";
 import { hasOwn, setOwn } from "./own";
 
 export interface FiltersToSqlOptions {
@@ -14,7 +14,7 @@ export interface FiltersToSqlOptions {
   startIndex?: number;
 }
 
-/** A WHERE fragment and its parameters. `text` is `TRUE` for an empty or absent filter. */
+/** A WHERE fragment and its parameters. `text` is `TRUE` for the empty filter `{}` (an allowed, unscoped decision). */
 export interface SqlFragment {
   text: string;
   values: string[];
@@ -32,7 +32,8 @@ function quoteColumn(column: string): string {
 
 /**
  * Translates a filter into SQL that matches exactly the rows {@link matchFilters}
- * would match in memory. Throws `FilterError` for a malformed filter.
+ * would match in memory. Throws `FilterError` for a malformed filter, and a
+ * `TypeError` for `undefined`/`null` (no guard decided the request: fail closed).
  *
  * @example
  * const where = filtersToSql({ owner: "alice" }, { column: "metadata", startIndex: 2 });
@@ -46,7 +47,7 @@ export function filtersToSql(filters: Filters | null | undefined, options: Filte
   if (!Number.isSafeInteger(start) || start < 1) {
     throw new TypeError(`filtersToSql: startIndex must be a positive integer, got ${String(options.startIndex)}`);
   }
-  if (filters == null) return { text: "TRUE", values: [] };
+  assertDecided(filters, "filtersToSql()");
   // Group clauses into containment documents, at most one clause per key in each.
   const documents: Record<string, unknown>[] = [];
   for (const clause of parseFilters(filters)) {

@@ -20,7 +20,7 @@ describe("handler results (semantics §2)", () => {
     ["true", true],
   ])("%s allows without a filter", async (_, result) => {
     const auth = new Auth().on("threads:read", () => result as undefined);
-    await expect(auth.authorize(alice, "threads:read", { thread_id: "t1" })).resolves.toEqual({});
+    await expect(auth.authorize(alice, "threads:read", { thread_id: "t1" })).resolves.toEqual({ filters: {} });
   });
 
   test("false denies with 403 and a generic message", async () => {
@@ -108,7 +108,7 @@ describe("unhandled events", () => {
 
   test('"allow" lets unmatched events through unscoped, like LangGraph', async () => {
     const auth = new Auth({ unhandled: "allow" }).on("threads:create", () => false);
-    await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({});
+    await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({ filters: {} });
     expect(await statusOf(auth.authorize(alice, "threads:create", {}))).toBe(403);
   });
 

@@ -41,9 +41,13 @@ describe("filtersToSql: shapes", () => {
     expect(filtersToSql({ a: 1 }, { column: "_T1.m2" }).text).toBe('"_T1"."m2" @> $1::jsonb');
   });
 
-  it.each([undefined, null, {}])("gives TRUE with no values for the filter %p", (filters) => {
-    expect(filtersToSql(filters as Filters | null | undefined)).toEqual({ text: "TRUE", values: [] });
-    expect(filtersToSql(filters as Filters | null | undefined, { column: "t.m", startIndex: 5 })).toEqual({ text: "TRUE", values: [] });
+  it("gives TRUE with no values for the empty filter {} (an allowed, unscoped decision)", () => {
+    expect(filtersToSql({})).toEqual({ text: "TRUE", values: [] });
+    expect(filtersToSql({}, { column: "t.m", startIndex: 5 })).toEqual({ text: "TRUE", values: [] });
+  });
+
+  it.each([undefined, null])("refuses %p filters: no guard decided the request, so nothing may be read as 'match all'", (filters) => {
+    expect(() => filtersToSql(filters as Filters | null | undefined)).toThrow(/filtersToSql\(\) got .* no authorization decision .*auth\.guard/);
   });
 
   it("writes numbers as JSON does (-0 as 0, large values with an exponent)", () => {
@@ -188,7 +192,6 @@ describe.each(backends)("filtersToSql on %s", (_name, open) => {
 
   it("an empty filter selects every row, SQL NULL and non-object metadata included", async () => {
     expect(await ids({})).toEqual([10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008, 10009]);
-    expect(await ids(null)).toEqual([10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008, 10009]);
   });
 
   it("runs a hostile key as data: it finds its row and the table survives", async () => {

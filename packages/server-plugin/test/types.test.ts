@@ -103,8 +103,8 @@ test("applications add resources through the generic parameter", async () => {
   expect(() => new Auth<Docs>({ resources: { documents: ["read", "publish"] } })).not.toThrow();
   const context: AuthContext = { user: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" }, permissions: [] };
   // @ts-expect-error authorize checks the value's type for the event
-  await expect(auth.authorize(context, "documents:share", { id: 1 })).resolves.toEqual({});
-  await expect(auth.authorize(context, "documents:share", { id: "d", with: "bob" })).resolves.toEqual({});
+  await expect(auth.authorize(context, "documents:share", { id: 1 })).resolves.toEqual({ filters: {} });
+  await expect(auth.authorize(context, "documents:share", { id: "d", with: "bob" })).resolves.toEqual({ filters: {} });
 });
 
 test("req.auth is typed through Express declaration merging", () => {

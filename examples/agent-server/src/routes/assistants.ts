@@ -6,7 +6,12 @@ import { GRAPHS, systemAssistantId, systemGraphFor } from "../graph";
 import * as assistants from "../storage/assistants";
 import { ASSISTANT_SORT_COLUMNS, type Assistant, type AssistantFields, type AssistantSearch } from "../storage/assistants";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
+import type { Limits } from "../limits";
 import { input, inputOf, parsed, route } from "./input";
+import { pickFields, readBack } from "./read-back";
+
+/** An assistant without its contents, for callers who may write but not read it. */
+const redactAssistant = (assistant: Assistant) => pickFields(assistant, ["assistant_id", "created_at", "updated_at"]);
 
 const SELECT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
 
@@ -66,7 +71,7 @@ function pick(assistant: Assistant, select: string[] | undefined): Partial<Assis
  * handler scopes every route; search sets LangGraph's pagination headers
  * from the filtered count.
  */
-export function assistantRoutes(db: Db, auth: AppAuth): Router {
+export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   router.post(
@@ -83,8 +88,11 @@ export function assistantRoutes(db: Db, auth: AppAuth): Router {
     route(async (req, res) => {
       const value = inputOf<AssistantFields & { assistant_id?: string; if_exists: string }>(res);
       const result = await assistants.createAssistant(db, value, req.auth?.filters);
-      if (result.kind === "created" || (result.kind === "exists" && value.if_exists === "do_nothing")) res.json(result.record);
-      else throw new HTTPException(409, { message: `Assistant ${value.assistant_id} already exists` });
+      if (result.kind === "conflict" || (result.kind === "exists" && value.if_exists !== "do_nothing")) {
+        throw new HTTPException(409, { message: `Assistant ${value.assistant_id} already exists` });
+      }
+      const { assistant_id } = result.record;
+      res.json(await readBack(db, auth, req.auth!, "assistants:read", assistant_id, result.record, redactAssistant));
     }),
   );
 
@@ -94,7 +102,7 @@ export function assistantRoutes(db: Db, auth: AppAuth): Router {
     auth.guard("assistants:search", { value: parsed }),
     route(async (req, res) => {
       const query = inputOf<AssistantSearch & { select?: string[] }>(res);
-      const { assistants: found, total } = await assistants.searchAssistants(db, query, req.auth?.filters);
+      const { assistants: found, total } = await assistants.searchAssistants(db, query, req.auth?.filters, limits.maxResponseBytes);
       res.setHeader("X-Pagination-Total", String(total));
       if (query.offset + found.length < total) res.setHeader("X-Pagination-Next", String(query.offset + found.length));
       res.json(found.map((assistant) => pick(assistant, query.select)));
@@ -121,7 +129,7 @@ export function assistantRoutes(db: Db, auth: AppAuth): Router {
       const { assistant_id, ...patch } = inputOf<Partial<AssistantFields> & { assistant_id: string }>(res);
       const assistant = await assistants.patchAssistant(db, assistant_id, patch, req.auth?.filters);
       if (!assistant) throw notFound(req.params.assistant_id as string);
-      res.json(assistant);
+      res.json(await readBack(db, auth, req.auth!, "assistants:read", assistant_id, assistant, redactAssistant));
     }),
   );
 

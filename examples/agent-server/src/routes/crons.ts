@@ -3,10 +3,15 @@ import { HTTPException } from "@gatehouse/express";
 import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import * as crons from "../storage/crons";
-import { CRON_SORT_COLUMNS, type CronSearch } from "../storage/crons";
+import { CRON_SORT_COLUMNS, type Cron, type CronSearch } from "../storage/crons";
 import { badRequest, bodyObject, optionalBoolean, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { pickFields, readBack } from "./read-back";
+
+/** A cron without its contents, for callers who may write but not read it. */
+const redactCron = (cron: Cron) => pickFields(cron, ["cron_id", "created_at", "updated_at"]);
 import { visibleThread } from "./threads";
 
 // Five or six fields of digits, names, and * / , - ? L W # (standard cron syntax).
@@ -81,7 +86,7 @@ const notFound = (cronId: string) => new HTTPException(404, { message: `Cron ${c
  * Crons: stored schedules (this example does not fire them). A cron on a
  * thread also needs `threads:create_run` on that thread, since it would run there.
  */
-export function cronRoutes(db: Db, auth: AppAuth): Router {
+export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   const create = route(async (req, res) => {
@@ -91,14 +96,13 @@ export function cronRoutes(db: Db, auth: AppAuth): Router {
       const decision = await auth.authorize(req.auth!, "threads:create_run", { thread_id: cron.thread_id, assistant_id: assistant.id });
       await visibleThread(db, cron.thread_id, decision.filters);
     }
-    res.json(
-      await crons.createCron(db, {
-        ...cron,
-        assistant_id: assistant.id,
-        thread_id: cron.thread_id ?? null,
-        user_id: req.auth!.user.identity,
-      }),
-    );
+    const created = await crons.createCron(db, {
+      ...cron,
+      assistant_id: assistant.id,
+      thread_id: cron.thread_id ?? null,
+      user_id: req.auth!.user.identity,
+    });
+    res.json(await readBack(db, auth, req.auth!, "crons:read", created.cron_id, created, redactCron));
   });
   router.post("/runs/crons", input(parseCreate), auth.guard("crons:create", { value: parsed }), create);
   router.post("/threads/:thread_id/runs/crons", input(parseCreate), auth.guard("crons:create", { value: parsed }), create);
@@ -108,7 +112,10 @@ export function cronRoutes(db: Db, auth: AppAuth): Router {
     input(parseSearch),
     auth.guard("crons:search", { value: parsed }),
     route(async (req, res) => {
-      res.json(await crons.searchCrons(db, inputOf<CronSearch>(res), req.auth?.filters));
+      const query = inputOf<CronSearch>(res);
+      const page = await crons.searchCrons(db, query, req.auth?.filters, limits.maxResponseBytes);
+      setNextPage(res, query.offset, page.crons.length, page.truncated);
+      res.json(page.crons);
     }),
   );
 
@@ -128,7 +135,7 @@ export function cronRoutes(db: Db, auth: AppAuth): Router {
       const { cron_id, ...patch } = inputOf<{ cron_id: string; schedule?: string; enabled?: boolean; metadata?: JsonObject }>(res);
       const cron = await crons.patchCron(db, cron_id, patch, req.auth?.filters);
       if (!cron) throw notFound(cron_id);
-      res.json(cron);
+      res.json(await readBack(db, auth, req.auth!, "crons:read", cron_id, cron, redactCron));
     }),
   );
 

@@ -4,7 +4,8 @@ import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import * as store from "../storage/store-items";
 import { badRequest, bodyObject, integer, isObject, namespace, optionalNamespace, optionalObject, optionalString, page, type JsonObject } from "../validate";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
 
 function key(value: unknown): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 1000) throw badRequest("key must be a non-empty string");
@@ -63,7 +64,7 @@ function parseList(req: Request): ListInput {
  * search and list it sees the prefix as `value.namespace` and may narrow it.
  * A filter it returns is matched against the item's value plus namespace and key.
  */
-export function storeRoutes(db: Db, auth: AppAuth): Router {
+export function storeRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   router.put(
@@ -116,8 +117,9 @@ export function storeRoutes(db: Db, auth: AppAuth): Router {
     route(async (req, res) => {
       const query = inputOf<SearchInput>(res);
       const prefix = optionalNamespace(query.namespace, "namespace (as set by the authorization handler)") ?? [];
-      const items = await store.searchItems(db, { ...query, namespace_prefix: prefix }, req.auth?.filters);
-      res.json({ items });
+      const page = await store.searchItems(db, { ...query, namespace_prefix: prefix }, req.auth?.filters, limits.maxResponseBytes);
+      setNextPage(res, query.offset, page.items.length, page.truncated);
+      res.json({ items: page.items });
     }),
   );
 

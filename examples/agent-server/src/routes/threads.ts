@@ -6,7 +6,12 @@ import * as threads from "../storage/threads";
 import { THREAD_SORT_COLUMNS, type Thread, type ThreadSearch } from "../storage/threads";
 import type { AuthFilters } from "../storage/sql";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalUuid, page, uuid, type JsonObject } from "../validate";
-import { input, inputOf, parsed, route } from "./input";
+import type { Limits } from "../limits";
+import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { pickFields, readBack } from "./read-back";
+
+/** A thread without its contents, for callers who may write but not read it. */
+const redactThread = (thread: Thread) => pickFields(thread, ["thread_id", "created_at", "updated_at"]);
 
 const THREAD_STATUSES = ["idle", "busy", "interrupted", "error"] as const;
 
@@ -80,7 +85,7 @@ function threadState(thread: Thread) {
  * Every route is guarded and applies the handler's filter in SQL: a foreign
  * thread is indistinguishable from a missing one (404); a taken id is 409.
  */
-export function threadRoutes(db: Db, auth: AppAuth): Router {
+export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
   router.post(
@@ -90,9 +95,10 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     route(async (req, res) => {
       const { thread_id, metadata, if_exists } = inputOf<CreateInput>(res);
       const result = await threads.createThread(db, { thread_id, metadata }, req.auth?.filters);
-      if (result.kind === "created") res.json(result.record);
-      else if (result.kind === "exists" && if_exists === "do_nothing") res.json(result.record);
-      else throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
+      if (result.kind === "conflict" || (result.kind === "exists" && if_exists !== "do_nothing")) {
+        throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
+      }
+      res.json(await readBack(db, auth, req.auth!, "threads:read", result.record.thread_id, result.record, redactThread));
     }),
   );
 
@@ -101,7 +107,10 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
     input(parseSearch),
     auth.guard("threads:search", { value: parsed }),
     route(async (req, res) => {
-      res.json(await threads.searchThreads(db, inputOf<ThreadSearch>(res), req.auth?.filters));
+      const query = inputOf<ThreadSearch>(res);
+      const page = await threads.searchThreads(db, query, req.auth?.filters, limits.maxResponseBytes);
+      setNextPage(res, query.offset, page.threads.length, page.truncated);
+      res.json(page.threads);
     }),
   );
 
@@ -133,7 +142,7 @@ export function threadRoutes(db: Db, auth: AppAuth): Router {
       const { thread_id, metadata } = inputOf<{ thread_id: string; metadata: JsonObject }>(res);
       const thread = await threads.patchThread(db, thread_id, metadata, req.auth?.filters);
       if (!thread) throw threadNotFound(thread_id);
-      res.json(thread);
+      res.json(await readBack(db, auth, req.auth!, "threads:read", thread_id, thread, redactThread));
     }),
   );
 

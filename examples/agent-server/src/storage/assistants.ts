@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
 import { GRAPHS, systemAssistantId } from "../graph";
-import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { deleteAndBury, idIsFree } from "./tombstones";
 import type { CreateResult } from "./threads";
 
 /** An assistant as LangGraph's API returns it. */
@@ -78,19 +79,22 @@ export async function createAssistant(
   filters: AuthFilters,
 ): Promise<CreateResult<Assistant>> {
   const assistantId = input.assistant_id ?? randomUUID();
+  // A deleted id stays its owner's: another caller's create of it is a conflict (see tombstones.ts).
+  const owner = new Where([
+    assistantId,
+    input.graph_id,
+    input.name ?? "Untitled",
+    input.description ?? null,
+    json(input.config ?? {}),
+    json(input.context ?? {}),
+    json(input.metadata),
+  ]).scope(filters, "tombstones.metadata");
   const inserted = await db.query(
     `INSERT INTO assistants (assistant_id, graph_id, name, description, config, context, metadata)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb)
+     SELECT $1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::jsonb, $7::jsonb
+     WHERE ${idIsFree("assistant", "$1::uuid", owner.text)}
      ON CONFLICT (assistant_id) DO NOTHING RETURNING *`,
-    [
-      assistantId,
-      input.graph_id,
-      input.name ?? "Untitled",
-      input.description ?? null,
-      json(input.config ?? {}),
-      json(input.context ?? {}),
-      json(input.metadata),
-    ],
+    owner.values,
   );
   if (inserted.length > 0) return { kind: "created", record: toAssistant(inserted[0]) };
   const existing = await getAssistant(db, assistantId, filters);
@@ -140,29 +144,27 @@ export async function patchAssistant(
 /** Deletes the assistant; false when not found or not matching `filters`. */
 export async function deleteAssistant(db: Queryable, assistantId: string, filters: AuthFilters): Promise<boolean> {
   const where = new Where().add("assistant_id = ?", assistantId).scope(filters, "metadata");
-  const rows = await db.query(`DELETE FROM assistants WHERE ${where.text} RETURNING assistant_id`, where.values);
+  const rows = await db.query(
+    deleteAndBury("assistant", `DELETE FROM assistants WHERE ${where.text} RETURNING assistant_id AS id, metadata`),
+    where.values,
+  );
   return rows.length > 0;
 }
 
-/** One page of matching assistants and how many match in total (both after the filters). */
+/** One page of matching assistants (about `budget` bytes at most) and how many match in total (both after the filters). */
 export async function searchAssistants(
   db: Queryable,
   query: AssistantSearch,
   filters: AuthFilters,
-): Promise<{ assistants: Assistant[]; total: number }> {
+  budget: number,
+): Promise<{ assistants: Assistant[]; total: number; truncated: boolean }> {
   const where = new Where().scope(filters, "metadata");
   if (query.graph_id) where.add("graph_id = ?", query.graph_id);
   if (query.name) where.add("name ILIKE ?", `%${query.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
-  const n = where.next;
-  const rows = await db.query(
-    `SELECT *, count(*) OVER ()::int AS total FROM assistants WHERE ${where.text}
-     ${orderBy(query.sort_by ?? "created_at", query.sort_order, "assistant_id")}
-     LIMIT $${n} OFFSET $${n + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  const total = rows.length > 0 ? (rows[0].total as number) : await countAssistants(db, where);
-  return { assistants: rows.map(toAssistant), total };
+  const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "assistant_id");
+  const page = await budgetedPage(db, { table: "assistants", keys: ["assistant_id"], where, orderBy: order, ...query, budget });
+  return { assistants: page.rows.map(toAssistant), total: await countAssistants(db, where), truncated: page.truncated };
 }
 
 async function countAssistants(db: Queryable, where: Where): Promise<number> {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
-import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
 
 /** What a cron is created from (and updated with). */
 export interface CronFields {
@@ -79,21 +79,16 @@ export async function createCron(db: Queryable, input: CronFields): Promise<Cron
   return toCron(rows[0]);
 }
 
-/** Crons matching the query AND the filters; the filters apply before LIMIT/OFFSET. */
-export async function searchCrons(db: Queryable, query: CronSearch, filters: AuthFilters): Promise<Cron[]> {
+/** Crons matching the query AND the filters (applied before LIMIT/OFFSET), about `budget` bytes at most. */
+export async function searchCrons(db: Queryable, query: CronSearch, filters: AuthFilters, budget: number): Promise<{ crons: Cron[]; truncated: boolean }> {
   const where = new Where().scope(filters, "metadata");
   if (query.assistant_id) where.add("assistant_id = ?", query.assistant_id);
   if (query.thread_id) where.add("thread_id = ?", query.thread_id);
   if (query.enabled !== undefined) where.add("enabled = ?", query.enabled);
   if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
-  const n = where.next;
-  const rows = await db.query(
-    `SELECT * FROM crons WHERE ${where.text}
-     ${orderBy(query.sort_by ?? "created_at", query.sort_order, "cron_id")}
-     LIMIT $${n} OFFSET $${n + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  return rows.map(toCron);
+  const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "cron_id");
+  const page = await budgetedPage(db, { table: "crons", keys: ["cron_id"], where, orderBy: order, ...query, budget });
+  return { crons: page.rows.map(toCron), truncated: page.truncated };
 }
 
 /** Shallow-merges `metadata` and applies the other fields; null when not found or not matching. */

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Db, Queryable, Row } from "../db";
 import type { Graph, GraphState } from "../graph";
-import { iso, json, Where, type AuthFilters } from "./sql";
-import { getThread, saveThreadState } from "./threads";
+import { checkThreadState, type Limits } from "../limits";
+import { budgetedPage, iso, json, Where, type AuthFilters } from "./sql";
+import { getThread, isThreadVisible, saveThreadState } from "./threads";
 
 export type RunStatus = "pending" | "running" | "error" | "success" | "timeout" | "interrupted";
 export const RUN_STATUSES: readonly RunStatus[] = ["pending", "running", "error", "success", "timeout", "interrupted"];
@@ -58,47 +59,50 @@ function toRun(row: Row): Run {
  * Returns null when the thread does not exist or does not match; throws
  * `GraphInputError` (and stores nothing) when the graph rejects the input.
  */
-export async function createAndExecuteRun(db: Db, threadId: string, request: RunRequest, threadFilters: AuthFilters): Promise<RunOutcome | null> {
+export async function createAndExecuteRun(
+  db: Db,
+  threadId: string,
+  request: RunRequest,
+  threadFilters: AuthFilters,
+  limits: Pick<Limits, "maxThreadStateBytes" | "maxThreadMessages">,
+): Promise<RunOutcome | null> {
   return db.transaction(async (tx) => {
     const thread = await getThread(tx, threadId, threadFilters, true);
     if (!thread) return null;
     const runId = randomUUID();
     // Throws GraphInputError for input the graph cannot take: nothing is stored.
     const { update: state, node } = request.graph.run(thread.values as GraphState, request.input, { runId });
+    // Over a limit: LimitExceededError (413), and the transaction stores nothing.
+    const stateJson = checkThreadState(state, limits);
     const status: RunStatus = "success";
     const rows = await tx.query(
       `INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7) RETURNING *`,
       [runId, threadId, request.assistant_id, status, json(request.metadata), json(request.kwargs), request.multitask_strategy],
     );
-    await saveThreadState(tx, threadId, state, "idle");
+    await saveThreadState(tx, threadId, stateJson, "idle");
     return { run: toRun(rows[0]), values: state, node };
   });
 }
 
-/** Runs of a thread the caller may see, newest first; null when the thread is not visible. */
+/** Runs of a thread the caller may see, newest first, about `budget` bytes at most; null when the thread is not visible. */
 export async function listRuns(
   db: Queryable,
   threadId: string,
   query: { limit: number; offset: number; status?: RunStatus },
   threadFilters: AuthFilters,
-): Promise<Run[] | null> {
-  const thread = await getThread(db, threadId, threadFilters);
-  if (!thread) return null;
+  budget: number,
+): Promise<{ runs: Run[]; truncated: boolean } | null> {
+  if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
   const where = new Where().add("thread_id = ?", threadId);
   if (query.status) where.add("status = ?", query.status);
-  const n = where.next;
-  const rows = await db.query(
-    `SELECT * FROM runs WHERE ${where.text} ORDER BY created_at DESC, run_id DESC LIMIT $${n} OFFSET $${n + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  return rows.map(toRun);
+  const page = await budgetedPage(db, { table: "runs", keys: ["run_id"], where, orderBy: "ORDER BY created_at DESC, run_id DESC", ...query, budget });
+  return { runs: page.rows.map(toRun), truncated: page.truncated };
 }
 
 /** One run of a thread the caller may see; null when either is missing or the thread does not match. */
 export async function getRun(db: Queryable, threadId: string, runId: string, threadFilters: AuthFilters): Promise<Run | null> {
-  const thread = await getThread(db, threadId, threadFilters);
-  if (!thread) return null;
+  if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
   const rows = await db.query(`SELECT * FROM runs WHERE thread_id = $1 AND run_id = $2`, [threadId, runId]);
   return rows.length > 0 ? toRun(rows[0]) : null;
 }

@@ -1,4 +1,5 @@
 import { filtersToSql } from "@gatehouse/express";
+import type { Queryable, Row } from "../db";
 
 /** What an authorization handler returned to scope an action (undefined: no scope). */
 export type AuthFilters = Record<string, unknown> | undefined;
@@ -52,6 +53,46 @@ export class Where {
   get text(): string {
     return this.parts.length === 0 ? "TRUE" : this.parts.join(" AND ");
   }
+}
+
+/** One page of a listing, and whether it was cut short by the byte budget. */
+export interface BudgetedPage {
+  rows: Row[];
+  /** True when records of the page were left out to stay within the budget: continue at `offset + rows.length`. */
+  truncated: boolean;
+}
+
+/**
+ * A `LIMIT`/`OFFSET` page of `table` that stops before the record that would
+ * take the page past `budget` bytes (the first record always comes). Sizes
+ * come from each table's stored `record_bytes` column (computed by PostgreSQL
+ * on write, see schema.ts), so records left out are never read: a search over
+ * big records costs what it returns, not what it matches.
+ *
+ * @example
+ * const where = new Where().scope(filters, "metadata");
+ * const { rows, truncated } = await budgetedPage(db, { table: "threads", keys: ["thread_id"], where, orderBy: "ORDER BY created_at DESC, thread_id DESC", limit: 10, offset: 0, budget: 10_000_000 });
+ */
+export async function budgetedPage(
+  db: Queryable,
+  page: { table: string; keys: readonly string[]; where: Where; orderBy: string; limit: number; offset: number; budget: number },
+): Promise<BudgetedPage> {
+  const keys = page.keys.join(", ");
+  const n = page.where.next;
+  const rows = await db.query(
+    `WITH page AS (
+       SELECT ${keys}, record_bytes, row_number() OVER (${page.orderBy}) AS ord
+       FROM ${page.table} WHERE ${page.where.text} ${page.orderBy} LIMIT $${n} OFFSET $${n + 1}
+     ), kept AS (
+       SELECT ${keys}, ord, count(*) OVER ()::int AS page_rows, row_number() OVER (ORDER BY ord) AS position,
+              sum(record_bytes) OVER (ORDER BY ord ROWS UNBOUNDED PRECEDING) AS bytes_through
+       FROM page
+     )
+     SELECT t.*, kept.page_rows FROM kept JOIN ${page.table} t USING (${keys})
+     WHERE kept.position = 1 OR kept.bytes_through <= $${n + 2} ORDER BY kept.ord`,
+    [...page.where.values, page.limit, page.offset, page.budget],
+  );
+  return { rows, truncated: rows.length > 0 && rows.length < Number(rows[0].page_rows) };
 }
 
 /** A timestamptz as JSON: ISO 8601 in UTC. */

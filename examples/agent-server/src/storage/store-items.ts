@@ -1,5 +1,5 @@
 import type { Queryable, Row } from "../db";
-import { iso, json, Where, type AuthFilters } from "./sql";
+import { budgetedPage, iso, json, Where, type AuthFilters } from "./sql";
 
 /** A store item as LangGraph's API returns it. */
 export interface Item {
@@ -72,20 +72,16 @@ export interface ItemSearch {
   offset: number;
 }
 
-/** Items under a namespace prefix, newest first; the filters apply before LIMIT/OFFSET. */
-export async function searchItems(db: Queryable, query: ItemSearch, filters: AuthFilters): Promise<Item[]> {
+/** Items under a namespace prefix, newest first (filters before LIMIT/OFFSET), about `budget` bytes at most. */
+export async function searchItems(db: Queryable, query: ItemSearch, filters: AuthFilters, budget: number): Promise<{ items: Item[]; truncated: boolean }> {
   const where = new Where().scope(filters, "filter_doc");
   if (query.namespace_prefix.length > 0) {
     where.add("namespace[1:?::int] = ?::text[]", query.namespace_prefix.length, query.namespace_prefix);
   }
   if (query.filter && Object.keys(query.filter).length > 0) where.add("value @> ?::jsonb", json(query.filter));
-  const n = where.next;
-  const rows = await db.query(
-    `SELECT * FROM store_items WHERE ${where.text}
-     ORDER BY updated_at DESC, namespace, key LIMIT $${n} OFFSET $${n + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  return rows.map(toItem);
+  const order = "ORDER BY updated_at DESC, namespace, key";
+  const page = await budgetedPage(db, { table: "store_items", keys: ["namespace", "key"], where, orderBy: order, ...query, budget });
+  return { items: page.rows.map(toItem), truncated: page.truncated };
 }
 
 export interface NamespaceQuery {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
-import { iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { deleteAndBury, idIsFree } from "./tombstones";
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
 
@@ -59,10 +60,13 @@ export async function createThread(
   filters: AuthFilters,
 ): Promise<CreateResult<Thread>> {
   const threadId = input.thread_id ?? randomUUID();
+  // A deleted id stays its owner's: another caller's create of it is a conflict (see tombstones.ts).
+  const owner = new Where([threadId, json(input.metadata), json(input.state ?? {})]).scope(filters, "tombstones.metadata");
   const inserted = await db.query(
-    `INSERT INTO threads (thread_id, metadata, state) VALUES ($1, $2::jsonb, $3::jsonb)
+    `INSERT INTO threads (thread_id, metadata, state) SELECT $1::uuid, $2::jsonb, $3::jsonb
+     WHERE ${idIsFree("thread", "$1::uuid", owner.text)}
      ON CONFLICT (thread_id) DO NOTHING RETURNING *`,
-    [threadId, json(input.metadata), json(input.state ?? {})],
+    owner.values,
   );
   if (inserted.length > 0) return { kind: "created", record: toThread(inserted[0]) };
   const existing = await getThread(db, threadId, filters);
@@ -74,6 +78,12 @@ export async function getThread(db: Queryable, threadId: string, filters: AuthFi
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
   const rows = await db.query(`SELECT * FROM threads WHERE ${where.text}${forUpdate ? " FOR UPDATE" : ""}`, where.values);
   return rows.length > 0 ? toThread(rows[0]) : null;
+}
+
+/** Whether the thread exists and matches `filters`, without reading its state. */
+export async function isThreadVisible(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
+  const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
+  return (await db.query(`SELECT 1 FROM threads WHERE ${where.text}`, where.values)).length > 0;
 }
 
 /** Shallow-merges `metadata` into the thread's; null when not found or not matching `filters`. */
@@ -95,30 +105,33 @@ export async function patchThread(
 /** Deletes the thread (and its runs); false when not found or not matching `filters`. */
 export async function deleteThread(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
-  const rows = await db.query(`DELETE FROM threads WHERE ${where.text} RETURNING thread_id`, where.values);
+  const rows = await db.query(deleteAndBury("thread", `DELETE FROM threads WHERE ${where.text} RETURNING thread_id AS id, metadata`), where.values);
   return rows.length > 0;
 }
 
-/** Threads matching the query AND the filters; the filters apply before LIMIT/OFFSET. */
-export async function searchThreads(db: Queryable, query: ThreadSearch, filters: AuthFilters): Promise<Thread[]> {
+/**
+ * Threads matching the query AND the filters; the filters apply before
+ * LIMIT/OFFSET. The page stops at about `budget` bytes of records (see `budgetedPage`).
+ */
+export async function searchThreads(
+  db: Queryable,
+  query: ThreadSearch,
+  filters: AuthFilters,
+  budget: number,
+): Promise<{ threads: Thread[]; truncated: boolean }> {
   const where = new Where().scope(filters, "metadata");
   if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
   if (query.ids) where.add("thread_id = ANY(?::uuid[])", query.ids);
   if (query.status) where.add("status = ?", query.status);
-  const limit = where.next;
-  const rows = await db.query(
-    `SELECT * FROM threads WHERE ${where.text}
-     ${orderBy(query.sort_by ?? "created_at", query.sort_order, "thread_id")}
-     LIMIT $${limit} OFFSET $${limit + 1}`,
-    [...where.values, query.limit, query.offset],
-  );
-  return rows.map(toThread);
+  const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "thread_id");
+  const page = await budgetedPage(db, { table: "threads", keys: ["thread_id"], where, orderBy: order, ...query, budget });
+  return { threads: page.rows.map(toThread), truncated: page.truncated };
 }
 
-/** Writes a run's result into the thread's state. */
-export async function saveThreadState(db: Queryable, threadId: string, state: Record<string, unknown>, status: ThreadStatus): Promise<void> {
+/** Writes a run's result (the state as JSON, checked against the limits) into the thread's state. */
+export async function saveThreadState(db: Queryable, threadId: string, stateJson: string, status: ThreadStatus): Promise<void> {
   await db.query(
     `UPDATE threads SET state = $2::jsonb, status = $3, updated_at = now(), state_updated_at = now() WHERE thread_id = $1`,
-    [threadId, json(state), status],
+    [threadId, stateJson, status],
   );
 }

@@ -19,6 +19,7 @@ let refreshes = 0;
 const client = createClient({
   baseURL: api,
   credentials: bearer(() => session.token),
+  refreshMargin: 0, // send the expired token as it is: this page tests the 401 → refresh → retry path
   refresh: async () => {
     refreshes++;
     const res = await fetch("/token", { method: "POST" }); // the page's own origin: no CORS
@@ -68,7 +69,7 @@ async function run() {
   const forged = createClient({ baseURL: api, credentials: bearer("not-a-jwt") });
   result.badToken = await outcome(forged.threads.search());
 
-  const blocked = createClient({ baseURL: params.get("noCorsApi"), credentials: bearer(session.token) });
+  const blocked = createClient({ baseURL: params.get("noCorsApi"), credentials: bearer(session.token), retry: false });
   result.noCors = await outcome(blocked.threads.search());
 
   const controller = new AbortController();

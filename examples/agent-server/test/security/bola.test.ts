@@ -107,6 +107,14 @@ const PROBES: Record<string, Probe> = {
     status(await bob.post(`/threads/${w.thread}/runs/stream`, run), 404);
     status(await bob.post(`/threads/${w.bobThread}/runs/stream`, { ...run, assistant_id: w.assistant }), 404);
   },
+  "POST /runs/stream": async (bob, w) => {
+    status(await bob.post("/runs/stream", { ...run, assistant_id: w.assistant }), 404); // alice's assistant
+  },
+  "GET /threads/:thread_id/runs/:run_id/stream": async (bob, w) => {
+    status(await bob.get(`/threads/${w.thread}/runs/${w.run}/stream`), 404);
+    status(await bob.get(`/threads/${w.thread}/runs/${w.run}/stream`, undefined, { headers: { "last-event-id": "0" } }), 404);
+    status(await bob.get(`/threads/${w.bobThread}/runs/${w.run}/stream`), 404); // alice's run through bob's own thread
+  },
   "GET /threads/:thread_id/runs": async (bob, w) => void status(await bob.get(`/threads/${w.thread}/runs`), 404),
   "GET /threads/:thread_id/runs/:run_id": async (bob, w) => {
     status(await bob.get(`/threads/${w.thread}/runs/${w.run}`), 404);

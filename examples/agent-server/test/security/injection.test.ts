@@ -17,6 +17,19 @@ import { expectSafeError, prototypeSnapshot } from "./support";
 jest.setTimeout(180_000);
 
 const RUNS = Number(process.env.SECURITY_RUNS ?? 60);
+/** The body limit of express.json() in the app (over it: 413). */
+const BODY_LIMIT = 1024 * 1024;
+/** The seed of this file's properties (jest.fast-check.js), for checks made after a property. */
+const seedNote = () => `(fast-check seed ${fc.readConfigureGlobal().seed}: replay with FC_SEED=${fc.readConfigureGlobal().seed})`;
+
+/**
+ * Counterexamples CI found, replayed first on every run. Issue 16 (seed 952444139):
+ * the create was accepted because the policy stamps `owner` over the NUL value,
+ * and a search with the caller's own metadata was rightly a 400 that the test
+ * read as a list. (The server now refuses the NUL in the create's body too;
+ * either answer is valid, the test must accept both.)
+ */
+const REGRESSIONS: [Record<string, unknown>][] = [[{ owner: [[{ "": { "\u0000": null } }]] }]];
 
 const SQL = [
   "' OR '1'='1", "'; DROP TABLE threads; --", "\" OR \"\"=\"", "1; SELECT pg_sleep(10)", "$1", "$$ $$", "E'\\x41'", "\\", "\\\\'",
@@ -75,6 +88,22 @@ function hasForbidden(value: unknown): boolean {
 /** Serialises like JSON.stringify but refuses what would not round-trip; `__proto__` keys stay own keys. */
 const withOwner = (m: Record<string, unknown>, owner: string) => JSON.parse(JSON.stringify({ ...m, owner })) as Record<string, unknown>;
 
+/**
+ * A follow-up request built from an accepted one (the stored metadata as a
+ * filter, plus ids or a probe key) may be refused only for a reason it has:
+ * a body over the limit (413), or strings PostgreSQL cannot store (400).
+ * Returns whether it was refused; the status is checked before the body is read.
+ */
+function refusedWithReason(res: Reply, body: unknown): boolean {
+  if (res.status === 200) return false;
+  expectSafeError(res, res.status);
+  const oversized = Buffer.byteLength(JSON.stringify(body)) > BODY_LIMIT;
+  if (!((res.status === 413 && oversized) || (res.status === 400 && hasForbidden(body)))) {
+    throw new Error(`unexpected ${res.status} (${res.text.slice(0, 200)}) for ${JSON.stringify(body).slice(0, 300)} ${seedNote()}`);
+  }
+  return true;
+}
+
 function refusedOrOk(res: Reply, sent: unknown): "refused" | "ok" {
   if (res.status === 400 || res.status === 413) {
     expectSafeError(res, res.status);
@@ -127,19 +156,26 @@ test("create, read and search threads with hostile metadata: 400 or stored and m
       const id = created.body.thread_id as string;
       expect((await bob.get(`/threads/${id}`)).body.metadata).toEqual(expected);
       // The stored metadata as a search filter finds exactly this thread, and never one of alice's.
-      const found = (await bob.post("/threads/search", { metadata: expected, ids: [id, ...aliceThreads] })).body as { thread_id: string }[];
-      expect(found.map((t) => t.thread_id)).toEqual([id]);
+      const search = { metadata: expected, ids: [id, ...aliceThreads] };
+      const found = await bob.post("/threads/search", search);
+      if (!refusedWithReason(found, search)) expect((found.body as { thread_id: string }[]).map((t) => t.thread_id)).toEqual([id]);
       // A value it does not hold does not match it.
-      const miss = (await bob.post("/threads/search", { metadata: { ...expected, "probe-missing": "⊥" }, ids: [id] })).body;
-      expect(miss).toEqual([]);
-      // And alice's search with the same filter never returns bob's thread.
-      const hers = (await alice.post("/threads/search", { metadata: m, limit: 1000 })).body as { metadata: { owner: string } }[];
-      expect(hers.every((t) => t.metadata.owner === "alice")).toBe(true);
+      const probe = { metadata: { ...expected, "probe-missing": "⊥" }, ids: [id] };
+      const miss = await bob.post("/threads/search", probe);
+      if (!refusedWithReason(miss, probe)) expect(miss.body).toEqual([]);
+      // And alice's search with the same filter never returns bob's thread. The policy stamped
+      // `owner` over whatever `m.owner` held, so `m` itself may hold what a search refuses (NUL: 400).
+      const theirs = { metadata: m, limit: 1000 };
+      const hers = await alice.post("/threads/search", theirs);
+      if (!refusedWithReason(hers, theirs)) {
+        expect((hers.body as { metadata: { owner: string } }[]).every((t) => t.metadata.owner === "alice")).toBe(true);
+      }
     }),
-    { numRuns: RUNS },
+    { numRuns: RUNS, examples: REGRESSIONS },
   );
-  expect(tally.refusedWithoutReason).toEqual([]);
-  expect(tally.created).toBeGreaterThan(RUNS / 3);
+  if (tally.refusedWithoutReason.length > 0) throw new Error(`refused without a reason: ${tally.refusedWithoutReason.join("; ")} ${seedNote()}`);
+  // Most generated metadata is storable; if not, the generators (not the server) drifted.
+  if (tally.created <= RUNS / 3) throw new Error(`only ${tally.created} of ${RUNS} creates were accepted ${seedNote()}`);
 });
 
 test("search filters made of hostile keys and values never reach another user's threads", async () => {
@@ -180,8 +216,9 @@ test("store values and filters: 400 or stored, read back and matched literally, 
       if (refusedOrOk(put, value) === "refused") return;
       const got = await bob.get(`/store/items?namespace=bob.fuzz&key=${key}`);
       expect(got.body.value).toEqual(JSON.parse(JSON.stringify(value)));
-      const found = (await bob.post("/store/items/search", { namespace_prefix: ["bob", "fuzz"], filter: value, limit: 1000 })).body.items as { key: string }[];
-      expect(found.map((item) => item.key)).toContain(key);
+      const search = { namespace_prefix: ["bob", "fuzz"], filter: value, limit: 1000 };
+      const found = await bob.post("/store/items/search", search);
+      if (!refusedWithReason(found, search)) expect((found.body.items as { key: string }[]).map((item) => item.key)).toContain(key);
       expect((await alice.get(`/store/items?namespace=bob.fuzz&key=${key}`)).status).toBe(404);
     }),
     { numRuns: RUNS },

@@ -17,6 +17,11 @@ export async function startServer(options: Omit<AppOptions, "jwtSecret"> & { jwt
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
     s.once("error", reject);
   });
+  // The tests' fetch shares this process's event loop with the server. When the loop is blocked for
+  // seconds (a busy machine, a deep equality over a 1 MB body), both keep-alive timers expire together:
+  // undici reuses the idle socket and the server's expired timer closes it under the request
+  // ("fetch failed: other side closed", issue 16). Idle sockets stay open here; close() ends them.
+  server.keepAliveTimeout = 0;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

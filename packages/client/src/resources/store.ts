@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors";
 import type { RequestOptions, Transport } from "../http";
 import type { Item, ListNamespaceResponse, ListNamespacesQuery, SearchItemsQuery, SearchItemsResponse } from "../types";
 import { call, toVoid } from "./call";
@@ -33,7 +34,7 @@ export interface StoreResource {
 
 function checkNamespace(namespace: unknown, where: string): asserts namespace is string[] {
   if (!Array.isArray(namespace) || namespace.length === 0 || namespace.some((l) => typeof l !== "string" || l === "" || l.includes("."))) {
-    throw new TypeError(`${where}: a namespace is a non-empty array of non-empty labels without ".", got ${JSON.stringify(namespace)}`);
+    throw new InvalidArgumentError(`${where}: a namespace is a non-empty array of non-empty labels without ".", got ${JSON.stringify(namespace)}`);
   }
 }
 
@@ -55,7 +56,7 @@ export function storeResource(t: Transport): StoreResource {
       await call(t, "DELETE", "/store/items", { namespace, key }, options).then(toVoid);
     },
     async searchItems<TValue>(namespacePrefix: string[], query: SearchItemsQuery = {}, options?: RequestOptions) {
-      if (!Array.isArray(namespacePrefix)) throw new TypeError("store.searchItems: namespacePrefix must be an array");
+      if (!Array.isArray(namespacePrefix)) throw new InvalidArgumentError("store.searchItems: namespacePrefix must be an array");
       return call<SearchItemsResponse<TValue>>(t, "POST", "/store/items/search", {
         namespace_prefix: namespacePrefix, ...query,
       }, options);
