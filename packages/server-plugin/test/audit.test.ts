@@ -153,7 +153,7 @@ describe("a failing hook never changes the decision", () => {
   test("a rejecting async hook is logged, not an unhandled rejection", async () => {
     const logger = memoryLogger();
     const auth = new Auth({ logger, onDecision: async () => Promise.reject(new Error("queue full")) }).on("threads:read", () => true);
-    await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({});
+    await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({ filters: {} }); // allowed, unscoped
     await new Promise((resolve) => setImmediate(resolve));
     expect(logger.messages.join("\n")).toMatch(/onDecision hook threw \(the decision stands\): queue full/);
   });
