@@ -49,9 +49,10 @@ export function gracefulShutdown(options: ShutdownOptions): (signal: string) => 
   return (signal) => {
     stopping ??= (async () => {
       lifecycle.draining = true;
-      log.info(`${signal}: shutting down; waiting up to ${timeoutMs} ms for requests in flight`);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Logged once the listening socket is closed: from this line on, new connections are refused.
+      log.info(`${signal}: shutting down; waiting up to ${timeoutMs} ms for requests in flight`);
       const force = setTimeout(() => {
         log.warn(`Requests still in flight after ${timeoutMs} ms: closing their connections`);
         server.closeAllConnections();
