@@ -3,11 +3,13 @@
  * Workspace packages are mapped to their sources so tests never need a build,
  * except the tests that exercise built output on purpose (they say so).
  */
+const fs = require("node:fs");
 const path = require("node:path");
 
 const moduleNameMapper = {
   "^@gatehouse/express$": path.join(__dirname, "packages/server-plugin/src/index.ts"),
   "^@gatehouse/client$": path.join(__dirname, "packages/client/src/index.ts"),
+  "^@gatehouse/langgraph$": path.join(__dirname, "packages/langgraph/src/index.ts"),
 };
 
 function project(displayName, dir, extra = {}) {
@@ -34,8 +36,13 @@ module.exports = {
   projects: [
     project("server-plugin", "packages/server-plugin"),
     project("client", "packages/client"),
+    project("langgraph", "packages/langgraph"),
     project("agent-server", "examples/agent-server"),
     project("quickstart", "examples/quickstart"),
     project("bench", "bench"),
+    // Listed once the example exists, so a missing rootDir never fails the other projects.
+    ...(fs.existsSync(path.join(__dirname, "examples/langgraph-gateway/tsconfig.test.json"))
+      ? [project("langgraph-gateway", "examples/langgraph-gateway")]
+      : []),
   ],
 };

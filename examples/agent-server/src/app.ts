@@ -1,5 +1,5 @@
 import express, { type Express } from "express";
-import { createAuth } from "./auth";
+import { createAuth, type OidcOptions } from "./auth";
 import { requestDeadline } from "./deadline";
 import { authLogger, createLogger, decisionLogger, httpLogger, type Logger } from "./logging";
 import { rateLimit } from "./rate-limit";
@@ -35,6 +35,8 @@ export interface AppOptions {
   lifecycle?: Lifecycle;
   /** Size limits (thread state, messages, response bytes); see `Limits` for the defaults. */
   limits?: Partial<Limits>;
+  /** Also accept access tokens of this OpenID provider (see `oidcFromEnv`). */
+  oidc?: OidcOptions;
 }
 
 /**
@@ -47,10 +49,10 @@ export interface AppOptions {
  * app.listen(2024, "127.0.0.1");
  */
 export function createApp(options: AppOptions): Express {
-  const { db, jwtSecret, corsOrigins = [], rateLimitPerMinute = 0, requestTimeoutMs = 0, lifecycle = { draining: false } } = options;
+  const { db, jwtSecret, corsOrigins = [], oidc, rateLimitPerMinute = 0, requestTimeoutMs = 0, lifecycle = { draining: false } } = options;
   const limits = resolveLimits(options.limits);
   const logger = options.logger ?? createLogger({ level: "silent" });
-  const auth = createAuth({ jwtSecret, onDecision: decisionLogger(logger), ...(options.logger ? { logger: authLogger(logger) } : {}) });
+  const auth = createAuth({ jwtSecret, oidc, apiKeys: db, onDecision: decisionLogger(logger), ...(options.logger ? { logger: authLogger(logger) } : {}) }); // API keys live in the app's database
   const app = express();
   app.disable("x-powered-by");
   app.use(httpLogger(logger), closeWhenDraining(lifecycle));

@@ -1,4 +1,41 @@
 import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type AuthLogger, type DecisionHook, type JwtPayload } from "@gatehouse/express";
+import { apiKeyStrategy } from "./api-keys";
+import type { Queryable } from "./db";
+
+/** Tokens from an OpenID provider (Auth0, Okta, Keycloak, Cognito, …): `OIDC_ISSUER`, `OIDC_AUDIENCE`, optional `OIDC_JWKS_URI`. */
+export interface OidcOptions {
+  issuer: string;
+  audience: string;
+  /** Default: found through the issuer's OpenID Connect discovery document. */
+  jwksUri?: string;
+}
+
+export interface CreateAuthOptions {
+  /** HS256 secret of the server's own tokens (at least 16 characters). */
+  jwtSecret: string;
+  /** Also accept RS256 access tokens of this OpenID provider, verified with its JWKS. */
+  oidc?: OidcOptions;
+  /** Also accept API keys (`X-API-Key`) stored, hashed, in this database. */
+  apiKeys?: Queryable;
+  /** Receives one record per authorization decision (the server logs them at info). */
+  onDecision?: DecisionHook;
+  /** Where Gatehouse reports configuration errors (default: console). */
+  logger?: AuthLogger;
+}
+
+/**
+ * `OIDC_ISSUER` + `OIDC_AUDIENCE` (+ optional `OIDC_JWKS_URI`) from the environment;
+ * undefined when `OIDC_ISSUER` is not set. Half a configuration throws.
+ */
+export function oidcFromEnv(env: NodeJS.ProcessEnv): OidcOptions | undefined {
+  const { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience, OIDC_JWKS_URI: jwksUri } = env;
+  if (!issuer) {
+    if (audience || jwksUri) throw new Error("OIDC_AUDIENCE and OIDC_JWKS_URI need OIDC_ISSUER (the provider's issuer URL, e.g. https://your-tenant.eu.auth0.com/)");
+    return undefined;
+  }
+  if (!audience) throw new Error("OIDC_ISSUER needs OIDC_AUDIENCE: the audience (API identifier) your provider puts in access tokens for this server");
+  return { issuer, audience, jwksUri: jwksUri || undefined };
+}
 
 /**
  * The policy of this server, written with Gatehouse handlers:
@@ -11,16 +48,23 @@ import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext,
  *   `{ owner: identity }`, so another user's records look like missing ones (404);
  * - store: a user's namespaces start with their identity (`["alice", …]`).
  */
-export function createAuth(options: { jwtSecret: string; onDecision?: DecisionHook; logger?: AuthLogger }) {
+export function createAuth(options: CreateAuthOptions) {
   if (typeof options.jwtSecret !== "string" || options.jwtSecret.length < 16) {
     throw new TypeError("createAuth({ jwtSecret }) needs a secret of at least 16 characters");
   }
+  const { oidc, apiKeys } = options;
   return new Auth({ unhandled: "deny", onDecision: options.onDecision, logger: options.logger })
-    .authenticate(
+    .authenticate([
       // passport-jwt, configured by jwtStrategy(): HS256 pinned, the secret a KeyObject,
       // and verified tokens cached (keyed by the whole token; exp/nbf re-checked on every hit).
       jwtStrategy({ secret: options.jwtSecret, algorithms: ["HS256"], cache: true, verify: verifyClaims }),
-    )
+      // An OpenID provider's RS256 access tokens: keys from its JWKS (by kid, rotated), `scope` → permissions.
+      ...(oidc
+        ? [jwtStrategy({ issuer: oidc.issuer, audience: oidc.audience, algorithms: ["RS256"], cache: true, ...(oidc.jwksUri ? { jwksUri: oidc.jwksUri } : { discovery: true }) })]
+        : []),
+      // Machines: X-API-Key, looked up by its SHA-256 hash; its stored scopes are its permissions.
+      ...(apiKeys ? [apiKeyStrategy(apiKeys)] : []),
+    ])
     .on(["threads", "assistants", "crons"], ({ resource, action, value, user, permissions }) => {
       requirePermission(permissions, resource, action);
       if (action === "create" || action === "update" || action === "create_run") {

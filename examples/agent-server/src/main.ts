@@ -1,6 +1,7 @@
 import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
+import { oidcFromEnv } from "./auth";
 import { checkWorkers, runPrimary, workerIndex } from "./cluster";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     requestTimeoutMs: ops.requestTimeoutMs,
     lifecycle,
     limits: limitsFromEnv(env),
+    oidc: oidcFromEnv(env),
   });
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {

@@ -23,10 +23,10 @@ afterAll(async () => {
 }, 60_000);
 
 describe("authentication", () => {
-  test("no credential: 401 with a bare Bearer challenge and a JSON body", async () => {
+  test("no credential: 401 with the bare Bearer and ApiKey challenges and a JSON body", async () => {
     const res = await call(server.url, "POST", "/threads/search", { body: {} });
     expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"'); // the JWT's and the API key's challenges
     expect(res.body).toEqual({ error: "credentials_required", message: expect.any(String), request_id: expect.any(String) });
   });
 

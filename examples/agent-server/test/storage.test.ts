@@ -58,7 +58,8 @@ describe("Where", () => {
     const where = new Where(["lead"]).add("thread_id = ?", "t1").scope({ owner: "alice" }, "metadata").add("status = ?", "idle");
     expect(where.text).toBe('thread_id = $2 AND "metadata" @> $3::jsonb AND status = $4');
     expect(where.values).toEqual(["lead", "t1", '{"owner":"alice"}', "idle"]);
-    expect(new Where().scope(undefined, "metadata").text).toBe("TRUE");
+    expect(new Where().scope({}, "metadata").text).toBe("TRUE"); // allowed, unscoped
+    expect(() => new Where().scope(undefined as never, "metadata")).toThrow(/no authorization decision/); // no guard ran: fail closed
   });
 });
 

@@ -6,7 +6,7 @@
 import type { Request, RequestHandler } from "express";
 import { Passport } from "passport";
 import { DecisionAuditor, type DecisionHook } from "./audit";
-import { compileAuthenticate, type AuthenticateInput, type AuthenticateStep, type PassportLike, type StrategyRef } from "./authenticate";
+import { compileAuthenticate, type AuthenticateInput, type AuthenticateStep, type PassportLike, type StrategyRef, type UserOf } from "./authenticate";
 import { decide, type AnyHandler, type AuthContext, type Decision, type HandlerInput, type HandlerResult, type Unhandled } from "./decision";
 import { HTTPException } from "./errors";
 import {
@@ -28,6 +28,8 @@ import type { AuthUser, BaseUser } from "./user";
 /** Where Gatehouse reports configuration mistakes (they answer 500 and must be fixed by a developer). */
 export interface AuthLogger {
   error(message: string, cause?: unknown): void;
+  /** Optional: why each rejected credential was rejected (the caller only gets a short fixed description). */
+  debug?(message: string, cause?: unknown): void;
 }
 
 /** Options of `new Auth()`; validated in the constructor. */
@@ -104,6 +106,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   private readonly realm: string;
   private readonly timeoutMs: number;
   private readonly report: (message: string, cause?: unknown) => void;
+  private readonly logRejection: ((message: string, cause?: unknown) => void) | undefined;
   private step: AuthenticateStep | undefined;
   private readonly auditor: DecisionAuditor | undefined;
 
@@ -125,6 +128,8 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     this.realm = realm;
     this.timeoutMs = timeoutMs;
     this.report = makeReporter(logger);
+    // The default console stays quiet about rejected credentials; a logger with debug() given here hears every one.
+    this.logRejection = logger !== console && typeof logger.debug === "function" ? (m, c) => logger.debug!(`[gatehouse] ${m}`, c) : undefined;
     if (onDecision !== undefined && typeof onDecision !== "function") throw new TypeError("new Auth({ onDecision }) must be a function (record) => void");
     this.auditor = onDecision && new DecisionAuditor(onDecision, this.registry, this.unhandled, this.report, this.timeoutMs);
   }
@@ -142,10 +147,11 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    * });
    */
   authenticate<R>(fn: (request: Request) => R | Promise<R>): Auth<Extra, AuthUser<R>>;
+  authenticate<S extends StrategyRef>(strategies: S | readonly S[]): Auth<Extra, AuthUser<UserOf<S>>>;
   authenticate<T = string>(strategies: StrategyRef | readonly StrategyRef[]): Auth<Extra, AuthUser<T>>;
   authenticate(input: AuthenticateInput): Auth<Extra, BaseUser> {
     if (this.step) throw new TypeError("auth.authenticate() was already called: pass several strategies as one array (first success wins)");
-    this.step = compileAuthenticate(input, this.own, this.theirs, this.realm);
+    this.step = compileAuthenticate(input, this.own, this.theirs, this.realm, this.logRejection);
     return this as unknown as Auth<Extra, BaseUser>;
   }
 

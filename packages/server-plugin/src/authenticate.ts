@@ -5,21 +5,27 @@
  *
  * Differences from `passport.authenticate`, all deliberate for an API:
  * - `pass()` does not let the request through unauthenticated: it counts as
- *   "no credential for this strategy" and the next strategy is tried;
+ *   "no credential for this strategy" and the next strategy is tried, except
+ *   from Passport's session strategy with `req.user` set (it restored a login);
  * - `redirect()` is a configuration error (500 with a clear log message);
  * - an async verify callback that rejects becomes `error()` (a 500), never an
  *   unhandled rejection;
- * - no session, no `req.login`: the user goes to `req.auth` and `req.user`.
+ * - no `req.login`: the user goes to `req.auth` and `req.user` (a session's or
+ *   `mapUser()`'s own user object stays on `req.user`).
  */
 import type { IncomingMessage } from "node:http";
 import type { Strategy } from "passport";
-import { HTTPException, bearerChallenge } from "./errors";
+import { authenticationFailed, hasUsableIdentity, unusableIdentity, withChallenge, type Failure } from "./auth-failure";
+import { isMappedStrategy, type MappedStrategy } from "./strategy-user";
+
+export { authenticationFailed } from "./auth-failure";
+export type { TypedStrategy, MappedStrategy, UserOf } from "./strategy-user";
 
 /** An authenticate function: receives the request, returns a user or an identity, or throws `HTTPException`. */
 export type AuthenticateFunction<Req = IncomingMessage, R = unknown> = (request: Req) => R | Promise<R>;
 
-/** A Passport strategy instance, or the name of one registered on the `passport` given to `new Auth()`. */
-export type StrategyRef = Strategy | string;
+/** A Passport strategy instance, the name of one registered on the `passport` given to `new Auth()`, or either wrapped by `mapUser()`. */
+export type StrategyRef = Strategy | string | MappedStrategy<unknown>;
 
 /** A Passport instance: the default export of `passport` or `new Passport()`. */
 export interface PassportLike {
@@ -29,32 +35,31 @@ export interface PassportLike {
 /** Everything `auth.authenticate()` accepts. */
 export type AuthenticateInput = StrategyRef | readonly StrategyRef[] | AuthenticateFunction<any, unknown>;
 
-/** Runs the authenticate step; calls `done(err)` or `done(null, rawUser)` exactly once. */
-export type AuthenticateStep = (req: IncomingMessage, done: (err: unknown, user?: unknown) => void) => void;
-
-interface Failure {
-  challenge: unknown;
-  status: number | undefined;
-}
+/**
+ * Runs the authenticate step; calls `done(err)` or `done(null, rawUser, appUser)` exactly once.
+ * `appUser`, when given, is the application's own user object to leave on `req.user`.
+ */
+export type AuthenticateStep = (req: IncomingMessage, done: (err: unknown, user?: unknown, appUser?: unknown) => void) => void;
 
 interface Attempt {
   readonly req: IncomingMessage;
   readonly chain: StrategyChain;
-  readonly done: (err: unknown, user?: unknown) => void;
+  readonly done: (err: unknown, user?: unknown, appUser?: unknown) => void;
   failures: Failure[];
   settled: boolean;
 }
 
 const STATE = Symbol("gatehouse.attempt");
 const USED = Symbol("gatehouse.used");
+const INDEX = Symbol("gatehouse.index");
 const STRATEGY_OPTIONS = Object.freeze({ session: false });
 
-type Running = Strategy & { [STATE]: Attempt; [USED]?: boolean; [k: string]: unknown };
+type Running = Strategy & { [STATE]: Attempt; [USED]?: boolean; [INDEX]: number; [k: string]: unknown };
 
-function settle(attempt: Attempt, err: unknown, user?: unknown): void {
+function settle(attempt: Attempt, err: unknown, user?: unknown, appUser?: unknown): void {
   if (attempt.settled) return;
   attempt.settled = true;
-  attempt.done(err, user);
+  attempt.done(err, user, appUser);
 }
 
 /** First outcome only: a strategy that calls back twice is not believed twice. */
@@ -78,12 +83,18 @@ function catchRejections(verify: (...args: unknown[]) => unknown) {
   };
 }
 
+/** Passport's session strategy: it restores `req.user` from the session and then calls `pass()`. */
+function isSessionStrategy(strategy: Strategy): boolean {
+  return strategy.name === "session" && typeof (strategy as unknown as { _deserializeUser?: unknown })._deserializeUser === "function";
+}
+
 /** A prototype layer over a strategy with the five outcomes; one per strategy, shared by all requests. */
 function makeLayer(strategy: Strategy, label: string): object {
   const layer = Object.create(strategy) as Record<string, unknown>;
+  const session = isSessionStrategy(strategy);
   layer.success = function success(this: Running, user: unknown) {
     const attempt = once(this);
-    if (attempt) settle(attempt, null, user);
+    if (attempt) attempt.chain.succeeded(attempt, this[INDEX], user, false);
   };
   layer.fail = function fail(this: Running, challenge?: unknown, status?: number) {
     const attempt = once(this);
@@ -92,13 +103,24 @@ function makeLayer(strategy: Strategy, label: string): object {
       status = challenge;
       challenge = undefined;
     }
-    attempt.failures.push({ challenge, status });
+    attempt.failures.push({ challenge, status, strategy, label });
     attempt.chain.attempt(attempt, attempt.failures.length);
   };
   layer.pass = function pass(this: Running) {
     const attempt = once(this);
     if (!attempt || attempt.settled) return;
-    attempt.failures.push({ challenge: undefined, status: undefined });
+    if (session) {
+      // The session strategy's way of saying "logged in": the session holds a login and
+      // req.user is the app's deserialized user (a req.user set by anything else is not believed).
+      const req = attempt.req as IncomingMessage & Record<string, unknown>;
+      const user = req[typeof req._userProperty === "string" ? req._userProperty : "user"];
+      const login = (req.session as Record<string, { user?: unknown } | undefined> | undefined)?.[String((strategy as unknown as { _key?: unknown })._key ?? "passport")];
+      if (login && login.user !== undefined && user !== undefined && user !== null && user !== false) {
+        attempt.chain.succeeded(attempt, this[INDEX], user, true);
+        return;
+      }
+    }
+    attempt.failures.push({ challenge: undefined, status: undefined, strategy, label });
     attempt.chain.attempt(attempt, attempt.failures.length);
   };
   layer.error = function error(this: Running, err: unknown) {
@@ -123,44 +145,6 @@ function makeLayer(strategy: Strategy, label: string): object {
   return layer;
 }
 
-function failureMessage(challenge: unknown): string | undefined {
-  if (typeof challenge === "string") return undefined;
-  if (challenge instanceof Error) return challenge.message;
-  if (challenge && typeof challenge === "object" && typeof (challenge as { message?: unknown }).message === "string") {
-    return (challenge as { message: string }).message;
-  }
-  return undefined;
-}
-
-/** The 401 (or the strategy's own 4xx) for a request that no strategy accepted, per RFC 6750. */
-export function authenticationFailed(req: IncomingMessage, failures: readonly Failure[], realm: string): HTTPException {
-  const credentialSent = req.headers.authorization !== undefined;
-  let status: number | undefined;
-  const challenges: string[] = [];
-  let description: string | undefined;
-  for (const failure of failures) {
-    if (status === undefined && typeof failure.status === "number" && failure.status >= 400 && failure.status < 500) status = failure.status;
-    if (typeof failure.challenge === "string") challenges.push(failure.challenge);
-    description ??= failureMessage(failure.challenge);
-  }
-  status ??= 401;
-  const code = status !== 401 ? undefined : credentialSent ? "invalid_token" : "credentials_required";
-  if (status === 401 && challenges.length === 0) {
-    challenges.push(credentialSent ? bearerChallenge(realm, "invalid_token", description ?? "The access token is invalid") : bearerChallenge(realm));
-  }
-  const message =
-    code === "credentials_required"
-      ? "Authentication required: send credentials, e.g. an Authorization: Bearer <token> header"
-      : code === "invalid_token"
-        ? `Invalid credentials${description ? `: ${description.slice(0, 200)}` : ""}`
-        : undefined;
-  return new HTTPException(status, {
-    code,
-    message,
-    headers: status === 401 ? { "WWW-Authenticate": challenges.length === 1 ? challenges[0]! : challenges } : {},
-  });
-}
-
 /** An ordered list of Passport strategies; the first success wins. */
 class StrategyChain {
   private readonly layers = new WeakMap<Strategy, object>();
@@ -168,16 +152,45 @@ class StrategyChain {
   constructor(
     private readonly strategies: readonly (() => Strategy)[],
     private readonly labels: readonly string[],
+    private readonly mappers: readonly (((user: any, req: IncomingMessage) => unknown) | undefined)[],
     private readonly realm: string,
+    private readonly log: ((message: string, cause?: unknown) => void) | undefined,
   ) {}
 
-  run(req: IncomingMessage, done: (err: unknown, user?: unknown) => void): void {
+  run(req: IncomingMessage, done: (err: unknown, user?: unknown, appUser?: unknown) => void): void {
     this.attempt({ req, chain: this, done, failures: [], settled: false }, 0);
+  }
+
+  /** Strategy `index` accepted `user`: map it if asked; the app's own object stays on req.user when mapped or from a session. */
+  succeeded(attempt: Attempt, index: number, user: unknown, fromSession: boolean): void {
+    const toUser = this.mappers[index];
+    if (!toUser) {
+      if (fromSession && !(user && typeof user === "object" && typeof (user as { identity?: unknown }).identity === "string")) {
+        settle(
+          attempt,
+          new TypeError(
+            `Passport strategy ${this.labels[index]} restored a user without a string "identity": map your user with ` +
+              `auth.authenticate(mapUser("session", (user) => ({ identity: String(user.id) })))`,
+          ),
+        );
+        return;
+      }
+      settle(attempt, null, user, fromSession ? user : undefined);
+      return;
+    }
+    let mapped: unknown;
+    try {
+      mapped = toUser(user, attempt.req);
+    } catch (err) {
+      settle(attempt, err);
+      return;
+    }
+    settle(attempt, null, mapped, user);
   }
 
   attempt(attempt: Attempt, index: number): void {
     if (index >= this.strategies.length) {
-      settle(attempt, authenticationFailed(attempt.req, attempt.failures, this.realm));
+      settle(attempt, authenticationFailed(attempt.req, attempt.failures, this.realm, this.log));
       return;
     }
     let running: Running | undefined;
@@ -187,6 +200,7 @@ class StrategyChain {
       if (!layer) this.layers.set(strategy, (layer = makeLayer(strategy, this.labels[index]!)));
       running = Object.create(layer) as Running;
       running[STATE] = attempt;
+      running[INDEX] = index;
       (running.authenticate as (this: unknown, req: unknown, options: unknown) => void).call(running, attempt.req, STRATEGY_OPTIONS);
     } catch (err) {
       if (!running || once(running)) settle(attempt, err);
@@ -209,6 +223,25 @@ export function compileAuthenticate(
   own: PassportLike,
   theirs: PassportLike | undefined,
   realm: string,
+  log?: (message: string, cause?: unknown) => void,
+): AuthenticateStep {
+  const step = compileStep(input, own, theirs, realm, log);
+  // Every 401 carries a challenge, also one thrown by an authenticate function or a verify callback.
+  return function authenticateStep(req, done) {
+    step(req, (err, user, appUser) => {
+      if (err) done(withChallenge(err, req, realm));
+      else if (!hasUsableIdentity(user)) done(unusableIdentity(realm));
+      else done(null, user, appUser);
+    });
+  };
+}
+
+function compileStep(
+  input: AuthenticateInput,
+  own: PassportLike,
+  theirs: PassportLike | undefined,
+  realm: string,
+  log: ((message: string, cause?: unknown) => void) | undefined,
 ): AuthenticateStep {
   if (typeof input === "function") {
     const fn = input as AuthenticateFunction<IncomingMessage, unknown>;
@@ -231,7 +264,10 @@ export function compileAuthenticate(
   if (refs.length === 0) throw new TypeError("auth.authenticate() got an empty array: give at least one Passport strategy or strategy name");
   const getters: (() => Strategy)[] = [];
   const labels: string[] = [];
-  for (const ref of refs) {
+  const mappers: (((user: any, req: IncomingMessage) => unknown) | undefined)[] = [];
+  for (const given of refs) {
+    const ref = isMappedStrategy(given) ? given.strategy : given;
+    mappers.push(isMappedStrategy(given) ? given.toUser : undefined);
     if (isStrategy(ref)) {
       let name = ref.name || "strategy";
       for (let n = 2; (own as unknown as { _strategy(n: string): unknown })._strategy(name); n++) name = `${ref.name || "strategy"}#${n}`;
@@ -254,12 +290,12 @@ export function compileAuthenticate(
       labels.push(`"${ref}"`);
     } else {
       throw new TypeError(
-        "auth.authenticate() takes a Passport strategy instance, a strategy name, an array of those, or a function (request) => user; " +
+        "auth.authenticate() takes a Passport strategy instance, a strategy name, mapUser(strategy, toUser), an array of those, or a function (request) => user; " +
           `got ${ref === null ? "null" : typeof ref}`,
       );
     }
   }
-  const chain = new StrategyChain(getters, labels, realm);
+  const chain = new StrategyChain(getters, labels, mappers, realm, log);
   return function runPassportStrategies(req, done) {
     chain.run(req, done);
   };

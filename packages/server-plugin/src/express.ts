@@ -114,7 +114,7 @@ export function authenticateMiddleware(
     }
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
-    getStep()(req, (err, raw) => {
+    getStep()(req, (err, raw, appUser) => {
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
@@ -132,7 +132,7 @@ export function authenticateMiddleware(
         return;
       }
       req.auth = { user, permissions: user.permissions };
-      req.user = user;
+      req.user = appUser !== undefined ? (appUser as Express.User) : user; // the app's own user object, when it has one
       next();
     });
     if (!finished && timeoutMs > 0) {

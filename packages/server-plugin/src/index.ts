@@ -3,6 +3,7 @@
  * Explicit named exports only.
  */
 import "./augment";
+export type { Register, RegisteredUser } from "./augment";
 
 export { Auth } from "./auth";
 export type { AuthOptions, AuthLogger, Handler } from "./auth";
@@ -24,6 +25,10 @@ export type { MiddlewareOptions, GuardOptions } from "./express";
 export { errorHandler } from "./error-handler";
 export type { ErrorHandlerOptions } from "./error-handler";
 export type { AuthenticateFunction, StrategyRef, AuthenticateInput } from "./authenticate";
+export { mapUser } from "./strategy-user";
+export type { TypedStrategy, MappedStrategy, UserOf } from "./strategy-user";
+export { FAILURE_DESCRIPTIONS } from "./auth-failure";
+export type { JwksOptions } from "./jwks";
 export { normalizeUser, InvalidUserError } from "./user";
 export type { BaseUser, AuthUser, UserInput } from "./user";
 export { jwtStrategy, defaultJwtUser, MAX_CLOCK_TOLERANCE } from "./jwt";

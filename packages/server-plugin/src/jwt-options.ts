@@ -4,6 +4,8 @@
  */
 import { KeyObject, createPublicKey, createSecretKey, type JsonWebKey } from "node:crypto";
 import type { Request } from "express";
+import type { JwksLogger, JwksOptions, JwksSourceSpec } from "./jwks";
+import { checkJwks, checkKeySet } from "./jwks-options";
 
 /** The algorithms jsonwebtoken 9 verifies. `none` is never accepted. */
 export type JwtAlgorithm =
@@ -51,8 +53,24 @@ export interface JwtClaimOptions {
 export interface JwtStrategyOptions<U = JwtUser> {
   /** HMAC secret for HS256/384/512: a string (UTF-8), bytes, or a secret `KeyObject`. Give this or `publicKey`. */
   secret?: string | Uint8Array | KeyObject;
-  /** Public key for RS/PS/ES algorithms: PEM (key or certificate), a JWK object, or a `KeyObject`. Give this or `secret`. */
+  /** Public key for RS/PS/ES algorithms: PEM (key or certificate), a JWK object, or a `KeyObject`. Give one of `secret`, `publicKey`, `jwksUri`, `discovery`. */
   publicKey?: string | Uint8Array | KeyObject | JsonWebKey;
+  /**
+   * The URL of the issuer's JSON Web Key Set (RS/PS/ES algorithms): keys chosen by
+   * `kid`, cached, refetched for an unknown `kid` at most once per `jwks.cooldownMs`.
+   * Must be https (plain http only for localhost/127.0.0.1). An unreachable JWKS answers 503.
+   */
+  jwksUri?: string | URL;
+  /** `true`: find `jwksUri` in the OpenID Connect discovery document of `issuer` (one string) on first use. */
+  discovery?: boolean;
+  /** Timeouts and refetch limits of `jwksUri`/`discovery`. */
+  jwks?: JwksOptions;
+  /** Where JWKS outages are logged (one line per failed fetch). Default: `console`. */
+  logger?: JwksLogger;
+  /** Tokens must have an `exp` claim. Default `true`; `false` accepts tokens that never expire. */
+  requireExp?: boolean;
+  /** Longest accepted lifetime in seconds: `exp − iat` (or `exp − now` without `iat`) must not exceed it. */
+  maxLifetime?: number;
   /** Required: the algorithms tokens may be signed with, e.g. `["HS256"]` or `["RS256"]`. */
   algorithms: readonly JwtAlgorithm[];
   /** The `iss` claim must be this (or one of these). */
@@ -92,16 +110,15 @@ const RSA = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]);
 const CURVES: Record<string, string> = { ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" };
 
 const OPTION_KEYS = new Set([
-  "secret", "publicKey", "algorithms", "issuer", "audience", "clockTolerance",
-  "jwtFromRequest", "verify", "jsonWebTokenOptions", "cache", "name",
+  "secret", "publicKey", "jwksUri", "discovery", "jwks", "logger", "algorithms", "issuer", "audience", "clockTolerance",
+  "requireExp", "maxLifetime", "jwtFromRequest", "verify", "jsonWebTokenOptions", "cache", "name",
 ]);
 const CLAIM_KEYS = new Set(["subject", "jwtid", "nonce", "maxAge"]);
 
 /** Options people bring from passport-jwt or jsonwebtoken, and what to do instead. */
 const MOVED: Record<string, string> = {
   secretOrKey: "give `secret` (HS* algorithms) or `publicKey` (RS/PS/ES) instead of `secretOrKey`",
-  secretOrKeyProvider:
-    "jwtStrategy() takes one static key; for key rotation or JWKS, use passport-jwt's own Strategy with a secretOrKeyProvider that returns KeyObjects",
+  secretOrKeyProvider: "for keys that rotate, give `jwksUri` (the issuer's JWKS URL) or `discovery: true` with `issuer`",
   passReqToCallback: "`verify(payload, req)` always receives the request as its second argument",
   ignoreExpiration: "jwtStrategy() never turns off the exp check",
   ignoreNotBefore: "jwtStrategy() never turns off the nbf check",
@@ -140,6 +157,9 @@ function toSecretKey(secret: unknown): KeyObject {
 }
 
 function toPublicKey(key: unknown): KeyObject {
+  if ((typeof key === "string" && /^\s*https?:\/\//i.test(key)) || key instanceof URL) {
+    fail(`\`publicKey\` is a URL: use jwksUri: ${JSON.stringify(String(key).trim().slice(0, 200))} for a JSON Web Key Set URL`);
+  }
   if (key instanceof KeyObject) {
     if (key.type === "secret") fail("`publicKey` is a secret KeyObject; give an HMAC key as `secret`");
     return key.type === "public" ? key : createPublicKey(key);
@@ -217,7 +237,12 @@ function checkCache(cache: unknown): number {
 /** Validated options, with the key parsed once. */
 export interface CheckedJwtOptions {
   algorithms: JwtAlgorithm[];
-  key: KeyObject;
+  /** The static key; undefined when keys come from a JWKS. */
+  key: KeyObject | undefined;
+  keySet: JwksSourceSpec | undefined;
+  jwks: JwksOptions;
+  requireExp: boolean;
+  maxLifetime: number | undefined;
   tolerance: number;
   claims: JwtClaimOptions;
   cacheSize: number;
@@ -232,10 +257,30 @@ export function checkJwtOptions<U>(options: JwtStrategyOptions<U>): CheckedJwtOp
     if (!OPTION_KEYS.has(key)) fail(`unknown option \`${key}\`; accepted: ${[...OPTION_KEYS].join(", ")}`);
   }
   const algorithms = checkAlgorithms(options.algorithms);
-  if (options.secret !== undefined && options.publicKey !== undefined) fail("give either `secret` or `publicKey`, not both");
-  if (options.secret === undefined && options.publicKey === undefined) fail("a key is required: `secret` for HS* algorithms or `publicKey` for RS/PS/ES");
-  const key = options.secret !== undefined ? toSecretKey(options.secret) : toPublicKey(options.publicKey);
-  checkKeyFits(key, algorithms);
+  const given: string[] = (["secret", "publicKey", "jwksUri"] as const).filter((k) => options[k] !== undefined);
+  if (options.discovery === true) given.push("discovery");
+  if (given.length > 1) fail(`give one of \`secret\`, \`publicKey\`, \`jwksUri\` or \`discovery: true\`, not ${given.map((k) => `\`${k}\``).join(" and ")}`);
+  if (given.length === 0) {
+    fail("a key is required: `secret` for HS* algorithms, `publicKey` for RS/PS/ES, or `jwksUri` (or `discovery: true` with `issuer`) for an identity provider's rotating keys");
+  }
+  let key: KeyObject | undefined;
+  let keySet: JwksSourceSpec | undefined;
+  if (options.secret !== undefined || options.publicKey !== undefined) {
+    key = options.secret !== undefined ? toSecretKey(options.secret) : toPublicKey(options.publicKey);
+    checkKeyFits(key, algorithms);
+    if (options.jwks !== undefined) fail("`jwks` tunes `jwksUri`/`discovery`; remove it for a static key");
+  } else {
+    keySet = checkKeySet(options, algorithms, fail);
+  }
+  const jwks = checkJwks(options.jwks, fail);
+  if (options.logger !== undefined && (options.logger === null || typeof options.logger.error !== "function")) fail("`logger` must have an error(message, cause) method");
+  const requireExp = options.requireExp ?? true;
+  if (typeof requireExp !== "boolean") fail("`requireExp` must be true or false");
+  const maxLifetime = options.maxLifetime;
+  if (maxLifetime !== undefined && !(typeof maxLifetime === "number" && Number.isFinite(maxLifetime) && maxLifetime > 0)) {
+    fail("`maxLifetime` must be a positive number of seconds");
+  }
+  if (maxLifetime !== undefined && !requireExp) fail("`maxLifetime` needs tokens with `exp`: remove `requireExp: false`");
   if (options.issuer !== undefined) checkStrings(options.issuer, "issuer", false);
   if (options.audience !== undefined) checkStrings(options.audience, "audience", true);
   const tolerance = options.clockTolerance ?? 0;
@@ -248,5 +293,5 @@ export function checkJwtOptions<U>(options: JwtStrategyOptions<U>): CheckedJwtOp
   if (options.verify !== undefined && typeof options.verify !== "function") fail("`verify` must be a function (payload, req) => user | false");
   const name = options.name ?? "jwt";
   if (typeof name !== "string" || name.length === 0) fail("`name` must be a non-empty string");
-  return { algorithms, key, tolerance, claims, cacheSize, name };
+  return { algorithms, key, keySet, jwks, requireExp, maxLifetime, tolerance, claims, cacheSize, name };
 }

@@ -19,8 +19,12 @@
  */
 import type { Request } from "express";
 import type { Strategy } from "passport";
+import type { KeyObject } from "node:crypto";
 import { checkJwtOptions, type JwtPayload, type JwtStrategyOptions, type JwtUser } from "./jwt-options";
+import { JwksKeySource } from "./jwks";
 import { VerifiedTokenCache } from "./token-cache";
+import { isUsableText } from "./user";
+import type { TypedStrategy } from "./authenticate";
 
 export { MAX_CLOCK_TOLERANCE } from "./jwt-options";
 export type { JwtAlgorithm, JwtClaimOptions, JwtPayload, JwtStrategyOptions, JwtUser, JwtVerifyResult } from "./jwt-options";
@@ -42,8 +46,18 @@ function asStrings(value: unknown): string[] {
  */
 export function defaultJwtUser(payload: JwtPayload): JwtUser | false {
   const sub = payload.sub;
-  if (typeof sub !== "string" || sub.length === 0) return false;
+  if (typeof sub !== "string" || sub.length === 0 || !isUsableText(sub)) return false;
   return { identity: sub, permissions: asStrings(payload.scopes !== undefined ? payload.scopes : payload.scope) };
+}
+
+/** The token's JOSE header, or undefined when it is not a JSON object. */
+function headerOf(token: string): Record<string, unknown> | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8")) as unknown;
+    return header && typeof header === "object" && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Done = (err: unknown, user?: unknown, info?: unknown) => void;
@@ -66,25 +80,37 @@ function loadPassportJwt(): PassportJwtModule {
   return passportJwt;
 }
 
-/** The per-strategy state the cached `authenticate` reads. */
-interface CacheState {
-  readonly cache: VerifiedTokenCache<JwtPayload>;
+/** The per-strategy state the `authenticate` in front of passport-jwt reads. */
+interface FrontState {
+  readonly cache: VerifiedTokenCache<JwtPayload> | undefined;
+  readonly keys: JwksKeySource | undefined;
+  /** The key found for a request, read back by passport-jwt's secretOrKeyProvider. */
+  readonly found: WeakMap<object, KeyObject>;
   readonly extract: (req: Request) => string | null | undefined;
   readonly run: (payload: JwtPayload, req: Request, done: Done) => void;
 }
 
-const STATE = Symbol("gatehouse.jwtCache");
-const cachedClasses = new WeakMap<StrategyCtor, StrategyCtor>();
+const STATE = Symbol("gatehouse.jwtState");
+const frontClasses = new WeakMap<StrategyCtor, StrategyCtor>();
 
-/** passport-jwt's Strategy with a cache lookup in front of `authenticate`; a miss runs passport-jwt unchanged. */
-function cachedStrategyClass(Base: StrategyCtor): StrategyCtor {
-  let Cached = cachedClasses.get(Base);
-  if (!Cached) {
-    Cached = class CachedJwtStrategy extends (Base as new (...args: any[]) => Strategy & Record<PropertyKey, any>) {
+/**
+ * passport-jwt's Strategy with Gatehouse's steps in front of `authenticate`: a
+ * cache lookup (a hit skips verification), then, with a JWKS, finding the key
+ * (an outage is `error()` with a 503, a token without a usable key `fail()`);
+ * then passport-jwt runs unchanged.
+ */
+function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
+  let Fronted = frontClasses.get(Base);
+  if (!Fronted) {
+    Fronted = class FrontedJwtStrategy extends (Base as new (...args: any[]) => Strategy & Record<PropertyKey, any>) {
       override authenticate(req: Request, options?: unknown): void {
-        const state = this[STATE] as CacheState;
+        const state = this[STATE] as FrontState;
         const token = state.extract(req);
-        if (typeof token === "string" && token.length > 0) {
+        if (typeof token !== "string" || token.length === 0) {
+          super.authenticate(req, options);
+          return;
+        }
+        if (state.cache) {
           const payload = state.cache.get(token, Math.floor(Date.now() / 1000));
           if (payload !== undefined) {
             // The same outcomes as passport-jwt's own `verified` callback.
@@ -96,17 +122,33 @@ function cachedStrategyClass(Base: StrategyCtor): StrategyCtor {
             return;
           }
         }
-        super.authenticate(req, options);
+        if (!state.keys) {
+          super.authenticate(req, options);
+          return;
+        }
+        state.keys.keyFor(token).then(
+          (found) => {
+            if (found.kind === "unavailable") this.error(found.error);
+            else if (found.kind === "rejected") this.fail({ message: `The token has no usable signing key: ${found.reason}` });
+            else {
+              state.found.set(req, found.key);
+              super.authenticate(req, options);
+            }
+          },
+          (err: unknown) => this.error(err),
+        );
       }
     } as unknown as StrategyCtor;
-    cachedClasses.set(Base, Cached);
+    frontClasses.set(Base, Fronted);
   }
-  return Cached;
+  return Fronted;
 }
 
 /**
  * Builds a passport-jwt `Strategy` configured safely and for speed: required,
- * pinned `algorithms` that must fit the key; `issuer`/`audience` where
+ * pinned `algorithms` that must fit the key (a static `secret`/`publicKey`, or
+ * the keys of a JWKS: `jwksUri`, or `discovery: true` with `issuer`); `exp`
+ * required unless `requireExp: false`; `crit` headers refused; `issuer`/`audience` where
  * passport-jwt honours them; the key parsed into a `KeyObject` once; a capped
  * `clockTolerance`; a `verify` that maps the payload to a user (async allowed,
  * rejections become errors, never unhandled); and, opt-in, an LRU cache of
@@ -134,14 +176,24 @@ function cachedStrategyClass(Base: StrategyCtor): StrategyCtor {
  * );
  *
  * @example
+ * // An identity provider's tokens: keys from its JWKS, chosen by kid, rotated;
+ * // a JWKS outage answers 503, never 401
+ * const oidc = jwtStrategy({
+ *   jwksUri: "https://your-tenant.eu.auth0.com/.well-known/jwks.json", // or discovery: true
+ *   issuer: "https://your-tenant.eu.auth0.com/",
+ *   audience: "agent-api",
+ *   algorithms: ["RS256"],
+ * });
+ *
+ * @example
  * // Custom user, also usable with plain Passport
  * passport.use(jwtStrategy({
  *   publicKey, algorithms: ["RS256"],
  *   verify: async (payload) => (await isRevoked(payload.jti)) ? false : { identity: payload.sub!, org: payload.org },
  * }));
  */
-export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): Strategy {
-  const { algorithms, key, tolerance, claims, cacheSize, name } = checkJwtOptions(options);
+export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedStrategy<U> {
+  const { algorithms, key, keySet, jwks, requireExp, maxLifetime, tolerance, claims, cacheSize, name } = checkJwtOptions(options);
 
   const { Strategy: JwtStrategy, ExtractJwt } = loadPassportJwt();
   const extract = (options.jwtFromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken()) as (req: Request) => string | null | undefined;
@@ -176,12 +228,29 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): Strate
   }
 
   const cache = cacheSize > 0 ? new VerifiedTokenCache<JwtPayload>(cacheSize) : undefined;
+  const keys = keySet ? new JwksKeySource(keySet, algorithms, jwks, options.logger ?? console) : undefined;
+  const found = new WeakMap<object, KeyObject>();
   const maxAge = claims.maxAge;
   /** passport-jwt calls this after jsonwebtoken has verified the token (passReqToCallback). */
   function verified(req: Request, payload: JwtPayload, done: Done): void {
     Object.freeze(payload);
+    const token = extract(req);
+    const header = typeof token === "string" ? headerOf(token) : undefined;
+    // RFC 7515 §4.1.11: a `crit` extension the recipient does not understand makes the token invalid; we understand none.
+    if (!header || header.crit !== undefined) {
+      done(null, false, { message: 'The token\'s header has a "crit" parameter' });
+      return;
+    }
+    if (typeof payload.exp !== "number") {
+      if (requireExp) {
+        done(null, false, { message: 'The token has no "exp" claim (jwtStrategy({ requireExp: false }) accepts such tokens)' });
+        return;
+      }
+    } else if (maxLifetime !== undefined && payload.exp - (typeof payload.iat === "number" ? payload.iat : Math.floor(Date.now() / 1000)) > maxLifetime) {
+      done(null, false, { message: `The token lives longer than maxLifetime (${maxLifetime} s)` });
+      return;
+    }
     if (cache) {
-      const token = extract(req);
       if (typeof token === "string" && token.length > 0) {
         const validFrom = typeof payload.nbf === "number" ? payload.nbf - tolerance : -Infinity;
         let validUntil = typeof payload.exp === "number" ? payload.exp + tolerance : Infinity;
@@ -192,10 +261,19 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): Strate
     run(payload, req, done);
   }
 
-  const Ctor = cache ? cachedStrategyClass(JwtStrategy) : JwtStrategy;
+  const Ctor = cache || keys ? frontedStrategyClass(JwtStrategy) : JwtStrategy;
   const strategy = new Ctor(
     {
-      secretOrKey: key,
+      ...(key
+        ? { secretOrKey: key }
+        : {
+            secretOrKeyProvider(req: Request, _token: string, done: (err: unknown, key?: KeyObject) => void) {
+              const k = found.get(req);
+              found.delete(req);
+              if (k) done(null, k);
+              else done(new Error("jwtStrategy(): no key was looked up for this request"));
+            },
+          }),
       jwtFromRequest: extract,
       algorithms,
       issuer: Array.isArray(options.issuer) ? [...options.issuer] : options.issuer,
@@ -207,6 +285,6 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): Strate
     verified,
   ) as Strategy & Record<PropertyKey, unknown>;
   strategy.name = name;
-  if (cache) strategy[STATE] = { cache, extract, run } satisfies CacheState;
-  return strategy;
+  if (cache || keys) strategy[STATE] = { cache, keys, found, extract, run } satisfies FrontState;
+  return strategy as TypedStrategy<U>;
 }

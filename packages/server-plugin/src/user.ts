@@ -23,6 +23,20 @@ export type AuthUser<T = string> = T extends string
     ? BaseUser & Omit<T, keyof BaseUser>
     : BaseUser;
 
+const UNUSABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True for text PostgreSQL and JSON can store: no NUL, no lone surrogate. An
+ * identity from a credential that fails this is a rejected credential (401), not a 500 later.
+ *
+ * @example
+ * isUsableText("alice"); // true
+ * isUsableText("ali\u0000ce"); // false
+ */
+export function isUsableText(value: string): boolean {
+  return !UNUSABLE.test(value);
+}
+
 /** Thrown when an authenticate step produced something that is not a user: a server misconfiguration. */
 export class InvalidUserError extends TypeError {
   constructor(source: string, problem: string) {

@@ -69,8 +69,13 @@ describe("unmodified Passport strategies", () => {
     // All three fail: one 401 for the chain.
     const res = await request(app).get("/me").set("Authorization", "Bearer nope").set("X-Api-Key", "wrong");
     expect(res.status).toBe(401);
-    // Every string challenge of the failed strategies is sent (here: passport-http-bearer's).
-    expect(res.headers["www-authenticate"]).toBe('Bearer realm="Users", error="invalid_token"');
+    // Every strategy's challenge is sent, in order: passport-jwt's (built by Gatehouse), passport-http-bearer's own,
+    // the API key's header; each rejected one says invalid_token.
+    expect(res.headers["www-authenticate"]).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The credentials are invalid", ' +
+        'Bearer realm="Users", error="invalid_token", ApiKey header="X-API-Key", realm="api", error="invalid_token"',
+    );
+    expect(res.body.error).toBe("invalid_token");
   });
 
   test("strategy names on the application's passport instance", async () => {

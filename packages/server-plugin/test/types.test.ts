@@ -4,7 +4,20 @@
  * `Expect<Equal<…>>` is a compile error), so the run fails.
  */
 import type { Request } from "express";
-import { Auth, type AuthContext, type BaseUser, type EventKey, type Filters, type BuiltinResources } from "../src/index";
+import { Passport } from "passport";
+import { Strategy as LocalStrategy } from "passport-local";
+import {
+  Auth,
+  jwtStrategy as gatehouseJwt,
+  mapUser,
+  type AuthContext,
+  type BaseUser,
+  type EventKey,
+  type Filters,
+  type BuiltinResources,
+  type JwtUser,
+  type TypedStrategy,
+} from "../src/index";
 import { jwtStrategy } from "./support/jwt-app";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -35,6 +48,48 @@ test("user type follows the authenticate step", () => {
     check<_t>(true);
   });
   expect(fromStrategy).toBeInstanceOf(Auth);
+});
+
+test("strategies carry their user type to every handler, without a type argument", () => {
+  const secret = "a-secret-for-type-tests-only-0123";
+  const passport = new Passport(); // registers "session"
+  // jwtStrategy's verify decides the user type.
+  const jwt = gatehouseJwt({ secret, algorithms: ["HS256"], verify: (payload) => ({ identity: String(payload.sub), org: "acme" as const, seats: 3 }) });
+  new Auth().authenticate(jwt).on("threads", ({ user }) => {
+    type _org = Expect<Equal<typeof user.org, "acme">>;
+    type _seats = Expect<Equal<typeof user.seats, number>>;
+    type _perms = Expect<Equal<typeof user.permissions, string[]>>;
+    check<[_org, _seats, _perms]>([true, true, true]);
+  });
+  // The default verify: JwtUser.
+  const plain = gatehouseJwt({ secret, algorithms: ["HS256"] });
+  type _plain = Expect<Equal<typeof plain, TypedStrategy<JwtUser>>>;
+  check<_plain>(true);
+  // mapUser types the mapping; an array gives the union of its strategies' users.
+  type AppUser = { id: number; email: string };
+  const session = mapUser("session", (u: AppUser) => ({ identity: String(u.id), email: u.email }));
+  new Auth({ passport }).authenticate([session, plain]).on("*", ({ user }) => {
+    type _union = Expect<Equal<typeof user.identity, string>>;
+    check<_union>(true);
+    if ("email" in user) check<string>(user.email);
+    // @ts-expect-error only the session's users have an email
+    void user.email;
+  });
+  // An untyped Passport strategy or a strategy name gives BaseUser; a type argument still works.
+  new Auth({ passport }).authenticate("session").on("*", ({ user }) => {
+    type _base = Expect<Equal<typeof user, BaseUser>>;
+    check<_base>(true);
+  });
+  new Auth().authenticate(new LocalStrategy(() => undefined)).on("*", ({ user }) => {
+    type _base = Expect<Equal<typeof user, BaseUser>>;
+    check<_base>(true);
+  });
+  new Auth({ passport }).authenticate<{ identity: string; team: string }>("session").on("*", ({ user }) => {
+    check<string>(user.team);
+  });
+  // @ts-expect-error mapUser's function must take the strategy's user
+  mapUser(jwt, (u: { nope: number }) => String(u.nope));
+  expect(mapUser(plain, (u) => u.identity)).toBeDefined();
 });
 
 test("value is typed per event key", () => {

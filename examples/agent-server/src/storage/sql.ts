@@ -1,8 +1,8 @@
-import { filtersToSql } from "@gatehouse/express";
+import { filtersToSql, type Filters } from "@gatehouse/express";
 import type { Queryable, Row } from "../db";
 
-/** What an authorization handler returned to scope an action (undefined: no scope). */
-export type AuthFilters = Record<string, unknown> | undefined;
+/** What a guard put on `req.auth.filters`; `undefined` (no guard ran) is refused by `scope()`. */
+export type AuthFilters = Filters | undefined;
 
 /**
  * Builds a WHERE clause from fixed conditions and the caller's authorization
@@ -37,7 +37,7 @@ export class Where {
 
   /** Restricts to rows whose `column` matches the authorization filters. */
   scope(filters: AuthFilters, column: string): this {
-    const fragment = filtersToSql(filters as Parameters<typeof filtersToSql>[0], { column, startIndex: this.values.length + 1 });
+    const fragment = filtersToSql(filters, { column, startIndex: this.values.length + 1 });
     if (fragment.text !== "TRUE") {
       this.values.push(...fragment.values);
       this.parts.push(fragment.text);

@@ -267,7 +267,7 @@ describe.each(DATABASES)("bob against alice's records, every route, on %s", (kin
     const [method, path] = route.split(" ") as [string, string];
     const res = await call(server.url, method, path.replace(/:[a-z_]+/g, MISSING), { body: method === "GET" ? undefined : {} });
     expectSafeError(res, 401, "credentials_required");
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"'); // the JWT's and the API key's challenges
   });
 
   test("zero leaks: no response to bob carries alice's data", () => {

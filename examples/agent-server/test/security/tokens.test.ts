@@ -101,7 +101,7 @@ afterAll(async () => {
 }, 60_000);
 
 /** The challenge for a credential that was sent and refused. */
-const INVALID = /^Bearer realm="api", error="invalid_token"(, error_description="[\x20-\x21\x23-\x5b\x5d-\x7e]*")?$/;
+const INVALID = /^Bearer realm="api", error="invalid_token"(, error_description="[\x20-\x21\x23-\x5b\x5d-\x7e]*")?, ApiKey header="X-API-Key", realm="api"$/;
 
 async function expectStillUp(): Promise<void> {
   const res = await call(server.url, "GET", `/threads/${aliceThread}`, { token: valid });
@@ -149,7 +149,7 @@ describe("where the token is read from", () => {
   ])("%s is ignored: 401 with the bare challenge (no credential was sent)", async (_name, withQuery) => {
     const res = await call(server.url, "GET", withQuery(`/threads/${aliceThread}`));
     expectSafeError(res, 401, "credentials_required");
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"'); // the JWT's and the API key's challenges
     expect(res.text).not.toContain(valid);
   });
 

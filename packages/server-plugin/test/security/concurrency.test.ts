@@ -13,6 +13,7 @@ import { Auth } from "../../src/index";
 import { memoryLogger, SECRET, token } from "../support/jwt-app";
 
 const PER_USER = 500;
+jest.setTimeout(120_000); // 1,000 requests on a busy 2-core machine can take more than the default 5 s
 
 /** Yields to the event loop 0–5 times, so verifications and handlers finish out of order. */
 async function jitter(): Promise<void> {

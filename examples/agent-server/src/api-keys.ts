@@ -1,0 +1,59 @@
+/**
+ * API keys for machines (CI bots, cron jobs): created once by `npm run apikey`,
+ * shown once, stored only as their SHA-256 hash in PostgreSQL (PGlite or a real
+ * server), and checked by passport-headerapikey from the `X-API-Key` header.
+ * This file is also the README's API-key recipe (the marked part).
+ */
+import { randomBytes } from "node:crypto";
+import type { Queryable } from "./db";
+import { ALL_SCOPES } from "./tokens";
+// recipe:start
+import { createHash } from "node:crypto";
+import { HeaderAPIKeyStrategy } from "passport-headerapikey";
+
+/** Only the hash of a key is stored: a leaked table does not leak working keys. */
+export const API_KEYS_TABLE = `CREATE TABLE IF NOT EXISTS api_keys (
+  key_hash text PRIMARY KEY,
+  identity text NOT NULL,
+  scopes text[] NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** passport-headerapikey reading `X-API-Key`: a known key's hash gives its identity and scopes. */
+export function apiKeyStrategy(db: Queryable): HeaderAPIKeyStrategy {
+  let table: Promise<unknown> | undefined;
+  return new HeaderAPIKeyStrategy({ header: "X-API-Key", prefix: "" }, false, (key, done) => {
+    if (key.length > 256) return done(null, false);
+    (table ??= db.query(API_KEYS_TABLE).catch((err) => { table = undefined; throw err; }))
+      .then(() => db.query<{ identity: string; scopes: string[] }>("SELECT identity, scopes FROM api_keys WHERE key_hash = $1", [hashApiKey(key)]))
+      .then(([row]) => done(null, row ? { identity: row.identity, permissions: row.scopes, kind: "api-key" } : false), (err: Error) => done(err));
+  });
+}
+// recipe:end
+
+/** The prefix of every key, so secret scanners and people recognise one. */
+export const API_KEY_PREFIX = "gh_";
+
+/**
+ * Creates a key for `identity` with `scopes`; returns it (the only time it is seen).
+ *
+ * @example
+ * const key = await createApiKey(db, { identity: "ci-bot", scopes: ["threads:read"] });
+ */
+export async function createApiKey(db: Queryable, options: { identity: string; scopes: readonly string[] }): Promise<string> {
+  const { identity, scopes } = options;
+  if (typeof identity !== "string" || !/^[\w.@:-]{1,100}$/.test(identity)) {
+    throw new TypeError("--identity must be 1 to 100 letters, digits or . _ @ : - (e.g. ci-bot)");
+  }
+  if (scopes.length === 0) throw new TypeError(`--scopes needs at least one of: ${ALL_SCOPES.join(", ")}`);
+  const unknown = scopes.filter((scope) => !ALL_SCOPES.includes(scope));
+  if (unknown.length > 0) throw new TypeError(`unknown scope ${unknown.map((s) => JSON.stringify(s)).join(", ")}; known: ${ALL_SCOPES.join(", ")}`);
+  const key = API_KEY_PREFIX + randomBytes(32).toString("base64url");
+  await db.query(API_KEYS_TABLE);
+  await db.query("INSERT INTO api_keys (key_hash, identity, scopes) VALUES ($1, $2, $3)", [hashApiKey(key), identity, [...new Set(scopes)]]);
+  return key;
+}

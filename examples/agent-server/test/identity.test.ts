@@ -1,0 +1,169 @@
+/**
+ * The example server's three kinds of callers side by side: its own HS256 JWTs,
+ * a real OpenID provider's RS256 access tokens (OIDC_ISSUER/OIDC_AUDIENCE, JWKS by
+ * discovery or OIDC_JWKS_URI), and API keys created by `npm run apikey` (stored as
+ * SHA-256 hashes). Each kind has its own permissions; first success wins; a rejected
+ * key is invalid_token with every strategy's challenge.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { apiKey, createClient, ForbiddenError, UnauthorizedError } from "@gatehouse/client";
+import { createApiKey, hashApiKey } from "../src/api-keys";
+import { parseApiKeyArgs, runApiKeyCli } from "../src/apikey-cli";
+import { oidcFromEnv } from "../src/auth";
+import { openDb, type Db } from "../src/db";
+import { rsaKey, startOidcProvider, type OidcProvider } from "../../../packages/server-plugin/test/support/oidc";
+import { DATABASES, openTestDatabase, type TestDatabase } from "./support/databases";
+import { call, client, startServer, token, type TestServer } from "./support/server";
+
+jest.setTimeout(180_000);
+
+let provider: OidcProvider;
+beforeAll(async () => {
+  provider = await startOidcProvider([rsaKey()]);
+});
+afterAll(async () => {
+  await provider?.stop();
+});
+
+describe.each(DATABASES)("on %s", (kind) => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let db: Db;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    db = database.db;
+    server = await startServer({ db, oidc: { issuer: provider.issuer, audience: "agent-api", jwksUri: provider.jwksUri } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.dispose();
+  });
+
+  test("an OpenID provider's access token: scope → permissions, owner scoping like any user", async () => {
+    const oidc = client(server.url, await provider.token("threads:read threads:write"));
+    const created = await oidc.post("/threads", { metadata: { topic: "ci" } });
+    expect(created.status).toBe(200);
+    expect(created.body.metadata.owner).toBe("ci-client");
+    const alice = client(server.url, token("alice"));
+    expect((await alice.get(`/threads/${created.body.thread_id}`)).status).toBe(404);
+    const readOnly = client(server.url, await provider.token("threads:read"));
+    expect((await readOnly.post("/threads", { metadata: {} })).status).toBe(403);
+    expect((await readOnly.get(`/threads/${created.body.thread_id}`)).status).toBe(200);
+  });
+
+  test("API keys: stored as SHA-256 only, their own scopes, next to JWTs", async () => {
+    const key = await createApiKey(db, { identity: "ci-bot", scopes: ["threads:read"] });
+    const rows = await db.query("SELECT * FROM api_keys WHERE identity = 'ci-bot'");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.key_hash).toBe(createHash("sha256").update(key).digest("hex"));
+    expect(JSON.stringify(rows)).not.toContain(key);
+
+    const bot = (method: string, p: string, body?: unknown) => call(server.url, method, p, { body, headers: { "X-API-Key": key } });
+    expect((await bot("POST", "/threads/search", {})).status).toBe(200);
+    const denied = await bot("POST", "/threads", { metadata: {} });
+    expect(denied.status).toBe(403); // read-only key
+    // alice (JWT) and the bot do not see each other's threads.
+    const alice = client(server.url, token("alice"));
+    const thread = await alice.post("/threads", { metadata: {} });
+    expect((await bot("GET", `/threads/${thread.body.thread_id}`)).status).toBe(404);
+    // Both credentials sent: the first strategy that accepts wins (the JWT).
+    const both = await call(server.url, "POST", "/threads", { token: token("alice"), body: { metadata: {} }, headers: { "X-API-Key": key } });
+    expect(both.status).toBe(200);
+    expect(both.body.metadata.owner).toBe("alice");
+  });
+
+  test("@gatehouse/client with apiKey(\"X-API-Key\", key): reads, gets ForbiddenError on writes, UnauthorizedError with a wrong key", async () => {
+    const key = await createApiKey(db, { identity: "sdk-bot", scopes: ["threads:read"] });
+    const bot = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", key) });
+    expect(await bot.threads.search({ limit: 5 })).toEqual([]);
+    await expect(bot.threads.create({ metadata: {} })).rejects.toBeInstanceOf(ForbiddenError);
+    const wrong = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", "gh_wrong") });
+    const err = await wrong.threads.search({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnauthorizedError);
+    expect((err as UnauthorizedError).body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    expect((err as UnauthorizedError).challenge?.scheme).toBe("Bearer");
+  });
+
+  test("a token whose sub has NUL is 401, not 500", async () => {
+    const res = await call(server.url, "POST", "/threads", { token: token("ali\u0000ce"), body: { metadata: {} } });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe("invalid_token");
+  });
+
+  test("a wrong API key is invalid_token, with the challenge of every strategy", async () => {
+    const wrong = await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": "gh_not-a-key" } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    const challenge = wrong.headers.get("www-authenticate")!;
+    expect(challenge).toContain('Bearer realm="api"');
+    expect(challenge).toContain('ApiKey header="X-API-Key", realm="api", error="invalid_token"');
+    const none = await call(server.url, "POST", "/threads/search", { body: {} });
+    expect(none.status).toBe(401);
+    expect(none.body.error).toBe("credentials_required");
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"');
+  });
+});
+
+describe("configuration from the environment", () => {
+  test("OIDC_ISSUER + OIDC_AUDIENCE (+ OIDC_JWKS_URI); half a configuration throws", () => {
+    expect(oidcFromEnv({})).toBeUndefined();
+    expect(oidcFromEnv({ OIDC_ISSUER: "https://id.example/", OIDC_AUDIENCE: "agent-api" })).toEqual({ issuer: "https://id.example/", audience: "agent-api", jwksUri: undefined });
+    expect(oidcFromEnv({ OIDC_ISSUER: "https://id.example/", OIDC_AUDIENCE: "a", OIDC_JWKS_URI: "https://id.example/jwks" })?.jwksUri).toBe("https://id.example/jwks");
+    expect(() => oidcFromEnv({ OIDC_ISSUER: "https://id.example/" })).toThrow(/OIDC_AUDIENCE/);
+    expect(() => oidcFromEnv({ OIDC_AUDIENCE: "a" })).toThrow(/OIDC_ISSUER/);
+  });
+
+  test("with discovery (no OIDC_JWKS_URI) the provider's tokens are accepted too", async () => {
+    const db = await openDb({ memory: true });
+    const server = await startServer({ db, oidc: oidcFromEnv({ OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: "agent-api" }) });
+    try {
+      const res = await call(server.url, "POST", "/threads/search", { token: await provider.token(), body: {} });
+      expect(res.status).toBe(200);
+    } finally {
+      await server.close();
+      await db.close();
+    }
+  });
+});
+
+describe("npm run apikey -- create", () => {
+  test("parses the arguments and refuses unknown scopes and options", () => {
+    expect(parseApiKeyArgs(["create", "--identity", "ci-bot", "--scopes", "threads:read"])).toEqual({ identity: "ci-bot", scopes: ["threads:read"] });
+    expect(parseApiKeyArgs(["create", "--identity=ci-bot", "--scopes", "threads:read,store:read", "threads:write"]).scopes).toEqual(["threads:read", "store:read", "threads:write"]);
+    expect(() => parseApiKeyArgs(["create", "--scopes", "threads:read"])).toThrow(/--identity/);
+    expect(() => parseApiKeyArgs(["create", "--identity", "x", "--admin"])).toThrow(/unknown option --admin/);
+    expect(() => parseApiKeyArgs(["delete"])).toThrow(/usage/);
+  });
+
+  test("prints the key once; the server accepts it; the database holds only its hash", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-apikey-"));
+    try {
+      const lines: string[] = [];
+      const code = await runApiKeyCli(["create", "--identity", "ci-bot", "--scopes", "threads:read"], { PGLITE_DIR: dir }, (l) => void lines.push(l));
+      expect(code).toBe(0);
+      const keys = lines.filter((l) => /^gh_[\w-]{43}$/.test(l));
+      expect(keys).toHaveLength(1);
+      const key = keys[0]!;
+      expect(lines.filter((l) => l.includes(key))).toHaveLength(1); // printed once
+      const bad: string[] = [];
+      expect(await runApiKeyCli(["create", "--identity", "ci-bot", "--scopes", "threads:admin"], { PGLITE_DIR: dir }, (l) => void bad.push(l))).toBe(2);
+      expect(bad.join("\n")).toMatch(/unknown scope "threads:admin"/);
+
+      const db = await openDb({ pgliteDir: dir });
+      const server = await startServer({ db });
+      try {
+        expect((await db.query("SELECT key_hash FROM api_keys")).map((r) => r.key_hash)).toEqual([hashApiKey(key)]);
+        expect((await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": key } })).status).toBe(200);
+        expect((await call(server.url, "POST", "/threads", { body: { metadata: {} }, headers: { "X-API-Key": key } })).status).toBe(403);
+      } finally {
+        await server.close();
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Talking to the LangGraph server with undici: which headers go up, which come
+ * back, and how transport failures become the gateway's 502/504.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { Agent, errors as undiciErrors, type Dispatcher } from "undici";
+import { HTTPException } from "@gatehouse/express";
+import type { ResolvedOptions } from "./options";
+
+/** An upstream answer whose body has not been read yet. */
+export interface UpstreamResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Dispatcher.ResponseData["body"];
+}
+
+/** One upstream request. `path` is the LangGraph route (with query string), not yet prefixed. */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  /** A JSON value to send as the body. */
+  json?: unknown;
+  /** The caller's request, for its forwardable headers. */
+  incoming?: IncomingHttpHeaders;
+  /** Aborts the upstream request (client gone). */
+  signal?: AbortSignal;
+  /** Streams: the body may stay idle as long as the caller keeps listening. */
+  stream?: boolean;
+}
+
+/** Headers of an upstream answer the caller may see; everything else (set-cookie included) stays here. */
+const RESPONSE_HEADERS = ["content-type", "content-location", "x-pagination-total", "x-pagination-next", "cache-control", "retry-after", "last-event-id"];
+
+/** The gateway's answer when the upstream could not be reached or answered nonsense. */
+export function badGateway(message = "The LangGraph server did not give a valid answer", cause?: unknown): HTTPException {
+  return new HTTPException(502, { code: "bad_gateway", message, cause });
+}
+
+function timedOut(cause: unknown): HTTPException {
+  return new HTTPException(504, { code: "gateway_timeout", message: "The LangGraph server did not answer in time", cause });
+}
+
+/** Maps an undici failure to 502/504; anything else is rethrown unchanged. */
+export function upstreamFailure(err: unknown): unknown {
+  if (err instanceof HTTPException) return err;
+  if (
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    err instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return timedOut(err);
+  }
+  if (err instanceof undiciErrors.RequestAbortedError || (err as { name?: string })?.name === "AbortError") return err;
+  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return badGateway("The LangGraph server's answer is too large", err);
+  return badGateway("The LangGraph server is unreachable", err);
+}
+
+/** A client for one upstream: a dedicated undici Agent, so its timeouts and connections are its own. */
+export class Upstream {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: ResolvedOptions) {
+    this.agent = new Agent({
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connect: { timeout: options.timeoutMs },
+    });
+  }
+
+  /** The upstream path for a LangGraph route path. */
+  path(route: string): string {
+    return this.options.basePath + route;
+  }
+
+  private headers(req: UpstreamRequest): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (req.incoming) {
+      for (const name of this.options.forwardHeaders) {
+        const value = req.incoming[name];
+        if (typeof value === "string") out[name] = value;
+      }
+    }
+    delete out["content-type"];
+    if (req.json !== undefined) out["content-type"] = "application/json";
+    if (!out.accept) out.accept = "application/json";
+    Object.assign(out, this.options.upstreamHeaders);
+    return out;
+  }
+
+  /** Sends one request; transport failures reject with a 502/504 `HTTPException`. */
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      const res = await this.agent.request({
+        origin: this.options.origin,
+        path: this.path(req.path),
+        method: req.method as Dispatcher.HttpMethod,
+        headers: this.headers(req),
+        body: req.json === undefined ? undefined : JSON.stringify(req.json),
+        signal: req.signal,
+        bodyTimeout: req.stream ? 0 : this.options.timeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw upstreamFailure(err);
+    }
+  }
+
+  /** Closes the upstream connections. */
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+/** Reads a whole body, bounded by `maxBytes` (larger, or cut off: 502; too slow: 504). */
+export async function readBody(res: UpstreamResponse, maxBytes: number): Promise<Buffer> {
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        res.body.on("error", () => undefined);
+        res.body.destroy();
+        throw badGateway("The LangGraph server's answer is too large");
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  } catch (err) {
+    throw upstreamFailure(err);
+  }
+}
+
+/** Parses a JSON body; an empty body is `undefined`, anything that is not JSON is a 502. */
+export function parseJson(raw: Buffer): unknown {
+  const text = raw.toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badGateway();
+  }
+}
+
+/** The answer headers to copy to the caller; `Content-Location` is moved under the gateway's mount path. */
+export function responseHeaders(headers: IncomingHttpHeaders, mountPath: string, basePath: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of RESPONSE_HEADERS) {
+    const value = headers[name];
+    if (typeof value !== "string") continue;
+    if (name === "content-location") {
+      const local = basePath && value.startsWith(basePath + "/") ? value.slice(basePath.length) : value;
+      if (!local.startsWith("/") || local.startsWith("//")) continue;
+      out[name] = mountPath + local;
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
