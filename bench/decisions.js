@@ -5,7 +5,9 @@
  * filter validation), awaited one after another as a data layer would, with
  * 1, 10, 100 and 1000 registered handlers. Also measured, to locate the cost:
  * the synchronous core (`decide`, what `authorize` wraps in a promise) and
- * resolution alone (`registry.resolve`).
+ * resolution alone (`registry.resolve`). And the decision audit's cost: one
+ * handler, `new Auth()` against `new Auth({ onDecision })` with a hook that
+ * only counts, measured back to back in each round.
  */
 const { gatehouse, internal } = require("./lib/gatehouse");
 const { median, round } = require("./lib/stats");
@@ -17,10 +19,10 @@ const RESOURCES = 100;
 const ACTIONS = 10;
 
 /** The same 100 custom resources × 10 actions every time; only the number of registered handlers changes. */
-function buildAuth(handlers) {
+function buildAuth(handlers, extra = {}) {
   const resources = {};
   for (let r = 0; r < RESOURCES; r++) resources[`res${r}`] = Array.from({ length: ACTIONS }, (_, a) => `act${a}`);
-  const auth = new Auth({ resources, unhandled: "deny", logger: { error() {} } });
+  const auth = new Auth({ resources, unhandled: "deny", logger: { error() {} }, ...extra });
   auth.on("threads:read", ({ user }) => ({ owner: user.identity }));
   let registered = 1;
   for (let r = 0; r < RESOURCES && registered < handlers; r++) {
@@ -102,6 +104,18 @@ async function runDecisions(options) {
       );
     }
   }
+  // The audit hook: the same policy with and without onDecision, alternating within each round.
+  let recorded = 0;
+  const plain = buildAuth(1);
+  const audited = buildAuth(1, { onDecision: () => void recorded++ });
+  const audit = { without: [], with: [] };
+  await perSecondAsync(() => audited.authorize(context, "threads:read", value), options.durationMs);
+  for (let r = 0; r < options.rounds; r++) {
+    audit.without.push(await perSecondAsync(() => plain.authorize(context, "threads:read", value), options.durationMs));
+    audit.with.push(await perSecondAsync(() => audited.authorize(context, "threads:read", value), options.durationMs));
+    log(`decisions: round ${r + 1}/${options.rounds} onDecision unset ${fmt(audit.without.at(-1))}/s  set ${fmt(audit.with.at(-1))}/s`);
+  }
+  if (recorded === 0) throw new Error("decision benchmark: the onDecision hook never ran");
   // Flatness per round (fastest ÷ slowest handler count measured back to back), then the median over
   // rounds: a change of machine load between two rounds must not read as a dependence on the handler count.
   const flatness = median(
@@ -116,6 +130,11 @@ async function runDecisions(options) {
     handler: "({ user }) => ({ owner: user.identity })",
     rounds: options.rounds,
     durationMs: options.durationMs,
+    audit: {
+      withoutHookPerSec: round(median(audit.without), 0),
+      withHookPerSec: round(median(audit.with), 0),
+      withOverWithout: round(median(audit.with.map((w, i) => w / audit.without[i])), 2),
+    },
     cases: cases.map((c) => ({
       handlers: c.handlers,
       authorizePerSec: round(median(c.samples.authorize), 0),

@@ -232,7 +232,8 @@ async function startExample(secret, { id, name, env }) {
   const logFile = path.join(PEER_DIR, `${id}.log`);
   const proc = startProcess(process.execPath, [EXAMPLE_MAIN, ...(env.DATABASE_URL ? [] : ["--memory"])], {
     cwd: path.dirname(EXAMPLE_MAIN),
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, ...env },
+    // A throughput run is one identity flooding the server: no per-identity limit, and request lines only for failures.
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, RATE_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn", ...env },
   }, logFile);
   const deadline = Date.now() + 120_000;
   let url;

@@ -53,6 +53,19 @@ function renderTable(results) {
         `best round ${rate(c.bestAuthorizePerSec)}/s; sync core decide() ${rate(c.decidePerSec)}/s; resolve() ${rate(c.resolvePerSec)}/s`,
       ]);
     }
+    const audit = results.decisions.audit;
+    if (audit) {
+      rows.push([
+        "Decisions (auth.authorize)",
+        "1 handler, onDecision set (a counting hook)",
+        `${rate(audit.withHookPerSec)}/s`,
+        "",
+        "",
+        "",
+        "",
+        `${audit.withOverWithout}× the rate without the hook (${rate(audit.withoutHookPerSec)}/s), same rounds`,
+      ]);
+    }
   }
   if (results.data) {
     const d = results.data;

@@ -1,5 +1,10 @@
 import express, { type Express } from "express";
 import { createAuth, type OidcOptions } from "./auth";
+import { requestDeadline } from "./deadline";
+import { authLogger, createLogger, decisionLogger, httpLogger, type Logger } from "./logging";
+import { rateLimit } from "./rate-limit";
+import { readiness, type Lifecycle } from "./readiness";
+import { closeWhenDraining } from "./shutdown";
 import { cors } from "./cors";
 import type { Db } from "./db";
 import { errorHandler, notFoundHandler } from "./errors";
@@ -20,6 +25,14 @@ export interface AppOptions {
   jwtSecret: string;
   /** Origins allowed to call from a browser, e.g. ["http://localhost:5173"]; none by default. */
   corsOrigins?: readonly string[];
+  /** pino logger for request lines, authorization decisions (at info) and errors; none: silent, request ids still given. */
+  logger?: Logger;
+  /** Requests per minute per identity (0: no limit, the default here; `npm start` defaults to 600). */
+  rateLimitPerMinute?: number;
+  /** 504 for a request not answered within this many ms (0: no deadline, the default here). */
+  requestTimeoutMs?: number;
+  /** Shared with the shutdown: while `draining`, `/ready` is 503 and connections close after their response. */
+  lifecycle?: Lifecycle;
   /** Size limits (thread state, messages, response bytes); see `Limits` for the defaults. */
   limits?: Partial<Limits>;
   /** Also accept access tokens of this OpenID provider (see `oidcFromEnv`). */
@@ -36,13 +49,20 @@ export interface AppOptions {
  * app.listen(2024, "127.0.0.1");
  */
 export function createApp(options: AppOptions): Express {
-  const { db, jwtSecret, corsOrigins = [], oidc } = options;
+  const { db, jwtSecret, corsOrigins = [], oidc, rateLimitPerMinute = 0, requestTimeoutMs = 0, lifecycle = { draining: false } } = options;
   const limits = resolveLimits(options.limits);
-  const auth = createAuth({ jwtSecret, oidc, apiKeys: db }); // API keys live in the app's database
+  const logger = options.logger ?? createLogger({ level: "silent" });
+  const auth = createAuth({ jwtSecret, oidc, apiKeys: db, onDecision: decisionLogger(logger), ...(options.logger ? { logger: authLogger(logger) } : {}) }); // API keys live in the app's database
   const app = express();
   app.disable("x-powered-by");
+  app.use(httpLogger(logger), closeWhenDraining(lifecycle));
+  const deadline = requestDeadline(requestTimeoutMs, (req) => logger.warn({ reqId: (req as { id?: unknown }).id }, `no response within ${requestTimeoutMs} ms: answered 504`));
+  if (deadline) app.use(deadline);
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));
+  app.use(readiness(db, lifecycle));
   app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
+  const limit = rateLimit({ perMinute: rateLimitPerMinute, db, onStoreError: (err) => logger.error({ err }, "rate limits: the PostgreSQL store failed; counting in memory") });
+  if (limit) app.use(limit);
   app.use(metaRoutes(db));
   app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());
   app.use(threadRoutes(db, auth, limits));

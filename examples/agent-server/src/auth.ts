@@ -1,4 +1,4 @@
-import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type JwtPayload } from "@gatehouse/express";
+import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type AuthLogger, type DecisionHook, type JwtPayload } from "@gatehouse/express";
 import { apiKeyStrategy } from "./api-keys";
 import type { Queryable } from "./db";
 
@@ -17,6 +17,10 @@ export interface CreateAuthOptions {
   oidc?: OidcOptions;
   /** Also accept API keys (`X-API-Key`) stored, hashed, in this database. */
   apiKeys?: Queryable;
+  /** Receives one record per authorization decision (the server logs them at info). */
+  onDecision?: DecisionHook;
+  /** Where Gatehouse reports configuration errors (default: console). */
+  logger?: AuthLogger;
 }
 
 /**
@@ -49,7 +53,7 @@ export function createAuth(options: CreateAuthOptions) {
     throw new TypeError("createAuth({ jwtSecret }) needs a secret of at least 16 characters");
   }
   const { oidc, apiKeys } = options;
-  return new Auth({ unhandled: "deny" })
+  return new Auth({ unhandled: "deny", onDecision: options.onDecision, logger: options.logger })
     .authenticate([
       // passport-jwt, configured by jwtStrategy(): HS256 pinned, the secret a KeyObject,
       // and verified tokens cached (keyed by the whole token; exp/nbf re-checked on every hit).

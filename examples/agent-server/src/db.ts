@@ -32,6 +32,12 @@ export interface DbOptions {
   pgliteDir?: string;
   /** PGlite in memory: nothing is written to disk. */
   memory?: boolean;
+  /**
+   * Longest one statement may run, in ms (0 or unset: no limit): PostgreSQL's
+   * `statement_timeout` on every connection; on PGlite a per-query deadline (the
+   * caller gets `DatabaseTimeoutError`; PGlite cannot cancel the statement).
+   */
+  statementTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -45,8 +51,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export async function openDb(options: DbOptions = {}): Promise<Db> {
   const db = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.schema)
-    : await openPglite(options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()));
+    ? await openPostgres(options.databaseUrl, options.schema, options.statementTimeoutMs)
+    : await openPglite(options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()), options.statementTimeoutMs);
   try {
     await createSchema(db);
   } catch (error) {
@@ -72,9 +78,9 @@ export function defaultPgliteDir(): string {
   return path.resolve(__dirname, "..", ".data", "pglite");
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Db> {
+async function openPglite(dataDir: string | undefined, queryTimeoutMs = 0): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true }); // a fresh clone has no .data/ yet
-  const pg = await startPgliteWorker(dataDir);
+  const pg = await startPgliteWorker(dataDir, { queryTimeoutMs });
   return {
     kind: "pglite",
     description: dataDir ? `PGlite (embedded PostgreSQL) in ${dataDir}` : "PGlite (embedded PostgreSQL) in memory",
@@ -84,7 +90,7 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
   };
 }
 
-async function openPostgres(databaseUrl: string, schema: string | undefined): Promise<Db> {
+async function openPostgres(databaseUrl: string, schema: string | undefined, statementTimeoutMs = 0): Promise<Db> {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`DATABASE_SCHEMA must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
   }
@@ -101,6 +107,8 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
     max: 10,
     // A server that does not answer is a 503 after 5 s, not a request held open for the OS's TCP timeout.
     connectionTimeoutMillis: 5_000,
+    // A statement running past this is cancelled by the server (SQLSTATE 57014 → 503); the connection stays usable.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client losing its connection must not crash the process.

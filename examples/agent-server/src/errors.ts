@@ -2,6 +2,14 @@ import type { NextFunction, Request, Response } from "express";
 import { HTTPException, isHTTPException, toErrorResponse } from "@gatehouse/express";
 import { isDatabaseUnavailable } from "./db-unavailable";
 import { LimitExceededError } from "./limits";
+import { databaseTimeout, isDatabaseTimeout } from "./deadline";
+import { logOf } from "./logging";
+
+/** The request's id (from pino-http) for error bodies, so a caller can quote it. */
+function withRequestId<T extends object>(req: Request, body: T): T & { request_id?: string } {
+  const id = (req as { id?: unknown }).id;
+  return id === undefined ? body : { ...body, request_id: String(id) };
+}
 
 // PostgreSQL rejected a value the caller sent (e.g. "\u0000" in JSON): bad input, not a server fault.
 const BAD_INPUT_SQLSTATES = new Set(["22P05", "22021", "22P02", "54000"]);
@@ -16,6 +24,7 @@ export function asHttpError(err: unknown): HTTPException | null {
     return new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as UTF-8 JSON" });
   }
   if (err instanceof LimitExceededError) return new HTTPException(413, { code: "payload_too_large", message: err.message });
+  if (isDatabaseTimeout(err)) return databaseTimeout(err);
   if (isDatabaseUnavailable(err)) {
     return new HTTPException(503, { message: "The database is unavailable; try again shortly", headers: { "Retry-After": "1" }, cause: err });
   }
@@ -28,17 +37,24 @@ export function asHttpError(err: unknown): HTTPException | null {
 /** The last middleware: every error becomes JSON `{ error, message }`; a stack never leaves the server. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const known = asHttpError(err);
-  if (!known) console.error(`${req.method} ${req.path} failed:`, err);
-  else if (known.status === 503) console.error(`${req.method} ${req.path}: database unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  const log = logOf(req);
+  if (!known) {
+    if (log) log.error({ err }, `${req.method} ${req.path} failed`);
+    else console.error(`${req.method} ${req.path} failed:`, err);
+  } else if (known.status === 503) {
+    const what = `${req.method} ${req.path}: database ${isDatabaseTimeout(err) ? "timed out" : "unavailable"}: ${err instanceof Error ? err.message : String(err)}`;
+    if (log) log.error(what);
+    else console.error(what);
+  }
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const { status, headers, body } = toErrorResponse(known ?? err);
-  res.status(status).set(headers).set("Cache-Control", "no-store").json(body);
+  res.status(status).set(headers).set("Cache-Control", "no-store").json(withRequestId(req, body));
 }
 
 /** For paths no route serves (after authentication). */
 export function notFoundHandler(req: Request, res: Response): void {
-  res.status(404).json({ error: "not_found", message: `No route for ${req.method} ${req.path}` });
+  res.status(404).json(withRequestId(req, { error: "not_found", message: `No route for ${req.method} ${req.path}` }));
 }

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Queryable, Row } from "./db";
 import { DatabaseUnavailableError } from "./db-unavailable";
+import { withQueryDeadline } from "./deadline";
 
 /**
  * PGlite runs in a worker thread: its WebAssembly PostgreSQL executes queries
@@ -79,8 +80,13 @@ export interface PgliteWorker extends Queryable {
   close(): Promise<void>;
 }
 
-/** Starts PGlite (in `dataDir`, or in memory) in a worker thread and waits until it answers. */
-export async function startPgliteWorker(dataDir: string | undefined): Promise<PgliteWorker> {
+/**
+ * Starts PGlite (in `dataDir`, or in memory) in a worker thread and waits until
+ * it answers. Once it has, a query not answered within `queryTimeoutMs` (0: no
+ * limit) rejects with `DatabaseTimeoutError`.
+ */
+export async function startPgliteWorker(dataDir: string | undefined, options: { queryTimeoutMs?: number } = {}): Promise<PgliteWorker> {
+  let queryTimeoutMs = 0; // not while PGlite starts: that can take long on a busy machine
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { pglitePath: require.resolve("@electric-sql/pglite"), dataDir },
@@ -112,8 +118,10 @@ export async function startPgliteWorker(dataDir: string | undefined): Promise<Pg
     });
     return Object.assign(promise, { id });
   };
-  const query = <T extends Row>(text: string, params?: readonly unknown[], tx?: number) =>
-    send({ op: "query", text, params: params ? [...params] : [], tx }) as Promise<T[]>;
+  const query = <T extends Row>(text: string, params?: readonly unknown[], tx?: number) => {
+    const sent = send({ op: "query", text, params: params ? [...params] : [], tx }) as Promise<T[]>;
+    return queryTimeoutMs > 0 ? withQueryDeadline(sent, queryTimeoutMs) : sent;
+  };
 
   const handle: PgliteWorker = {
     query: (text, params) => query(text, params),
@@ -145,5 +153,6 @@ export async function startPgliteWorker(dataDir: string | undefined): Promise<Pg
     await worker.terminate();
     throw error;
   }
+  queryTimeoutMs = options.queryTimeoutMs ?? 0;
   return handle;
 }

@@ -27,7 +27,7 @@ describe("authentication", () => {
     const res = await call(server.url, "POST", "/threads/search", { body: {} });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"'); // the JWT's and the API key's challenges
-    expect(res.body).toEqual({ error: "credentials_required", message: expect.any(String) });
+    expect(res.body).toEqual({ error: "credentials_required", message: expect.any(String), request_id: expect.any(String) });
   });
 
   test.each([
@@ -58,7 +58,7 @@ describe("authentication", () => {
     expect((await call(server.url, "GET", "/nope")).status).toBe(401);
     const res = await call(server.url, "GET", "/nope", { token: token("alice") });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "not_found", message: "No route for GET /nope" });
+    expect(res.body).toEqual({ error: "not_found", message: "No route for GET /nope", request_id: res.headers.get("x-request-id") });
   });
 });
 
@@ -108,7 +108,7 @@ describe("bad input: 400 with a message saying what to fix, never a stack", () =
   ])("%s", async (_name, send, message) => {
     const res = await send();
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "bad_request", message: expect.stringMatching(message) });
+    expect(res.body).toEqual({ error: "bad_request", message: expect.stringMatching(message), request_id: expect.any(String) });
     expect(res.text).not.toMatch(/\bat \w+ \(|node_modules|\.ts:\d+/);
   });
 

@@ -83,7 +83,7 @@ describe.each(DATABASES)("on %s", (kind) => {
     const wrong = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", "gh_wrong") });
     const err = await wrong.threads.search({}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
-    expect((err as UnauthorizedError).body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    expect((err as UnauthorizedError).body).toEqual({ error: "invalid_token", message: "The credentials are invalid", request_id: expect.any(String) });
     expect((err as UnauthorizedError).challenge?.scheme).toBe("Bearer");
   });
 
@@ -96,7 +96,7 @@ describe.each(DATABASES)("on %s", (kind) => {
   test("a wrong API key is invalid_token, with the challenge of every strategy", async () => {
     const wrong = await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": "gh_not-a-key" } });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
+    expect(wrong.body).toEqual({ error: "invalid_token", message: "The credentials are invalid", request_id: wrong.headers.get("x-request-id") });
     const challenge = wrong.headers.get("www-authenticate")!;
     expect(challenge).toContain('Bearer realm="api"');
     expect(challenge).toContain('ApiKey header="X-API-Key", realm="api", error="invalid_token"');

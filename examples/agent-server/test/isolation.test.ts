@@ -314,7 +314,7 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
       expect((await reader.post("/threads/search", {})).status).toBe(200);
       const denied = await reader.post("/threads", {});
       expect(denied.status).toBe(403);
-      expect(denied.body).toEqual({ error: "forbidden", message: expect.stringContaining("threads:write") });
+      expect(denied.body).toEqual({ error: "forbidden", message: expect.stringContaining("threads:write"), request_id: expect.any(String) });
     });
 
     test("without store scopes the store is closed, even the caller's own namespace", async () => {

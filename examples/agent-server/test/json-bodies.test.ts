@@ -39,7 +39,7 @@ describe("bodies that are not JSON are a 415 and change nothing", () => {
     const res = await fetch(`${server.url}/threads`, { method: "POST", headers, body: new TextEncoder().encode(body) });
     expect(res.status).toBe(415);
     const json = (await res.json()) as { error: string; message: string };
-    expect(json).toEqual({ error: "unsupported_media_type", message: expect.stringMatching(/Content-Type: application\/json/) });
+    expect(json).toEqual({ error: "unsupported_media_type", message: expect.stringMatching(/Content-Type: application\/json/), request_id: expect.any(String) });
     expect(await threadCount()).toBe(before);
   });
 
@@ -82,7 +82,7 @@ describe("strings PostgreSQL cannot store: a 400 that names the problem", () => 
       ? await alice().post("/threads", undefined, { rawBody: raw })
       : await alice().put("/store/items", undefined, { rawBody: '{"namespace":["alice"],"key":"k","value":{"t":"\\ud83d"}}' });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "bad_request", message: expect.stringMatching(message) });
+    expect(res.body).toEqual({ error: "bad_request", message: expect.stringMatching(message), request_id: expect.any(String) });
     if (String(message) === String(/surrogate/)) expect(res.body.message).not.toMatch(/NUL/);
   });
 

@@ -54,7 +54,7 @@ describe.each(DATABASES)("on %s", (kind) => {
 
   function expect413(res: Reply, variable: string): void {
     expect(res.status).toBe(413);
-    expect(res.body).toEqual({ error: "payload_too_large", message: expect.stringContaining(variable) });
+    expect(res.body).toEqual({ error: "payload_too_large", message: expect.stringContaining(variable), request_id: expect.any(String) });
   }
 
   test("a run that would take the state past MAX_THREAD_STATE_BYTES is a 413 and stores nothing; smaller runs still work", async () => {

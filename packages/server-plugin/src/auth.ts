@@ -5,6 +5,7 @@
  */
 import type { Request, RequestHandler } from "express";
 import { Passport } from "passport";
+import { DecisionAuditor, type DecisionHook } from "./audit";
 import { compileAuthenticate, type AuthenticateInput, type AuthenticateStep, type PassportLike, type StrategyRef, type UserOf } from "./authenticate";
 import { decide, type AnyHandler, type AuthContext, type Decision, type HandlerInput, type HandlerResult, type Unhandled } from "./decision";
 import { HTTPException } from "./errors";
@@ -19,6 +20,7 @@ import {
   type WithBuiltins,
 } from "./resources";
 import { authenticateMiddleware, compilePublicPaths, guardMiddleware, type GuardOptions, type MiddlewareOptions } from "./express";
+import { explainEvent, type Explanation } from "./explain";
 import { checkOptionNames } from "./options";
 import { Registry } from "./registry";
 import type { AuthUser, BaseUser } from "./user";
@@ -51,6 +53,13 @@ export interface AuthOptions<Extra extends ResourceMap = {}> {
   timeoutMs?: number;
   /** Receives configuration errors. Default: `console`. Each distinct message is reported once. */
   logger?: AuthLogger;
+  /**
+   * Receives one record per authorization decision (guard or `authorize()`):
+   * event, identity, outcome, the handler key that ran, the filter, duration and
+   * the request id. Never the credential or the request body. A hook that throws
+   * is logged and does not change the decision. Unset: no cost.
+   */
+  onDecision?: DecisionHook;
 }
 
 /** A handler for event key `K` of resources `M`, seeing users of type `U`. */
@@ -60,7 +69,7 @@ export type Handler<M extends ResourceMap, K extends string, U> = (
 
 const REPORTED_LIMIT = 1000;
 
-const AUTH_OPTIONS = ["unhandled", "passport", "resources", "realm", "timeoutMs", "logger"] as const;
+const AUTH_OPTIONS = ["unhandled", "passport", "resources", "realm", "timeoutMs", "logger", "onDecision"] as const;
 
 function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) => void {
   const seen = new Set<string>();
@@ -99,10 +108,11 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   private readonly report: (message: string, cause?: unknown) => void;
   private readonly logRejection: ((message: string, cause?: unknown) => void) | undefined;
   private step: AuthenticateStep | undefined;
+  private readonly auditor: DecisionAuditor | undefined;
 
   constructor(options: AuthOptions<Extra> = {}) {
     checkOptionNames("new Auth(options)", options, AUTH_OPTIONS);
-    const { unhandled = "deny", passport, resources, realm = "api", timeoutMs = 10_000, logger = console } = options;
+    const { unhandled = "deny", passport, resources, realm = "api", timeoutMs = 10_000, logger = console, onDecision } = options;
     if (unhandled !== "allow" && unhandled !== "deny") {
       throw new TypeError(`new Auth({ unhandled }) must be "allow" or "deny", got ${JSON.stringify(unhandled)}`);
     }
@@ -120,6 +130,8 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     this.report = makeReporter(logger);
     // The default console stays quiet about rejected credentials; a logger with debug() given here hears every one.
     this.logRejection = logger !== console && typeof logger.debug === "function" ? (m, c) => logger.debug!(`[gatehouse] ${m}`, c) : undefined;
+    if (onDecision !== undefined && typeof onDecision !== "function") throw new TypeError("new Auth({ onDecision }) must be a function (record) => void");
+    this.auditor = onDecision && new DecisionAuditor(onDecision, this.registry, this.unhandled, this.report, this.timeoutMs);
   }
 
   /**
@@ -198,13 +210,13 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     if (options.value !== undefined && typeof options.value !== "function") {
       throw new TypeError(`auth.guard("${event}", { value }): value must be a function (req) => value`);
     }
-    return guardMiddleware(this.registry, this.unhandled, this.report, event, options.value, this.timeoutMs);
+    return guardMiddleware(this.registry, this.unhandled, this.report, event, options.value, this.timeoutMs, this.auditor);
   }
 
   /**
    * The guard's decision without Express: resolves to `{ filters }` (`{}`, which
    * matches every record, when allowed unscoped) or rejects with `HTTPException` (401 without a user, 403 when
-   * denied, or the handler's own).
+   * denied, or the handler's own). `options.requestId` goes into the decision record.
    *
    * @example
    * const { filters } = await auth.authorize(req.auth, "threads:read", { thread_id });
@@ -213,15 +225,29 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     context: AuthContext<U> | AuthContext | undefined,
     event: E,
     value: EventValue<WithBuiltins<Extra>, E>,
+    options?: { requestId?: string },
   ): Promise<Decision> {
     try {
       if (!context || !context.user || typeof context.user.identity !== "string") {
         this.registry.assertConcrete(event);
         throw new HTTPException(401, { code: "credentials_required", message: "Authentication required" });
       }
+      if (this.auditor) return Promise.resolve(this.auditor.decide(context, event, value, options?.requestId));
       return Promise.resolve(decide(this.registry, this.unhandled, this.report, context, event, value, this.timeoutMs));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Which registered key would handle `event`, the keys looked up before it,
+   * and why, without running a handler. Throws for an unknown event.
+   *
+   * @example
+   * auth.explain("threads:read");
+   * // { handler: "threads", level: "resource", reason: 'No handler is registered for "threads:read", so the resource handler "threads" runs.', … }
+   */
+  explain<E extends ConcreteEvent<WithBuiltins<Extra>>>(event: E): Explanation {
+    return explainEvent(this.registry, this.unhandled, event);
   }
 }

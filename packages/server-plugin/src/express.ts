@@ -3,6 +3,7 @@
  * writing an error response. Everything it decides comes from the core.
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { requestIdOf, type DecisionAuditor } from "./audit";
 import type { AuthenticateStep } from "./authenticate";
 import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, type Decision, type Unhandled } from "./decision";
 import { HTTPException, isHTTPException, toErrorResponse } from "./errors";
@@ -26,7 +27,7 @@ export interface GuardOptions<V = unknown> {
   value?: (req: Request) => V;
 }
 
-/** Writes an error as JSON `{ error, message }` with its headers; never a stack. */
+/** Writes an error as JSON `{ error, message }` (plus `request_id` when the request has an id) with its headers; never a stack. */
 export function sendError(res: Response, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -37,7 +38,8 @@ export function sendError(res: Response, err: unknown): void {
   for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
-  res.end(JSON.stringify(body));
+  const requestId = requestIdOf(res.req);
+  res.end(JSON.stringify(requestId === undefined ? body : { ...body, request_id: requestId }));
 }
 
 type PathTest = (path: string) => boolean;
@@ -229,6 +231,7 @@ export function guardMiddleware(
   event: string,
   extract: ((req: Request) => unknown) | undefined,
   timeoutMs = 0,
+  auditor?: DecisionAuditor,
 ): RequestHandler {
   const colon = event.indexOf(":");
   const resource = event.slice(0, colon);
@@ -265,7 +268,9 @@ export function guardMiddleware(
     try {
       value = extract ? extract(req) : defaultValue(req, resource, action);
       if (isStore && isPlainObject(value)) original = JSON.stringify(value.namespace); // a handler may narrow it in place
-      decision = decide(registry, unhandled, report, context, event, value, timeoutMs);
+      decision = auditor
+        ? auditor.decide(context, event, value, requestIdOf(req))
+        : decide(registry, unhandled, report, context, event, value, timeoutMs);
     } catch (err) {
       if (!isHTTPException(err)) report(`auth.guard("${event}") failed: ${err instanceof Error ? err.message : String(err)}`, err);
       sendError(res, err);

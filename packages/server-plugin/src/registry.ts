@@ -14,6 +14,8 @@ export interface Resolved<H> {
   readonly resource: string;
   readonly action: string;
   readonly handler: H | undefined;
+  /** The registered key that `handler` came from (e.g. `"threads"`, `"*"`), or undefined. */
+  readonly key: string | undefined;
 }
 
 /** Registered handlers for events of an application's resources. */
@@ -81,12 +83,16 @@ export class Registry<H> {
       const colon = event.indexOf(":");
       const resource = event.slice(0, colon);
       const action = event.slice(colon + 1);
-      const handler =
-        this.handlers.get(event) ?? this.handlers.get(resource) ?? this.handlers.get(`*:${action}`) ?? this.handlers.get("*");
-      entry = { event, resource, action, handler };
+      const key = [event, resource, `*:${action}`, "*"].find((candidate) => this.handlers.has(candidate));
+      entry = { event, resource, action, handler: key === undefined ? undefined : this.handlers.get(key), key };
       this.resolved.set(event, entry);
     }
     return entry;
+  }
+
+  /** Whether a handler is registered under exactly this key. */
+  has(key: string): boolean {
+    return this.handlers.has(key);
   }
 
   /** How many handlers are registered. */

@@ -53,6 +53,7 @@ describe("most-specific resolution", () => {
       resource: "store",
       action: "list_namespaces",
       handler: "*",
+      key: "*",
     });
   });
 

@@ -77,6 +77,7 @@ function status(res: Reply, expected: number): Reply {
 const PROBES: Record<string, Probe> = {
   "GET /health": async (bob) => void status(await bob.get("/health"), 200),
   "GET /info": async (bob) => void status(await bob.get("/info"), 200),
+  "GET /ready": async (bob) => void status(await bob.get("/ready"), 200),
 
   "POST /threads": async (bob, w) => {
     status(await bob.post("/threads", { thread_id: w.thread, metadata: { stolen: true } }), 409);
@@ -175,7 +176,7 @@ const PROBES: Record<string, Probe> = {
   },
 };
 
-const PUBLIC_ROUTES = new Set(["GET /health", "GET /info"]);
+const PUBLIC_ROUTES = new Set(["GET /health", "GET /info", "GET /ready"]);
 
 const unusedDb = new Proxy({} as Db, {
   get: () => {

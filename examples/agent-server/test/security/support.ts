@@ -14,7 +14,8 @@ export function expectSafeError(res: Pick<Reply, "status" | "text" | "headers">,
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type") ?? "").toContain("application/json");
   const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(Object.keys(body).sort()).toEqual(["error", "message"]);
+  expect(Object.keys(body).filter((key) => key !== "request_id").sort()).toEqual(["error", "message"]);
+  if ("request_id" in body) expect(body.request_id).toBe(res.headers.get("x-request-id")); // the request's own id, nothing else
   expect(typeof body.message).toBe("string");
   if (code) expect(body.error).toBe(code);
   for (const marker of LEAK_MARKERS) expect(res.text).not.toMatch(marker);
