@@ -180,14 +180,19 @@ export function defaultValue(req: Request, resource: string, action: string): Re
   return value;
 }
 
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
 /**
  * Whether the request has a JSON body that no body parser read: building a value
- * from it would silently drop everything the caller sent. (`req.is()` is null
- * for a request without a body; body-parser 2 leaves `req.body` undefined
- * when it did not run or did not match.)
+ * from it would silently drop everything the caller sent. (body-parser 2 leaves
+ * `req.body` undefined when it did not run or did not match; a body exists when
+ * there is a non-zero Content-Length or a Transfer-Encoding, as type-is decides.)
  */
 function hasUnparsedJsonBody(req: Request): boolean {
-  return req.body === undefined && Boolean(req.is(["application/json", "application/*+json"]));
+  if (req.body !== undefined) return false;
+  const { "content-type": type, "content-length": length, "transfer-encoding": encoding } = req.headers;
+  if (type === undefined || !JSON_TYPE.test(type)) return false;
+  return encoding !== undefined || (length !== undefined && length !== "0");
 }
 
 /** Where a namespace written back into a request must go, in the shape it came in. */
