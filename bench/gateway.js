@@ -10,7 +10,9 @@
  * - first event of a stream: `POST /threads/:id/runs/stream` (fresh thread per
  *   request, stream mode values), time from sending the request to the first
  *   SSE event, alternating direct and gateway; p50/p99 of each and the p50
- *   the gateway adds. Every stream is read to its end before the next.
+ *   the gateway adds (the target). The same for a stateless `POST /runs/stream`,
+ *   which has no parent thread to check: what the proxying alone adds.
+ *   Every stream is read to its end before the next.
  */
 const { spawn } = require("node:child_process");
 const path = require("node:path");
@@ -176,17 +178,28 @@ async function runGateway(options) {
       threads.gateway.push((await json(`${side.gateway}/threads`, "POST", tokens.alice, {})).body.thread_id);
     }
     const samples = { direct: [], gateway: [] };
+    const stateless = { direct: [], gateway: [] };
     for (let i = 0; i < total; i++) {
       for (const name of i % 2 ? ["gateway", "direct"] : ["direct", "gateway"]) {
-        const ms = await firstEventMs(`${side[name]}/threads/${threads[name][i]}/runs/stream`, name === "gateway" ? tokens.alice : undefined);
-        if (i >= warm) samples[name].push(ms);
+        const token = name === "gateway" ? tokens.alice : undefined;
+        const ms = await firstEventMs(`${side[name]}/threads/${threads[name][i]}/runs/stream`, token);
+        const msStateless = await firstEventMs(`${side[name]}/runs/stream`, token);
+        if (i >= warm) {
+          samples[name].push(ms);
+          stateless[name].push(msStateless);
+        }
       }
     }
     const stats = (list) => ({ p50: round(quantile(list, 0.5), 2), p99: round(quantile(list, 0.99), 2), samples: list.map((v) => round(v, 2)) });
-    const firstEvent = { streams: options.streams, direct: stats(samples.direct), gateway: stats(samples.gateway) };
-    firstEvent.addedP50Ms = round(firstEvent.gateway.p50 - firstEvent.direct.p50, 2);
-    log(`gateway: first stream event p50 direct ${firstEvent.direct.p50} ms, through the gateway ${firstEvent.gateway.p50} ms (+${firstEvent.addedP50Ms} ms)`);
-    return { route: "GET /threads/:id", connections: options.connections, duration: options.duration, rounds: options.rounds, throughput, firstEvent };
+    const summary = (pair) => {
+      const out = { streams: options.streams, direct: stats(pair.direct), gateway: stats(pair.gateway) };
+      out.addedP50Ms = round(out.gateway.p50 - out.direct.p50, 2);
+      return out;
+    };
+    const firstEvent = summary(samples);
+    const firstEventStateless = summary(stateless);
+    log(`gateway: first stream event p50 direct ${firstEvent.direct.p50} ms, through the gateway ${firstEvent.gateway.p50} ms (+${firstEvent.addedP50Ms} ms); stateless +${firstEventStateless.addedP50Ms} ms`);
+    return { route: "GET /threads/:id", connections: options.connections, duration: options.duration, rounds: options.rounds, throughput, firstEvent, firstEventStateless };
   } finally {
     if (gateway) await stopChild(gateway.child);
     await langgraph.stop();
@@ -194,6 +207,7 @@ async function runGateway(options) {
 }
 
 const ms = (v) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(2)} ms`);
+const signed = (v) => (v === null || v === undefined ? "–" : `${v < 0 ? "−" : "+"}${ms(Math.abs(v))}`);
 
 /** The rows of the results table (bench/lib/table.js) for this benchmark's results. */
 function gatewayRows(g) {
@@ -205,7 +219,13 @@ function gatewayRows(g) {
     ["Gateway GET /threads/:id", "LangGraph server, direct", `${int(t.direct.rps)} req/s`, ms(t.direct.p50), ms(t.direct.p99), "", "", flags(t.direct)],
     ["Gateway GET /threads/:id", "through the Gatehouse gateway", `${int(t.gateway.rps)} req/s`, ms(t.gateway.p50), ms(t.gateway.p99), `${t.ratio}× direct`, "", flags(t.gateway)],
     ["Gateway stream first event", "LangGraph server, direct", "", ms(f.direct.p50), ms(f.direct.p99), "", "", `${f.streams} streams`],
-    ["Gateway stream first event", "through the Gatehouse gateway", "", ms(f.gateway.p50), ms(f.gateway.p99), `+${ms(f.addedP50Ms)} at p50`, "", "includes the parent-thread check"],
+    ["Gateway stream first event", "through the Gatehouse gateway", "", ms(f.gateway.p50), ms(f.gateway.p99), `${signed(f.addedP50Ms)} at p50`, "", "includes the parent-thread check"],
+    ...(g.firstEventStateless
+      ? [
+          ["Gateway stateless stream first event", "LangGraph server, direct", "", ms(g.firstEventStateless.direct.p50), ms(g.firstEventStateless.direct.p99), "", "", "POST /runs/stream"],
+          ["Gateway stateless stream first event", "through the Gatehouse gateway", "", ms(g.firstEventStateless.gateway.p50), ms(g.firstEventStateless.gateway.p99), `${signed(g.firstEventStateless.addedP50Ms)} at p50`, "", "no parent thread to check"],
+        ]
+      : []),
   ];
 }
 
