@@ -1,6 +1,7 @@
 /**
  * Smoke run of `npm run bench` (bench/run.js --smoke) on the built packages:
- * every benchmark runs end to end with tiny durations and row counts, so the
+ * every benchmark runs end to end with tiny durations and row counts (the gateway
+ * one starts LangGraph's server from the built examples/langgraph-gateway), so the
  * suite cannot rot. No timing assertions: this machine is shared and noisy.
  */
 import { execFile } from "node:child_process";
@@ -74,9 +75,21 @@ describe("npm run bench (smoke)", () => {
     expect(table).toContain("GIN jsonb_path_ops");
   });
 
+  it("has the gateway figures: GET /threads/:id and a stream's first event, direct and through the gateway", () => {
+    const g = results.gateway;
+    for (const side of ["direct", "gateway"]) {
+      for (const key of ["rps", "p50", "p99"]) expect([side, key, isNumber(g.throughput[side][key])]).toEqual([side, key, true]);
+      expect([side, g.throughput[side].non2xx, g.throughput[side].errors]).toEqual([side, 0, 0]);
+      expect([side, isNumber(g.firstEvent[side].p50)]).toEqual([side, true]);
+    }
+    expect(isNumber(g.throughput.ratio)).toBe(true);
+    expect(isNumber(g.firstEvent.addedP50Ms)).toBe(true);
+    expect(table).toContain("through the Gatehouse gateway");
+  });
+
   it("states every target with a measured figure", () => {
     const ids = results.targets.map((t: { id: string }) => t.id);
-    expect(ids).toEqual(expect.arrayContaining(["http-vs-express", "http-vs-passport-jwt", "decisions-rate", "decisions-flat", "data-withIndex"]));
+    expect(ids).toEqual(expect.arrayContaining(["http-vs-express", "http-vs-passport-jwt", "decisions-rate", "decisions-flat", "data-withIndex", "gateway-throughput", "gateway-first-event"]));
     for (const t of results.targets) expect([t.id, isNumber(t.measured), typeof t.met]).toEqual([t.id, true, "boolean"]);
     expect(table).toContain("Targets (ratios from this run)");
   });

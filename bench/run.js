@@ -8,9 +8,10 @@
  *   node bench/run.js                 full run (~3–4 minutes on 2 cores)
  *   node bench/run.js --quick         scaled down (~1 minute)
  *   node bench/run.js --smoke         seconds; what `npm test` runs
- *   options: --duration=S --warmup=S --rounds=N --connections=N (HTTP)
+ *   options: --duration=S --warmup=S --rounds=N --connections=N (HTTP and gateway)
  *            --decision-ms=MS --pipeline-ms=MS --rows=N --owners=N --iterations=N (data)
- *            --only=http,pipeline,decisions,data  --scenarios=express,gatehouse-full
+ *            --streams=N (gateway: stream first-event samples per side)
+ *            --only=http,pipeline,decisions,data,gateway  --scenarios=express,gatehouse-full
  *            --out=FILE  --cpu-prof[=DIR] (profiles every HTTP server)
  */
 const fs = require("node:fs");
@@ -20,13 +21,14 @@ const { runHttp } = require("./http/http");
 const { runDecisions } = require("./decisions");
 const { runData } = require("./data");
 const { runPipeline } = require("./pipeline");
+const { runGateway, gatewayTargets } = require("./gateway");
 const { renderTable } = require("./lib/table");
 const { median } = require("./lib/stats");
 
 const PRESETS = {
-  full: { duration: 2, warmup: 1, rounds: 7, connections: 50, decisionMs: 150, decisionRounds: 7, pipelineMs: 200, rows: 100_000, owners: 1_000, iterations: 100 },
-  quick: { duration: 1, warmup: 0.5, rounds: 3, connections: 50, decisionMs: 150, decisionRounds: 2, pipelineMs: 200, rows: 20_000, owners: 200, iterations: 30 },
-  smoke: { duration: 0.3, warmup: 0, rounds: 1, connections: 4, decisionMs: 20, decisionRounds: 1, pipelineMs: 20, rows: 2_000, owners: 20, iterations: 3 },
+  full: { duration: 2, warmup: 1, rounds: 7, connections: 50, decisionMs: 150, decisionRounds: 7, pipelineMs: 200, rows: 100_000, owners: 1_000, iterations: 100, streams: 100 },
+  quick: { duration: 1, warmup: 0.5, rounds: 3, connections: 50, decisionMs: 150, decisionRounds: 2, pipelineMs: 200, rows: 20_000, owners: 200, iterations: 30, streams: 40 },
+  smoke: { duration: 0.3, warmup: 0, rounds: 1, connections: 4, decisionMs: 20, decisionRounds: 1, pipelineMs: 20, rows: 2_000, owners: 20, iterations: 3, streams: 4 },
 };
 
 function parseArgs(argv) {
@@ -54,7 +56,8 @@ function parseArgs(argv) {
   num("rows");
   num("owners");
   num("iterations");
-  o.only = new Set(typeof flags.only === "string" ? flags.only.split(",") : ["http", "pipeline", "decisions", "data"]);
+  num("streams");
+  o.only = new Set(typeof flags.only === "string" ? flags.only.split(",") : ["http", "pipeline", "decisions", "data", "gateway"]);
   o.scenarios = typeof flags.scenarios === "string" ? flags.scenarios.split(",") : undefined;
   o.out = path.resolve(typeof flags.out === "string" ? flags.out : path.join(__dirname, "results.json"));
   if (flags["cpu-prof"]) o.cpuProfDir = path.resolve(typeof flags["cpu-prof"] === "string" ? flags["cpu-prof"] : path.join(__dirname, "profiles"));
@@ -110,6 +113,7 @@ function targets(results) {
       list.push({ id: `data-${phase}`, description: `filtered ÷ unfiltered search p50, ${label}, ${results.data.rows} rows`, target: 2, measured: r, met: r !== null && r <= 2 });
     }
   }
+  if (results.gateway) list.push(...gatewayTargets(results.gateway));
   return list;
 }
 
@@ -136,6 +140,9 @@ async function main() {
   }
   if (o.only.has("data")) {
     await phase("data", () => runData({ rows: o.rows, owners: o.owners, iterations: o.iterations, log }));
+  }
+  if (o.only.has("gateway")) {
+    await phase("gateway", () => runGateway({ duration: o.duration, warmup: o.warmup, rounds: o.rounds, connections: o.connections, streams: o.streams, log }));
   }
   results.targets = targets(results);
   results.machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);

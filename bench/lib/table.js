@@ -81,6 +81,7 @@ function renderTable(results) {
       }
     }
   }
+  if (results.gateway) rows.push(...require("../gateway").gatewayRows(results.gateway));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
   const out = [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
@@ -89,7 +90,7 @@ function renderTable(results) {
     for (const t of results.targets) {
       const measured = t.target >= 1000 ? rate(t.measured) : t.measured;
       const target = t.target >= 1000 ? rate(t.target) : t.target;
-      out.push(`- [${t.met ? "met" : "MISSED"}] ${t.description}: ${measured} (target ${t.id.startsWith("data") || t.id === "decisions-flat" ? "≤" : "≥"} ${target})`);
+      out.push(`- [${t.met ? "met" : "MISSED"}] ${t.description}: ${measured} (target ${t.atMost || t.id.startsWith("data") || t.id === "decisions-flat" ? "≤" : "≥"} ${target})`);
     }
   }
   const m = results.machine;

@@ -60,43 +60,53 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-/** Every by-id route of alice's records, as bob: [method, path, body?]. */
-function byIdRoutes(): [string, string, unknown?][] {
-  const t = `/threads/${threadId}`;
-  const a = `/assistants/${assistantId}`;
-  return [
-    ["GET", t],
-    ["PATCH", t, { metadata: { owner: "bob", topic: "taken" } }],
-    ["DELETE", t],
-    ["POST", `${t}/copy`, {}],
-    ["GET", `${t}/state`],
-    ["GET", `${t}/state/${checkpointId}`],
-    ["POST", `${t}/state`, { values: { user_id: "bob" } }],
-    ["POST", `${t}/state/checkpoint`, { checkpoint: { checkpoint_id: checkpointId } }],
-    ["GET", `${t}/history`],
-    ["POST", `${t}/history`, { limit: 10 }],
-    ["POST", `${t}/runs`, { assistant_id: "agent", input: say("bob was here") }],
-    ["POST", `${t}/runs/stream`, { assistant_id: "agent", input: say("bob was here") }],
-    ["POST", `${t}/runs/wait`, { assistant_id: "agent", input: say("bob was here") }],
-    ["GET", `${t}/runs`],
-    ["GET", `${t}/runs/${runId}`],
-    ["GET", `${t}/runs/${runId}/join`],
-    ["GET", `${t}/runs/${runId}/stream`],
-    ["POST", `${t}/runs/${runId}/cancel`],
-    ["DELETE", `${t}/runs/${runId}`],
-    ["GET", a],
-    ["PATCH", a, { name: "bob's now", metadata: { owner: "bob" } }],
-    ["DELETE", a],
-    ["GET", `${a}/graph`],
-    ["GET", `${a}/schemas`],
-    ["GET", `${a}/subgraphs`],
-    ["POST", `${a}/versions`, {}],
-    ["POST", `${a}/latest`, { version: 1 }],
-  ];
+/**
+ * Every by-id route of alice's records, as bob tries it: [method, path, body or null],
+ * with :thread, :run, :checkpoint and :assistant filled in once they exist.
+ */
+const BY_ID_ROUTES: [string, string, unknown][] = [
+  ["GET", "/threads/:thread", null],
+  ["PATCH", "/threads/:thread", { metadata: { owner: "bob", topic: "taken" } }],
+  ["DELETE", "/threads/:thread", null],
+  ["POST", "/threads/:thread/copy", {}],
+  ["GET", "/threads/:thread/state", null],
+  ["GET", "/threads/:thread/state/:checkpoint", null],
+  ["POST", "/threads/:thread/state", { values: { user_id: "bob" } }],
+  ["POST", "/threads/:thread/state/checkpoint", { checkpoint: { checkpoint_id: ":checkpoint" } }],
+  ["GET", "/threads/:thread/history", null],
+  ["POST", "/threads/:thread/history", { limit: 10 }],
+  ["POST", "/threads/:thread/runs", { assistant_id: "agent", input: say("bob was here") }],
+  ["POST", "/threads/:thread/runs/stream", { assistant_id: "agent", input: say("bob was here") }],
+  ["POST", "/threads/:thread/runs/wait", { assistant_id: "agent", input: say("bob was here") }],
+  ["GET", "/threads/:thread/runs", null],
+  ["GET", "/threads/:thread/runs/:run", null],
+  ["GET", "/threads/:thread/runs/:run/join", null],
+  ["GET", "/threads/:thread/runs/:run/stream", null],
+  ["POST", "/threads/:thread/runs/:run/cancel", null],
+  ["DELETE", "/threads/:thread/runs/:run", null],
+  ["GET", "/assistants/:assistant", null],
+  ["PATCH", "/assistants/:assistant", { name: "bob's now", metadata: { owner: "bob" } }],
+  ["DELETE", "/assistants/:assistant", null],
+  ["GET", "/assistants/:assistant/graph", null],
+  ["GET", "/assistants/:assistant/schemas", null],
+  ["GET", "/assistants/:assistant/subgraphs", null],
+  ["POST", "/assistants/:assistant/versions", {}],
+  ["POST", "/assistants/:assistant/latest", { version: 1 }],
+];
+
+function fill<T>(value: T): T {
+  const text = JSON.stringify(value)
+    .replaceAll(":thread", threadId)
+    .replaceAll(":run", runId)
+    .replaceAll(":checkpoint", checkpointId)
+    .replaceAll(":assistant", assistantId);
+  return JSON.parse(text) as T;
 }
 
 describe("bob on alice's records", () => {
-  test.each(byIdRoutes())("%s %s answers 404", async (method, path, body) => {
+  test.each(BY_ID_ROUTES)("%s %s answers 404", async (method, template, bodyTemplate) => {
+    const path = fill(template);
+    const body = bodyTemplate === null ? undefined : fill(bodyTemplate);
     const res = await call(stack.gateway.url, bobToken, method, path, body);
     expect([method, path, res.status]).toEqual([method, path, 404]);
     expect(JSON.stringify(res.body ?? "")).not.toContain("alice's");
@@ -148,7 +158,7 @@ describe("bob on alice's records", () => {
 
   test("afterwards, LangGraph itself still has every one of alice's records, unchanged", async () => {
     expect(await snapshot()).toEqual(before);
-    expect((before.thread as { metadata: unknown }).metadata).toEqual({ topic: "secret", owner: "alice" });
+    expect((before.thread as { metadata: unknown }).metadata).toMatchObject({ topic: "secret", owner: "alice" });
     expect(before.state).toMatchObject({ user_id: "alice" });
   });
 });
