@@ -42,12 +42,14 @@ export function webLocks(): LockManager | undefined {
 /**
  * Runs `refresh` under a Web Lock named `name`, so one tab refreshes at a time.
  * A tab that had to wait for the lock expects that the holder just refreshed:
- * it watches the credential for a moment (`localStorage` writes reach other
- * tabs asynchronously) and skips its own refresh once it changed, so a
- * rotating refresh token is never used twice. Without Web Locks, runs
+ * it watches the credential for up to `graceMs` (`localStorage` writes reach
+ * other tabs asynchronously, late on a busy machine: 1 s was seen to be too
+ * short) and skips its own refresh as soon as it changed, so a rotating
+ * refresh token is never used twice. Only a tab whose lock holder failed to
+ * refresh waits the whole grace. Without Web Locks, runs
  * `refresh` directly.
  */
-export async function acrossTabs(name: string | undefined, changed: () => Promise<boolean>, refresh: () => unknown, graceMs = 1_000): Promise<void> {
+export async function acrossTabs(name: string | undefined, changed: () => Promise<boolean>, refresh: () => unknown, graceMs = 5_000): Promise<void> {
   const locks = name ? webLocks() : undefined;
   if (!locks || !name) {
     await refresh();
