@@ -14,7 +14,9 @@ let app: PackedApp;
 
 beforeAll(() => {
   buildIfStale("packages/client", ["src", "scripts", "package.json", "tsconfig.build.json", "tsdown.config.ts"], "dist/browser/gatehouse-client.js");
-  app = packIntoBlankApp("packages/client", "@gatehouse/client", ["axios", "@types/node"]);
+  // Every runtime dependency the package declares (so a new one cannot be forgotten here), plus Node's types.
+  const { dependencies } = require("../package.json") as { dependencies: Record<string, string> };
+  app = packIntoBlankApp("packages/client", "@gatehouse/client", [...Object.keys(dependencies), "@types/node"]);
 });
 afterAll(() => app?.remove());
 
