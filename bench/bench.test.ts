@@ -51,7 +51,7 @@ describe("npm run bench (smoke)", () => {
 
   it("has the auth pipeline cost of every authenticating scenario", () => {
     const ids = results.pipeline.scenarios.map((s: { id: string }) => s.id);
-    expect(ids).toEqual(Object.keys(scenarios).filter((id) => scenarios[id]!.auth));
+    expect(ids).toEqual(Object.keys(scenarios).filter((id) => scenarios[id].auth));
     for (const s of results.pipeline.scenarios) expect([s.id, isNumber(s.authUs)]).toEqual([s.id, true]);
     expect(table).toContain("Auth middleware alone");
   });

@@ -5,7 +5,7 @@
  * lost), a 401 before the first byte refreshed once, and an abort or a `break`
  * closing the server-side request.
  */
-import http from "node:http";
+import type http from "node:http";
 import {
   AbortError, bearer, createClient, NetworkError, NotFoundError, TimeoutError, UnauthorizedError, type StreamPart,
 } from "@gatehouse/client";

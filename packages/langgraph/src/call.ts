@@ -186,7 +186,7 @@ export class Call {
       this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path} failed`, err);
     } else if (failure === 502 || failure === 504) {
       // The caller gets a short fixed message; the operator gets the cause.
-      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${(err as Error).message} (${failure})`, (err as Error).cause);
+      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${(err).message} (${failure})`, (err).cause);
     }
     const { status, headers, body } = toErrorResponse(err);
     this.res.status(status).set(headers).set("Cache-Control", "no-store").json(body);

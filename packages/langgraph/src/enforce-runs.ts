@@ -3,7 +3,7 @@
  * identity in the run's `config.configurable`, the parent thread checked first.
  */
 import { HTTPException, type AuthContext } from "@gatehouse/express";
-import { Call, notFound } from "./call";
+import { type Call, notFound } from "./call";
 import { metadataInput, requireInScope, requireSameThread, stampedMetadata } from "./enforce-records";
 import { inScope, metadataOf, type Scope } from "./scope";
 import { badGateway } from "./upstream";

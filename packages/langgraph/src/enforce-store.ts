@@ -5,7 +5,7 @@
  * writing or deleting one is 403 (whether or not it exists).
  */
 import { HTTPException } from "@gatehouse/express";
-import { Call, notFound } from "./call";
+import { type Call, notFound } from "./call";
 import { inScope, type Scope } from "./scope";
 import { badGateway } from "./upstream";
 

@@ -19,7 +19,7 @@ import type { BaseUser } from "./user";
  * }
  * app.get("/me", (req, res) => res.json({ org: req.auth!.user.org })); // string
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+ 
 export interface Register {}
 
 /** The user type of the registered `Auth` (see {@link Register}); `BaseUser` when none is registered. */

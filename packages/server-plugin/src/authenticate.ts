@@ -195,9 +195,9 @@ class StrategyChain {
     }
     let running: Running | undefined;
     try {
-      const strategy = this.strategies[index]!();
+      const strategy = this.strategies[index]();
       let layer = this.layers.get(strategy);
-      if (!layer) this.layers.set(strategy, (layer = makeLayer(strategy, this.labels[index]!)));
+      if (!layer) this.layers.set(strategy, (layer = makeLayer(strategy, this.labels[index])));
       running = Object.create(layer) as Running;
       running[STATE] = attempt;
       running[INDEX] = index;

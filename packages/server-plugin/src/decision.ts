@@ -51,7 +51,7 @@ export interface Decision {
 }
 
 /** The filter of an allowed, unscoped decision: the empty filter, frozen, matching every record. */
-export const ALLOW_ALL: Filters = Object.freeze({}) as Filters;
+export const ALLOW_ALL: Filters = Object.freeze({});
 
 const UNSCOPED: Decision = Object.freeze({ filters: ALLOW_ALL });
 

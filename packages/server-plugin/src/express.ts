@@ -34,7 +34,7 @@ export function sendError(res: Response, err: unknown): void {
   }
   const { status, headers, body } = toErrorResponse(err);
   res.statusCode = status;
-  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
   res.end(JSON.stringify(body));

@@ -254,14 +254,14 @@ describe("the verified-token cache", () => {
     try {
       const app = appFor(hs({ cache: { max: 2 } }));
       const [a, b, c] = ["a", "b", "c"].map((sub) => hs256({ sub }));
-      await get(app, a!).expect(200);
-      await get(app, b!).expect(200);
-      await get(app, a!).expect(200); // a is now the most recent
-      await get(app, c!).expect(200); // evicts b
+      await get(app, a).expect(200);
+      await get(app, b).expect(200);
+      await get(app, a).expect(200); // a is now the most recent
+      await get(app, c).expect(200); // evicts b
       expect(counter.count).toBe(3);
-      await get(app, a!).expect(200);
+      await get(app, a).expect(200);
       expect(counter.count).toBe(3);
-      await get(app, b!).expect(200);
+      await get(app, b).expect(200);
       expect(counter.count).toBe(4);
     } finally {
       counter.restore();

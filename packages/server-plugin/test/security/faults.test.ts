@@ -7,7 +7,7 @@
  * a late result arrives, and the app answers the next request.
  */
 import express, { type Express } from "express";
-import passport from "passport";
+import type passport from "passport";
 import { Strategy as PassportJwtStrategy, ExtractJwt } from "passport-jwt";
 import request from "supertest";
 import { Auth, HTTPException } from "../../src/index";
