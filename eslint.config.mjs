@@ -38,9 +38,10 @@ export default tseslint.config(
       ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       // passport-jwt is an optional peer: jwtStrategy() loads it on first use, so
-      // the package loads without it. The ESM build turns this require into
-      // createRequire(import.meta.url) (tsdown), resolving from the package as in CJS.
-      "@typescript-eslint/no-require-imports": ["error", { allow: ["^passport-jwt$"] }],
+      // the package loads without it; jose likewise only when a JWKS is used. The ESM
+      // build turns these requires into createRequire(import.meta.url) (tsdown),
+      // resolving from the package as in CJS.
+      "@typescript-eslint/no-require-imports": ["error", { allow: ["^passport-jwt$", "^jose$"] }],
     },
   },
   {

@@ -24,6 +24,7 @@ import { checkJwtOptions, type JwtPayload, type JwtStrategyOptions, type JwtUser
 import { JwksKeySource } from "./jwks";
 import { VerifiedTokenCache } from "./token-cache";
 import { isUsableText } from "./user";
+import { isThenable } from "./values";
 import type { TypedStrategy } from "./authenticate";
 
 export { MAX_CLOCK_TOLERANCE } from "./jwt-options";
@@ -228,8 +229,8 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedS
       done(err);
       return;
     }
-    if (result && typeof (result as Promise<unknown>).then === "function") {
-      (result as Promise<unknown>).then((settled) => outcome(settled, done), done);
+    if (isThenable(result)) {
+      result.then((settled) => outcome(settled, done), done);
     } else {
       outcome(result, done);
     }
