@@ -54,6 +54,14 @@ export default tseslint.config(
     languageOptions: { sourceType: "commonjs", globals: { ...globals.node } },
   },
   {
+    // The same convention as in TypeScript: `_`-prefixed names are deliberately unused
+    // (e.g. the fourth parameter that makes an Express error handler).
+    files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
+    rules: {
+      "no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+    },
+  },
+  {
     files: ["**/*.mjs"],
     languageOptions: { sourceType: "module", globals: { ...globals.node } },
   },

@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import scenarioTable from "./http/scenarios";
 
 const run = promisify(execFile);
-const scenarios: Record<string, { label: string; auth: boolean }> = require("./http/scenarios");
+const scenarios: Record<string, { label: string; auth: boolean }> = scenarioTable;
 
 const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
 

@@ -57,7 +57,7 @@ export class Call {
 
   /** The JSON body as an object (`{}` when none was sent); anything else is a 400. */
   body(): Record<string, unknown> {
-    const body = this.req.body;
+    const body: unknown = this.req.body;
     if (body === undefined || body === null) return {};
     if (typeof body !== "object" || Array.isArray(body)) throw new HTTPException(400, { message: "The request body must be a JSON object" });
     return { ...(body as Record<string, unknown>) };

@@ -89,7 +89,7 @@ export async function statelessRun(call: Call): Promise<void> {
 
 /** POST /runs/batch: every run is decided on its own; one refusal refuses the batch. */
 export async function batchRun(call: Call): Promise<void> {
-  const runs = call.req.body;
+  const runs: unknown = call.req.body;
   if (!Array.isArray(runs) || runs.length === 0) throw new HTTPException(400, { message: "The body must be a non-empty JSON array of runs" });
   const bodies: Record<string, unknown>[] = [];
   for (const run of runs) {

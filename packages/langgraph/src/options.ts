@@ -144,7 +144,7 @@ function parseForwardHeaders(value: unknown, upstreamHeaders: Record<string, str
 
 function parsePublic(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((p) => typeof p === "string" && p.startsWith("/"))) fail('public must be an array of paths starting with "/"');
+  if (!Array.isArray(value) || !value.every((p): p is string => typeof p === "string" && p.startsWith("/"))) fail('public must be an array of paths starting with "/"');
   return [...value];
 }
 
