@@ -51,9 +51,6 @@ function recordedWithKeys(): { event: string; keys: string[] }[] {
   return fs.readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 }
 
-function recorded(): string[] {
-  return recordedWithKeys().map((e) => e.event);
-}
 
 /** LangGraph's answer status and value keys for each route's first event, filled by the first test for the second. */
 const langgraphKeys = new Map<string, string[]>();
