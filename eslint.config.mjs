@@ -45,8 +45,9 @@ export default tseslint.config(
     },
   },
   {
-    // Build configs and consumer fixtures are outside every tsconfig.test.json: lint them without type information.
-    files: ["**/tsdown.config.ts", "**/test/fixtures/**"],
+    // Build configs and consumer fixtures (test-types/ compiles against the build) are outside every
+    // tsconfig.test.json: lint them without type information.
+    files: ["**/tsdown.config.ts", "**/test/fixtures/**", "**/test-types/**"],
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
