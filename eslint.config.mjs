@@ -38,19 +38,29 @@ export default tseslint.config(
       ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       // passport-jwt is an optional peer: jwtStrategy() loads it on first use, so
-      // the package loads without it. The ESM build turns this require into
-      // createRequire(import.meta.url) (tsdown), resolving from the package as in CJS.
-      "@typescript-eslint/no-require-imports": ["error", { allow: ["^passport-jwt$"] }],
+      // the package loads without it; jose likewise only when a JWKS is used. The ESM
+      // build turns these requires into createRequire(import.meta.url) (tsdown),
+      // resolving from the package as in CJS.
+      "@typescript-eslint/no-require-imports": ["error", { allow: ["^passport-jwt$", "^jose$"] }],
     },
   },
   {
-    // Build configs and consumer fixtures are outside every tsconfig.test.json: lint them without type information.
-    files: ["**/tsdown.config.ts", "**/test/fixtures/**"],
+    // Build configs and consumer fixtures (test-types/ compiles against the build) are outside every
+    // tsconfig.test.json: lint them without type information.
+    files: ["**/tsdown.config.ts", "**/test/fixtures/**", "**/test-types/**"],
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { ...globals.node } },
+  },
+  {
+    // The same convention as in TypeScript: `_`-prefixed names are deliberately unused
+    // (e.g. the fourth parameter that makes an Express error handler).
+    files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
+    rules: {
+      "no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+    },
   },
   {
     files: ["**/*.mjs"],

@@ -176,7 +176,9 @@ async function waitForHttp(url, child, what, logFile, timeoutMs = 180_000) {
       const res = await fetch(url);
       await res.arrayBuffer();
       if (res.status < 500) return;
-    } catch {}
+    } catch {
+      // not listening yet: try again
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-25).join("\n") : "";
@@ -196,7 +198,9 @@ function startProcess(command, args, options, logFile) {
         const force = setTimeout(() => {
           try {
             process.kill(-child.pid, "SIGKILL");
-          } catch {}
+          } catch {
+            // already gone
+          }
         }, 10_000);
         child.once("exit", () => {
           clearTimeout(force);

@@ -108,7 +108,7 @@ module.exports = {
       app.use(expressjwt({ secret: SECRET, algorithms: ["HS256"] }));
       app.get("/threads/:thread_id", sendThread);
       // express-jwt passes failures to next(err); apps answer them with an error handler like this one.
-      app.use((err, req, res, next) => void res.status(err.status || 500).json({ error: err.code || "internal_error", message: err.message }));
+      app.use((err, req, res, _next) => void res.status(err.status || 500).json({ error: err.code || "internal_error", message: err.message }));
       return app;
     },
   },

@@ -17,7 +17,7 @@ export function createApp(secret: string) {
   app.get("/health", (_req, res) => { res.json({ ok: true }); });
   app.use(auth.middleware({ public: ["/health"] }));
   app.post("/threads", auth.guard("threads:create"), (req, res) => {
-    const thread = { thread_id: String(threads.length + 1), metadata: req.body.metadata };
+    const thread = { thread_id: String(threads.length + 1), metadata: (req.body as { metadata: Record<string, unknown> }).metadata };
     threads.push(thread);
     res.json(thread);
   });

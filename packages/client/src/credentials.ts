@@ -91,7 +91,7 @@ export function apiKey(headerName: string, key: SecretSource): Credentials {
 }
 
 function reader(source: SecretSource, where: string): () => Promise<string | null | undefined> {
-  if (typeof source === "string") return async () => source;
+  if (typeof source === "string") return () => Promise.resolve(source);
   if (typeof source === "function") return async () => source();
   throw new TypeError(`${where}: expected a string or a function, got ${typeof source}`);
 }

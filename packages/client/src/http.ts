@@ -212,7 +212,8 @@ export function createTransport(options: ClientOptions): Transport {
   /** One axios attempt: every redirect hop followed here (outside browsers), the origin checked at each. */
   async function axiosAttempt(call: Call, rest: AxiosRequestConfig): Promise<AxiosResponse> {
     let { method, url } = call;
-    let { data, params } = rest;
+    let data: unknown = rest.data;
+    let params: unknown = rest.params;
     for (let hop = 0; ; hop++) {
       const headers = await hopHeaders(call, method, url);
       const res = await guarded(call, method, url, (signal) => instance.request({

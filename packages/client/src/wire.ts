@@ -97,10 +97,16 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
 
 export function checkTimeout(value: unknown, where: string): void {
   if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
-    throw new TypeError(`${where} must be a non-negative number of milliseconds, got ${String(value)}`);
+    throw new TypeError(`${where} must be a non-negative number of milliseconds, got ${shown(value)}`);
   }
 }
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A value as an option error shows it: a primitive as itself, an object by its kind (never "[object Object]"). */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" && value !== null ? "an object" : String(value);
 }

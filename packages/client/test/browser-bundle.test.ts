@@ -35,10 +35,10 @@ it("bundles src/index.ts for the browser without Node built-ins", async () => {
     logLevel: "silent",
   });
   expect(result.errors).toEqual([]);
-  const inputs = Object.keys(result.metafile!.inputs);
+  const inputs = Object.keys(result.metafile.inputs);
   expect(inputs.some((i) => i.includes("node_modules/axios/"))).toBe(true);
   expect(inputs.filter((i) => builtins.has(i) || /axios\/lib\/(adapters\/http|platform\/node)/.test(i))).toEqual([]);
-  const imported = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.map((i) => i.path));
+  const imported = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
   expect(imported).toEqual([]);
   const code = result.outputFiles[0].text;
   expect(code).not.toMatch(/\brequire\(["'](node:)?(http|https|net|tls|zlib|stream|url|util|fs|crypto)["']\)/);

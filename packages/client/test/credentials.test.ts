@@ -27,7 +27,7 @@ describe("bearer()", () => {
   });
 
   it("awaits an async function", async () => {
-    const client = createClient({ baseURL: server.url, credentials: bearer(async () => "from-async") });
+    const client = createClient({ baseURL: server.url, credentials: bearer(() => Promise.resolve("from-async")) });
     await client.threads.search();
     expect(last().headers.authorization).toBe("Bearer from-async");
   });
@@ -53,7 +53,7 @@ describe("apiKey()", () => {
 
   it("reads a sync or async function", async () => {
     const sync = createClient({ baseURL: server.url, credentials: apiKey("x-api-key", () => "sync-key") });
-    const asyncClient = createClient({ baseURL: server.url, credentials: apiKey("x-api-key", async () => "async-key") });
+    const asyncClient = createClient({ baseURL: server.url, credentials: apiKey("x-api-key", () => Promise.resolve("async-key")) });
     await sync.request({ url: "/x" });
     await asyncClient.request({ url: "/x" });
     expect(server.received.map((r) => r.headers["x-api-key"])).toEqual(["sync-key", "async-key"]);

@@ -34,7 +34,7 @@ describe("single-flight refresh", () => {
     const client = createClient({
       baseURL: server.url,
       credentials: bearer(() => session.token),
-      refresh: async () => { refreshes++; session.token = "fresh"; },
+      refresh: () => { refreshes++; session.token = "fresh"; return Promise.resolve(); },
     });
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.request({ url: `/r/${i}` })));
     expect(results).toHaveLength(50);
@@ -86,7 +86,7 @@ describe("single-flight refresh", () => {
     const client = createClient({
       baseURL: server.url,
       credentials: bearer("stale"),
-      refresh: async () => { refreshes++; throw failure; },
+      refresh: () => { refreshes++; return Promise.reject(failure); },
     });
     const errors = await Promise.all(Array.from({ length: 5 }, () => client.request({ url: "/x" }).catch((e: unknown) => e)));
     for (const err of errors) {
@@ -173,7 +173,7 @@ describe("single-flight refresh", () => {
 describe("createRefreshGate", () => {
   it("reports a failed refresh to requests sent before it settled, without running it again", async () => {
     let runs = 0;
-    const gate = createRefreshGate(async () => { runs++; throw new Error("nope"); });
+    const gate = createRefreshGate(() => { runs++; return Promise.reject(new Error("nope")); });
     const seen = gate.generation;
     await expect(gate.after(seen, undefined)).rejects.toThrow("nope");
     await expect(gate.after(seen, undefined)).rejects.toThrow("nope"); // a straggler of the same burst

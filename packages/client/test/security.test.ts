@@ -6,7 +6,7 @@
  * after a bounded number of requests (no loop), with no unhandled rejection,
  * and the credential never leaves the client's origin or rides on an error.
  */
-import http from "node:http";
+import type http from "node:http";
 import {
   AbortError, bearer, createClient, ForbiddenError, GatehouseError, NetworkError, TimeoutError, UnauthorizedError,
 } from "@gatehouse/client";
@@ -285,7 +285,7 @@ describe("the credential stays with the client's origin", () => {
     });
     const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_FRESH) });
     const result = await client.request({ url: "/go" }).catch((e: unknown) => e);
-    expect(server.received[0]!.headers.authorization).toBe(`Bearer ${TOKEN_FRESH}`);
+    expect(server.received[0].headers.authorization).toBe(`Bearer ${TOKEN_FRESH}`);
     for (const received of elsewhere.received) expect(received.headers.authorization).toBeUndefined();
     expect(result).toEqual({ elsewhere: true });
   });
@@ -295,7 +295,7 @@ describe("the credential stays with the client's origin", () => {
     let refreshes = 0;
     const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_FRESH), refresh: () => void refreshes++ });
     await expect(client.request({ url: `${elsewhere.url}/steal` })).rejects.toBeInstanceOf(UnauthorizedError);
-    expect(elsewhere.received[0]!.headers.authorization).toBeUndefined();
+    expect(elsewhere.received[0].headers.authorization).toBeUndefined();
     expect(refreshes).toBe(0);
     elsewhere.handle((_req, res) => json(res, 200, { elsewhere: true }));
   });

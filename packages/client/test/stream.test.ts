@@ -5,7 +5,7 @@
  * lost), a 401 before the first byte refreshed once, and an abort or a `break`
  * closing the server-side request.
  */
-import http from "node:http";
+import type http from "node:http";
 import {
   AbortError, bearer, createClient, NetworkError, NotFoundError, TimeoutError, UnauthorizedError, type StreamPart,
 } from "@gatehouse/client";
@@ -92,7 +92,7 @@ test("a drop mid-stream resumes through the join route with Last-Event-ID: no pa
   const client = createClient({ baseURL: server.url, credentials: bearer(() => `tok-${++reads}`) });
   const parts = await collect(client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { baseDelay: 5 } }));
   expect(parts).toEqual(expected);
-  expect(server.received.map((r) => `${r.method} ${r.url} ${r.headers["last-event-id"] ?? "-"}`)).toEqual([
+  expect(server.received.map((r) => `${r.method} ${r.url} ${String(r.headers["last-event-id"] ?? "-")}`)).toEqual([
     `POST /threads/${THREAD}/runs/stream -`,
     `GET /threads/${THREAD}/runs/${RUN}/stream 1`,
   ]);

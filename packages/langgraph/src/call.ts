@@ -57,7 +57,7 @@ export class Call {
 
   /** The JSON body as an object (`{}` when none was sent); anything else is a 400. */
   body(): Record<string, unknown> {
-    const body = this.req.body;
+    const body: unknown = this.req.body;
     if (body === undefined || body === null) return {};
     if (typeof body !== "object" || Array.isArray(body)) throw new HTTPException(400, { message: "The request body must be a JSON object" });
     return { ...(body as Record<string, unknown>) };
@@ -186,7 +186,7 @@ export class Call {
       this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path} failed`, err);
     } else if (failure === 502 || failure === 504) {
       // The caller gets a short fixed message; the operator gets the cause.
-      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${(err as Error).message} (${failure})`, (err as Error).cause);
+      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${(err).message} (${failure})`, (err).cause);
     }
     const { status, headers, body } = toErrorResponse(err);
     this.res.status(status).set(headers).set("Cache-Control", "no-store").json(body);

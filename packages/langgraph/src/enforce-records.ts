@@ -3,7 +3,7 @@
  * routes checked on their record first, copy and versions.
  */
 import { HTTPException } from "@gatehouse/express";
-import { Call, notFound, UpstreamAnswer } from "./call";
+import { type Call, notFound, UpstreamAnswer } from "./call";
 import { inScope, mergeSearchMetadata, metadataOf, type Scope } from "./scope";
 import { badGateway } from "./upstream";
 

@@ -3,7 +3,7 @@
  * identity in the run's `config.configurable`, the parent thread checked first.
  */
 import { HTTPException, type AuthContext } from "@gatehouse/express";
-import { Call, notFound } from "./call";
+import { type Call, notFound } from "./call";
 import { metadataInput, requireInScope, requireSameThread, stampedMetadata } from "./enforce-records";
 import { inScope, metadataOf, type Scope } from "./scope";
 import { badGateway } from "./upstream";
@@ -89,7 +89,7 @@ export async function statelessRun(call: Call): Promise<void> {
 
 /** POST /runs/batch: every run is decided on its own; one refusal refuses the batch. */
 export async function batchRun(call: Call): Promise<void> {
-  const runs = call.req.body;
+  const runs: unknown = call.req.body;
   if (!Array.isArray(runs) || runs.length === 0) throw new HTTPException(400, { message: "The body must be a non-empty JSON array of runs" });
   const bodies: Record<string, unknown>[] = [];
   for (const run of runs) {

@@ -5,7 +5,7 @@
  * writing or deleting one is 403 (whether or not it exists).
  */
 import { HTTPException } from "@gatehouse/express";
-import { Call, notFound } from "./call";
+import { type Call, notFound } from "./call";
 import { inScope, type Scope } from "./scope";
 import { badGateway } from "./upstream";
 
@@ -23,7 +23,7 @@ function namespaceOf(value: unknown, what: string, allowEmpty = false): string[]
     if (allowEmpty) return [];
     throw new HTTPException(400, { message: `${what} is required` });
   }
-  if (!Array.isArray(value) || !value.every((label) => typeof label === "string" && label !== "" && !label.includes("."))) {
+  if (!Array.isArray(value) || !value.every((label): label is string => typeof label === "string" && label !== "" && !label.includes("."))) {
     throw new HTTPException(400, { message: `${what} must be an array of labels without dots, e.g. ["alice", "notes"]` });
   }
   if (!allowEmpty && value.length === 0) throw new HTTPException(400, { message: `${what} is required` });
@@ -45,7 +45,7 @@ const unscoped = (scope: Scope): boolean => Object.keys(scope).length === 0;
 async function getItem(call: Call, namespace: string[], key: string): Promise<Record<string, unknown> | null> {
   const query = new URLSearchParams({ namespace: namespace.join("."), key });
   try {
-    const { data } = await call.fetchJson("GET", `/store/items?${query}`);
+    const { data } = await call.fetchJson("GET", `/store/items?${query.toString()}`);
     if (data === null || data === undefined) return null;
     if (!isPlainObject(data)) throw badGateway();
     return data;
@@ -157,7 +157,7 @@ export async function storeNamespaces(call: Call): Promise<void> {
   const fetchPage = async (pageOffset: number, pageLimit: number): Promise<unknown[]> => {
     const { data } = await call.fetchJson("POST", "/store/namespaces", { ...body, limit: pageLimit, offset: pageOffset });
     if (!isPlainObject(data) || !Array.isArray(data.namespaces)) throw badGateway();
-    return data.namespaces;
+    return data.namespaces as unknown[];
   };
   const namespaces = unscoped(scope)
     ? await fetchPage(offset, limit)

@@ -95,7 +95,7 @@ function fail(message: string): never {
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) fail(`${name} must be a positive integer, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) fail(`${name} must be a positive integer, got ${shown(value)}`);
   return value;
 }
 
@@ -144,7 +144,7 @@ function parseForwardHeaders(value: unknown, upstreamHeaders: Record<string, str
 
 function parsePublic(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((p) => typeof p === "string" && p.startsWith("/"))) fail('public must be an array of paths starting with "/"');
+  if (!Array.isArray(value) || !value.every((p): p is string => typeof p === "string" && p.startsWith("/"))) fail('public must be an array of paths starting with "/"');
   return [...value];
 }
 
@@ -173,4 +173,10 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     public: parsePublic(options.public),
     logger,
   };
+}
+
+/** A value as an option error shows it: a primitive as itself, an object by its kind (never "[object Object]"). */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" && value !== null ? "an object" : String(value);
 }

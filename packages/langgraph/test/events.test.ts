@@ -51,9 +51,6 @@ function recordedWithKeys(): { event: string; keys: string[] }[] {
   return fs.readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 }
 
-function recorded(): string[] {
-  return recordedWithKeys().map((e) => e.event);
-}
 
 /** LangGraph's answer status and value keys for each route's first event, filled by the first test for the second. */
 const langgraphKeys = new Map<string, string[]>();
@@ -109,7 +106,7 @@ async function exercise(base: string, reset: () => void, read: () => Seen[]): Pr
   const routes = GATEWAY_ROUTES.filter((r) => r.event !== null).sort((a, b) => order(a) - order(b));
   const results = new Map<GatewayRoute, { status: number; events: Seen[] }>();
   for (const route of routes) {
-    let p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]!);
+    let p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]);
     if (route.path === "/store/items" && route.method === "GET") p += "?namespace=ns&key=k";
     reset();
     if (SLOW.has(route.path)) {
@@ -132,10 +129,10 @@ test("every route raises the auth event GATEWAY_ROUTES names for it, first", asy
   const mismatches: string[] = [];
   const unchecked: string[] = [];
   for (const [route, { status, events }] of results) {
-    if (events.length > 0) langgraphKeys.set(`${route.method} ${route.path}`, events[0]!.keys);
+    if (events.length > 0) langgraphKeys.set(`${route.method} ${route.path}`, events[0].keys);
     langgraphStatus.set(`${route.method} ${route.path}`, status);
     if (events.length === 0) unchecked.push(`${route.method} ${route.path} (${status})`);
-    else if (events[0]!.event !== route.event) mismatches.push(`${route.method} ${route.path}: server raised ${events.map((e) => e.event).join(", ")}; table says ${route.event}`);
+    else if (events[0].event !== route.event) mismatches.push(`${route.method} ${route.path}: server raised ${events.map((e) => e.event).join(", ")}; table says ${route.event}`);
   }
   expect(mismatches).toEqual([]);
   // LangGraph's JS server does not implement crons (500 before any auth event); their
@@ -148,7 +145,7 @@ test("through the gateway, each route's handler sees the same event and the valu
   const auth = new Auth({ unhandled: "allow" })
     .authenticate(() => "recorder")
     .on("*", ({ event, value }) => {
-      seen.push({ event, keys: Object.keys(value as object).sort() });
+      seen.push({ event, keys: Object.keys(value).sort() });
     });
   const gateway = langgraphGateway({ auth, upstream: url });
   const app = express().use(gateway);

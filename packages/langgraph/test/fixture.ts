@@ -14,7 +14,7 @@ export function ownerAuth(options: { stamp?: boolean } = {}) {
     .authenticate((req) => {
       const match = /^Bearer ([a-z]+)$/.exec(req.headers.authorization ?? "");
       if (!match) throw new HTTPException(401, { message: "Missing or bad token", headers: { "WWW-Authenticate": 'Bearer realm="api"' } });
-      return { identity: match[1]!, permissions: ["threads:write"], display_name: match[1]!.toUpperCase(), secret_claim: "x" };
+      return { identity: match[1], permissions: ["threads:write"], display_name: match[1].toUpperCase(), secret_claim: "x" };
     })
     .on(["threads", "assistants", "crons"], ({ action, value, user }) => {
       if (stamp && (action === "create" || action === "update" || action === "create_run")) {

@@ -70,7 +70,7 @@ test("bob reaches none of alice's records, on any route, and nothing of hers cha
   const leaks: string[] = [];
   for (const route of GATEWAY_ROUTES) {
     if (!/:thread_id|:assistant_id/.test(route.path) || route.path.includes("/crons")) continue;
-    const p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]!);
+    const p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]);
     const body = route.method === "GET" || route.method === "DELETE" ? undefined : route.kind === "thread-run" ? RUN : route.path.endsWith("/latest") ? { version: 1 } : {};
     const res = await as(bob, route.method, p, body);
     if (res.status !== 404 || res.text.includes("alice-secret")) leaks.push(`${route.method} ${route.path}: ${res.status} ${res.text.slice(0, 80)}`);
@@ -82,7 +82,7 @@ test("bob reaches none of alice's records, on any route, and nothing of hers cha
     await as(bob, "POST", "/store/items/search", {}),
   ];
   expect(store.map((r) => r.status)).toEqual([404, 403, 403, 200]);
-  expect(store[3]!.data.items).toEqual([]);
+  expect(store[3].data.items).toEqual([]);
   expect(leaks).toEqual([]);
 
   const searches = await Promise.all([as(bob, "POST", "/threads/search", {}), as(bob, "POST", "/assistants/search", { metadata: { owner: "alice" } })]);

@@ -21,7 +21,7 @@ function snippet(name: string): string {
   if (at < 0) throw new Error(`README.md has no "${marker}" marker`);
   const block = /^```ts\n([\s\S]*?)^```$/m.exec(text.slice(at + marker.length));
   if (!block) throw new Error(`README.md: no ts block after "${marker}"`);
-  return block[1]!;
+  return block[1];
 }
 
 const setup = snippet("setup");

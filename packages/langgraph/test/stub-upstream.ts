@@ -60,7 +60,7 @@ export async function startStub(): Promise<Stub> {
     mode: "normal",
     streamClosed: new Promise<void>((resolve) => (onStreamClosed = resolve)),
     flood: { sent: 0, blocked: false, finished: false },
-    close: async () => undefined,
+    close: () => Promise.resolve(undefined),
   };
   app.use(express.json());
   app.use((req, res, next) => {

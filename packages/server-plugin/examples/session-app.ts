@@ -51,7 +51,7 @@ export function createSessionApp(users: readonly AppUser[], sessionSecret: strin
   });
   app.get("/api/threads/:thread_id", auth.guard("threads:read"), (req, res) => {
     const thread = threads.get(String(req.params.thread_id));
-    if (!thread || !matchFilters(req.auth!.filters!, thread.metadata)) return void res.status(404).json({ error: "not_found" });
+    if (!thread || !matchFilters(req.auth!.filters, thread.metadata)) return void res.status(404).json({ error: "not_found" });
     res.json(thread);
   });
   return app;

@@ -19,11 +19,12 @@ import type { BaseUser } from "./user";
  * }
  * app.get("/me", (req, res) => res.json({ org: req.auth!.user.org })); // string
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// Apps add `auth` to this interface by declaration merging, so it is declared empty on purpose.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Register {}
 
 /** The user type of the registered `Auth` (see {@link Register}); `BaseUser` when none is registered. */
-export type RegisteredUser = Register extends { auth: Auth<any, infer U> } ? U : BaseUser;
+export type RegisteredUser = Register extends { auth: Auth<infer _Extra, infer U> } ? U : BaseUser;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

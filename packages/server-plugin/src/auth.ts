@@ -122,7 +122,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     if (typeof realm !== "string" || realm.length === 0) throw new TypeError("new Auth({ realm }) must be a non-empty string");
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new TypeError(`new Auth({ timeoutMs }) must be a number of milliseconds ≥ 0, got ${String(timeoutMs)}`);
     if (!logger || typeof logger.error !== "function") throw new TypeError("new Auth({ logger }) must have an error(message, cause) method");
-    this.registry = new Registry(buildResourceIndex(resources as Record<string, readonly string[]> | undefined));
+    this.registry = new Registry(buildResourceIndex(resources));
     this.unhandled = unhandled;
     this.theirs = passport;
     this.realm = realm;
@@ -152,7 +152,7 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   authenticate(input: AuthenticateInput): Auth<Extra, BaseUser> {
     if (this.step) throw new TypeError("auth.authenticate() was already called: pass several strategies as one array (first success wins)");
     this.step = compileAuthenticate(input, this.own, this.theirs, this.realm, this.logRejection);
-    return this as unknown as Auth<Extra, BaseUser>;
+    return this;
   }
 
   /**

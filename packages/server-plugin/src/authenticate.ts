@@ -17,6 +17,7 @@ import type { IncomingMessage } from "node:http";
 import type { Strategy } from "passport";
 import { authenticationFailed, hasUsableIdentity, unusableIdentity, withChallenge, type Failure } from "./auth-failure";
 import { isMappedStrategy, type MappedStrategy } from "./strategy-user";
+import { isThenable } from "./values";
 
 export { authenticationFailed } from "./auth-failure";
 export type { TypedStrategy, MappedStrategy, UserOf } from "./strategy-user";
@@ -73,8 +74,8 @@ function once(self: Running): Attempt | undefined {
 function catchRejections(verify: (...args: unknown[]) => unknown) {
   return function verifyCatchingRejections(this: Running, ...args: unknown[]) {
     const result = verify.apply(this, args);
-    if (result && typeof (result as Promise<unknown>).then === "function") {
-      (result as Promise<unknown>).then(undefined, (err: unknown) => {
+    if (isThenable(result)) {
+      result.then(undefined, (err: unknown) => {
         const attempt = once(this);
         if (attempt) settle(attempt, err);
       });
@@ -86,6 +87,12 @@ function catchRejections(verify: (...args: unknown[]) => unknown) {
 /** Passport's session strategy: it restores `req.user` from the session and then calls `pass()`. */
 function isSessionStrategy(strategy: Strategy): boolean {
   return strategy.name === "session" && typeof (strategy as unknown as { _deserializeUser?: unknown })._deserializeUser === "function";
+}
+
+/** The session field passport's session strategy reads (its `_key`, "passport" by default). */
+function sessionKey(strategy: Strategy): string {
+  const key = (strategy as unknown as { _key?: unknown })._key;
+  return typeof key === "string" ? key : "passport";
 }
 
 /** A prototype layer over a strategy with the five outcomes; one per strategy, shared by all requests. */
@@ -114,7 +121,7 @@ function makeLayer(strategy: Strategy, label: string): object {
       // req.user is the app's deserialized user (a req.user set by anything else is not believed).
       const req = attempt.req as IncomingMessage & Record<string, unknown>;
       const user = req[typeof req._userProperty === "string" ? req._userProperty : "user"];
-      const login = (req.session as Record<string, { user?: unknown } | undefined> | undefined)?.[String((strategy as unknown as { _key?: unknown })._key ?? "passport")];
+      const login = (req.session as Record<string, { user?: unknown } | undefined> | undefined)?.[sessionKey(strategy)];
       if (login && login.user !== undefined && user !== undefined && user !== null && user !== false) {
         attempt.chain.succeeded(attempt, this[INDEX], user, true);
         return;
@@ -195,9 +202,9 @@ class StrategyChain {
     }
     let running: Running | undefined;
     try {
-      const strategy = this.strategies[index]!();
+      const strategy = this.strategies[index]();
       let layer = this.layers.get(strategy);
-      if (!layer) this.layers.set(strategy, (layer = makeLayer(strategy, this.labels[index]!)));
+      if (!layer) this.layers.set(strategy, (layer = makeLayer(strategy, this.labels[index])));
       running = Object.create(layer) as Running;
       running[STATE] = attempt;
       running[INDEX] = index;
@@ -249,8 +256,8 @@ function compileStep(
       let result: unknown;
       try {
         result = fn(req);
-        if (result && typeof (result as Promise<unknown>).then === "function") {
-          (result as Promise<unknown>).then((user) => done(null, user), done);
+        if (isThenable(result)) {
+          result.then((user) => done(null, user), done);
           return;
         }
       } catch (err) {

@@ -7,6 +7,7 @@ import { HTTPException, isHTTPException } from "./errors";
 import { FilterError, validateFilters, type Filters } from "./filters";
 import type { Registry, Resolved } from "./registry";
 import type { BaseUser } from "./user";
+import { describeValue, isThenable } from "./values";
 
 /**
  * Who is calling, as the authenticate step established it. `filters` is set by
@@ -51,7 +52,7 @@ export interface Decision {
 }
 
 /** The filter of an allowed, unscoped decision: the empty filter, frozen, matching every record. */
-export const ALLOW_ALL: Filters = Object.freeze({}) as Filters;
+export const ALLOW_ALL: Filters = Object.freeze({});
 
 const UNSCOPED: Decision = Object.freeze({ filters: ALLOW_ALL });
 
@@ -65,11 +66,6 @@ function forbidden(): HTTPException {
 function misconfigured(report: ConfigErrorReporter, message: string, cause?: unknown): HTTPException {
   report(message, cause);
   return new HTTPException(500, { message: "Internal server error", cause });
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "string" || typeof value === "number" ? `${typeof value} ${JSON.stringify(value)}` : typeof value;
 }
 
 /** Reads a handler's result; throws `HTTPException` 403 for a denial and 500 for anything unreadable. */
@@ -86,7 +82,7 @@ export function interpretResult(result: unknown, event: string, report: ConfigEr
   }
   throw misconfigured(
     report,
-    `The handler for "${event}" returned ${describe(result)}. Return undefined or true to allow, false to deny (403), ` +
+    `The handler for "${event}" returned ${describeValue(result)}. Return undefined or true to allow, false to deny (403), ` +
       `or a filter object such as { owner: user.identity } to allow scoped.`,
   );
 }
@@ -110,9 +106,9 @@ function withDeadline(decision: Promise<Decision>, timeoutMs: number, event: str
         clearTimeout(timer);
         resolve(settled);
       },
-      (err: unknown) => {
+      () => {
         clearTimeout(timer);
-        reject(err);
+        resolve(decision); // adopts the handler's rejection, reason unchanged
       },
     );
   });
@@ -148,7 +144,7 @@ export function decide(
   }
   let pending: Promise<Decision> | undefined;
   try {
-    if (result && typeof (result as Promise<unknown>).then === "function") {
+    if (isThenable(result)) {
       pending = (result as Promise<unknown>).then(
         (settled) => interpretResult(settled, event, report),
         (err: unknown) => {

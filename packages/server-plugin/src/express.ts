@@ -9,7 +9,8 @@ import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, ty
 import { HTTPException, isHTTPException, toErrorResponse } from "./errors";
 import type { Registry } from "./registry";
 import { normalizeUser } from "./user";
-import { hasOwn, setOwn } from "./own";
+import { setOwn } from "./own";
+import { errorMessage, isRecord, isThenable } from "./values";
 
 /** Options of `auth.middleware()`. */
 export interface MiddlewareOptions {
@@ -35,7 +36,7 @@ export function sendError(res: Response, err: unknown): void {
   }
   const { status, headers, body } = toErrorResponse(err);
   res.statusCode = status;
-  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+  for (const name of Object.keys(headers)) res.setHeader(name, headers[name]);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
   const requestId = requestIdOf(res.req);
@@ -119,7 +120,7 @@ export function authenticateMiddleware(
       finished = true;
       if (timer) clearTimeout(timer);
       if (err) {
-        if (!isHTTPException(err)) report(`The authenticate step failed: ${err instanceof Error ? err.message : String(err)}`, err);
+        if (!isHTTPException(err)) report(`The authenticate step failed: ${errorMessage(err)}`, err);
         sendError(res, err);
         return;
       }
@@ -147,14 +148,10 @@ export function authenticateMiddleware(
   };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Copies own enumerable properties (a `__proto__` key as data); cheaper than spreads on the hot path. */
 function copyOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const key in source) {
-    if (hasOwn(source, key)) setOwn(target, key, source[key]);
+    if (Object.hasOwn(source, key)) setOwn(target, key, source[key]);
   }
 }
 
@@ -167,14 +164,14 @@ const STAMPED_ACTIONS = new Set(["create", "update", "create_run"]);
  */
 export function defaultValue(req: Request, resource: string, action: string): Record<string, unknown> {
   let source: unknown = req.body;
-  if (!isPlainObject(source)) source = req.query; // a re-parsing getter in Express 5: read it once
+  if (!isRecord(source)) source = req.query; // a re-parsing getter in Express 5: read it once
   const value: Record<string, unknown> = {};
-  if (isPlainObject(source)) copyOwn(value, source);
+  if (isRecord(source)) copyOwn(value, source);
   copyOwn(value, req.params);
   if (resource === "store" && typeof value.namespace === "string") value.namespace = value.namespace === "" ? [] : value.namespace.split(".");
   if (value.metadata === undefined || value.metadata === null) {
     if (STAMPED_ACTIONS.has(action)) value.metadata = {};
-  } else if (!isPlainObject(value.metadata)) {
+  } else if (!isRecord(value.metadata)) {
     throw new HTTPException(400, { message: '"metadata" must be a JSON object' });
   }
   return value;
@@ -198,12 +195,12 @@ function hasUnparsedJsonBody(req: Request): boolean {
 /** Where a namespace written back into a request must go, in the shape it came in. */
 function writeNamespace(req: Request, namespace: unknown): void {
   const body: unknown = req.body;
-  if (isPlainObject(body) && hasOwn(body, "namespace")) {
+  if (isRecord(body) && Object.hasOwn(body, "namespace")) {
     body.namespace = typeof body.namespace === "string" && Array.isArray(namespace) ? namespace.join(".") : namespace;
     return;
   }
   const query: unknown = req.query;
-  if (isPlainObject(query) && hasOwn(query, "namespace") && Array.isArray(namespace)) {
+  if (isRecord(query) && Object.hasOwn(query, "namespace") && Array.isArray(namespace)) {
     // Express 5 re-parses req.query on every read: pin the decided value as an own property.
     Object.defineProperty(req, "query", { value: { ...query, namespace: namespace.join(".") }, writable: true, configurable: true, enumerable: true });
   }
@@ -216,11 +213,11 @@ function writeNamespace(req: Request, namespace: unknown): void {
  * store namespace the handler narrowed replaces the request's.
  */
 function writeBack(req: Request, resource: string, action: string, value: unknown, original: unknown): void {
-  if (!isPlainObject(value) || value === req.body) return;
-  if (STAMPED_ACTIONS.has(action) || hasOwn(value, "metadata") || (isPlainObject(req.body) && hasOwn(req.body, "metadata"))) {
+  if (!isRecord(value) || value === req.body) return;
+  if (STAMPED_ACTIONS.has(action) || Object.hasOwn(value, "metadata") || (isRecord(req.body) && Object.hasOwn(req.body, "metadata"))) {
     const metadata = value.metadata;
     if (req.body === undefined) req.body = {};
-    if (isPlainObject(req.body)) {
+    if (isRecord(req.body)) {
       if (metadata === undefined) delete req.body.metadata;
       else req.body.metadata = metadata;
     }
@@ -243,7 +240,7 @@ export function guardMiddleware(
   const action = event.slice(colon + 1);
   const isStore = resource === "store";
   function allow(req: Request, res: Response, context: AuthContext, value: unknown, original: unknown, decision: Decision, next: NextFunction) {
-    if (isPlainObject(value) && value.metadata !== undefined && !isPlainObject(value.metadata)) {
+    if (isRecord(value) && value.metadata !== undefined && !isRecord(value.metadata)) {
       report(`The handler for "${event}" set value.metadata to a non-object; it must stay a plain object (or be deleted)`);
       sendError(res, new HTTPException(500));
       return;
@@ -272,7 +269,7 @@ export function guardMiddleware(
     let decision: Decision | Promise<Decision>;
     try {
       value = extract ? extract(req) : defaultValue(req, resource, action);
-      if (isStore && isPlainObject(value)) original = JSON.stringify(value.namespace); // a handler may narrow it in place
+      if (isStore && isRecord(value)) original = JSON.stringify(value.namespace); // a handler may narrow it in place
       decision = auditor
         ? auditor.decide(context, event, value, requestIdOf(req))
         : decide(registry, unhandled, report, context, event, value, timeoutMs);
@@ -281,10 +278,10 @@ export function guardMiddleware(
       sendError(res, err);
       return;
     }
-    if (typeof (decision as Promise<Decision>).then === "function") {
-      (decision as Promise<Decision>).then((d) => allow(req, res, context, value, original, d, next), (err: unknown) => sendError(res, err));
+    if (isThenable<Decision>(decision)) {
+      decision.then((d) => allow(req, res, context, value, original, d, next), (err: unknown) => sendError(res, err));
     } else {
-      allow(req, res, context, value, original, decision as Decision, next);
+      allow(req, res, context, value, original, decision, next);
     }
   };
 }

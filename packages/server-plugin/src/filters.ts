@@ -9,7 +9,7 @@
  * Values are JSON scalars (string, finite number, boolean, null). Anything else,
  * and any unknown operator, is rejected: a typo must never widen access.
  */
-import { hasOwn } from "./own";
+import { isPlainObject } from "./values";
 
 /** A JSON scalar that filters compare against. */
 export type FilterScalar = string | number | boolean | null;
@@ -38,12 +38,6 @@ export class FilterError extends TypeError {
 
 const OPERATORS = new Set(["$eq", "$contains"]);
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Whether PostgreSQL JSONB can store the string: no NUL, and no UTF-16
  * surrogate without its partner (JSON.stringify escapes one as `\udXXX`,
@@ -69,7 +63,7 @@ function isScalar(value: unknown): value is FilterScalar {
  */
 function isPlainEquality(filters: Record<string, unknown>): boolean {
   for (const key in filters) {
-    if (!hasOwn(filters, key)) continue;
+    if (!Object.hasOwn(filters, key)) continue;
     if (key.length === 0 || key.charCodeAt(0) === 36 /* $ */ || !storable(key) || !isScalar(filters[key])) return false;
   }
   return true;
@@ -120,8 +114,8 @@ export function parseFilters(filters: unknown): Clause[] {
         throw new FilterError(`Unknown filter operator "${op}" on "${key}": only $eq and $contains are supported (a plain object is not an equality value)`);
       }
     }
-    if (hasOwn(condition, "$eq")) clauses.push({ key, op: "$eq", value: scalar(condition.$eq, `"${key}".$eq`) });
-    if (hasOwn(condition, "$contains")) {
+    if (Object.hasOwn(condition, "$eq")) clauses.push({ key, op: "$eq", value: scalar(condition.$eq, `"${key}".$eq`) });
+    if (Object.hasOwn(condition, "$contains")) {
       const wanted = condition.$contains;
       const list = Array.isArray(wanted) ? wanted : [wanted];
       // Array.from, not map: map skips holes, which JSON.stringify would then send to SQL as null.
@@ -159,7 +153,7 @@ export function assertDecided(filters: unknown, helper: string): void {
 }
 
 function clauseHolds(metadata: Record<string, unknown>, clause: Clause): boolean {
-  if (!hasOwn(metadata, clause.key)) return false;
+  if (!Object.hasOwn(metadata, clause.key)) return false;
   const field = metadata[clause.key];
   if (clause.op === "$eq") return field === clause.value;
   if (!Array.isArray(field)) return false;
@@ -186,10 +180,10 @@ export function matchFilters(filters: Filters | null | undefined, metadata: unkn
   if (isPlainObject(filters) && isPlainEquality(filters)) {
     let empty = true;
     for (const key in filters) {
-      if (!hasOwn(filters, key)) continue;
+      if (!Object.hasOwn(filters, key)) continue;
       if (empty && !isPlainObject(metadata)) return false;
       empty = false;
-      if (!hasOwn(metadata as object, key) || (metadata as Record<string, unknown>)[key] !== filters[key]) return false;
+      if (!Object.hasOwn(metadata as object, key) || (metadata as Record<string, unknown>)[key] !== filters[key]) return false;
     }
     return true;
   }

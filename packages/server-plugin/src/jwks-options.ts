@@ -19,7 +19,7 @@ export function checkJwks(jwks: unknown, fail: Fail): JwksOptions {
     if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > 86_400_000) fail(`\`jwks.${key}\` must be a number of milliseconds from 1 to 86400000`);
     out[key] = value;
   }
-  return out as JwksOptions;
+  return out;
 }
 
 /** The key source when the key is not static: `jwksUri` or `discovery`; algorithms must be asymmetric. */

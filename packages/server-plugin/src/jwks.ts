@@ -135,7 +135,7 @@ export class JwksKeySource {
     let key: unknown;
     try {
       const remote = await this.remoteSet();
-      key = await withTimeout(remote({ alg, kid: header.kid as string | undefined }), this.timeoutMs);
+      key = await withTimeout(remote({ alg, kid: header.kid }), this.timeoutMs);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === "string" && TOKEN_FAULTS[code]) return { kind: "rejected", reason: TOKEN_FAULTS[code] };
@@ -144,7 +144,7 @@ export class JwksKeySource {
       return this.unavailable();
     }
     const keyObject = key as KeyObject;
-    if (!keyObject || typeof keyObject !== "object" || keyObject.type !== "public" || !KEY_FAMILY[alg[0]!]?.(keyObject, alg)) {
+    if (!keyObject || typeof keyObject !== "object" || keyObject.type !== "public" || !KEY_FAMILY[alg[0]]?.(keyObject, alg)) {
       return { kind: "rejected", reason: `the JWKS key for this kid does not fit alg ${alg}` };
     }
     return { kind: "key", key: keyObject };

@@ -24,6 +24,7 @@ import { checkJwtOptions, type JwtPayload, type JwtStrategyOptions, type JwtUser
 import { JwksKeySource } from "./jwks";
 import { VerifiedTokenCache } from "./token-cache";
 import { isUsableText } from "./user";
+import { isThenable } from "./values";
 import type { TypedStrategy } from "./authenticate";
 
 export { MAX_CLOCK_TOLERANCE } from "./jwt-options";
@@ -61,7 +62,14 @@ function headerOf(token: string): Record<string, unknown> | undefined {
 }
 
 type Done = (err: unknown, user?: unknown, info?: unknown) => void;
-type StrategyCtor = new (options: Record<string, unknown>, verify: (...args: any[]) => void) => Strategy;
+type StrategyCtor = new (options: Record<string, unknown>, verify: (...args: never[]) => void) => Strategy;
+/** passport-jwt's Strategy as passport runs it: passport adds `success`/`fail`/`error` for each request. */
+interface FrontedInstance extends Strategy {
+  [STATE]: FrontState;
+  success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown): void;
+  error(err: unknown): void;
+}
 interface PassportJwtModule {
   Strategy: StrategyCtor;
   ExtractJwt: { fromAuthHeaderAsBearerToken(): (req: unknown) => string | null };
@@ -73,11 +81,17 @@ function loadPassportJwt(): PassportJwtModule {
     try {
       passportJwt = require("passport-jwt") as PassportJwtModule;
     } catch (err) {
-      if ((err as { code?: string }).code === "MODULE_NOT_FOUND") throw new Error("jwtStrategy() needs passport-jwt: npm install passport-jwt");
+      if ((err as { code?: string }).code === "MODULE_NOT_FOUND") throw new Error("jwtStrategy() needs passport-jwt: npm install passport-jwt", { cause: err });
       throw err;
     }
   }
   return passportJwt;
+}
+
+/** A mutable copy of a list option (passport-jwt may keep it); one value as it is. */
+function copyList<T>(value: T | readonly T[] | undefined): T | T[] | undefined {
+  // Array.isArray narrows `readonly T[]` to `any[]`: say what it is.
+  return Array.isArray(value) ? [...(value as readonly T[])] : (value as T | undefined);
 }
 
 /** The per-strategy state the `authenticate` in front of passport-jwt reads. */
@@ -102,9 +116,9 @@ const frontClasses = new WeakMap<StrategyCtor, StrategyCtor>();
 function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
   let Fronted = frontClasses.get(Base);
   if (!Fronted) {
-    Fronted = class FrontedJwtStrategy extends (Base as new (...args: any[]) => Strategy & Record<PropertyKey, any>) {
+    Fronted = class FrontedJwtStrategy extends (Base as new (...args: ConstructorParameters<StrategyCtor>) => FrontedInstance) {
       override authenticate(req: Request, options?: unknown): void {
-        const state = this[STATE] as FrontState;
+        const state = this[STATE];
         const token = state.extract(req);
         if (typeof token !== "string" || token.length === 0) {
           super.authenticate(req, options);
@@ -138,7 +152,7 @@ function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
           (err: unknown) => this.error(err),
         );
       }
-    } as unknown as StrategyCtor;
+    };
     frontClasses.set(Base, Fronted);
   }
   return Fronted;
@@ -215,8 +229,8 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedS
       done(err);
       return;
     }
-    if (result && typeof (result as Promise<unknown>).then === "function") {
-      (result as Promise<unknown>).then((settled) => outcome(settled, done), done);
+    if (isThenable(result)) {
+      result.then((settled) => outcome(settled, done), done);
     } else {
       outcome(result, done);
     }
@@ -276,8 +290,8 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedS
           }),
       jwtFromRequest: extract,
       algorithms,
-      issuer: Array.isArray(options.issuer) ? [...options.issuer] : options.issuer,
-      audience: Array.isArray(options.audience) ? [...options.audience] : options.audience,
+      issuer: copyList(options.issuer),
+      audience: copyList(options.audience),
       ignoreExpiration: false,
       passReqToCallback: true,
       jsonWebTokenOptions: { ...claims, clockTolerance: tolerance },
@@ -286,5 +300,5 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedS
   ) as Strategy & Record<PropertyKey, unknown>;
   strategy.name = name;
   if (cache || keys) strategy[STATE] = { cache, keys, found, extract, run } satisfies FrontState;
-  return strategy as TypedStrategy<U>;
+  return strategy;
 }

@@ -3,10 +3,7 @@
  * `__proto__` is read and written as plain data, never as the prototype.
  */
 
-/** Whether `obj` has `key` as its own property (inherited ones do not count). */
-export function hasOwn(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
-}
+// Reading: `Object.hasOwn(obj, key)` (inherited keys do not count).
 
 /** Sets `target[key] = value` as an own data property, `__proto__` included. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {

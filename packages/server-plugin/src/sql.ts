@@ -5,7 +5,7 @@
  * value travels as a parameter: nothing from the filter is concatenated into SQL.
  */
 import { assertDecided, parseFilters, type Filters } from "./filters";
-import { hasOwn, setOwn } from "./own";
+import { setOwn } from "./own";
 
 export interface FiltersToSqlOptions {
   /** The JSONB column (optionally `table.column`). Default `"metadata"`. */
@@ -51,7 +51,7 @@ export function filtersToSql(filters: Filters | null | undefined, options: Filte
   // Group clauses into containment documents, at most one clause per key in each.
   const documents: Record<string, unknown>[] = [];
   for (const clause of parseFilters(filters)) {
-    let doc = documents.find((d) => !hasOwn(d, clause.key));
+    let doc = documents.find((d) => !Object.hasOwn(d, clause.key));
     if (!doc) documents.push((doc = {}));
     setOwn(doc, clause.key, clause.value);
   }

@@ -3,7 +3,8 @@
  * identity; an object needs a string `identity` and gets defaults for
  * `permissions`, `is_authenticated` and `display_name`; other fields are kept.
  */
-import { hasOwn, setOwn } from "./own";
+import { setOwn } from "./own";
+import { describeValue } from "./values";
 
 /** The fields every authenticated user has. */
 export interface BaseUser {
@@ -23,7 +24,7 @@ export type AuthUser<T = string> = T extends string
     ? BaseUser & Omit<T, keyof BaseUser>
     : BaseUser;
 
-const UNUSABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNUSABLE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * True for text PostgreSQL and JSON can store: no NUL, no lone surrogate. An
@@ -34,7 +35,7 @@ const UNUSABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])
  * isUsableText("ali\u0000ce"); // false
  */
 export function isUsableText(value: string): boolean {
-  return !UNUSABLE.test(value);
+  return !value.includes("\0") && !UNUSABLE.test(value);
 }
 
 /** Thrown when an authenticate step produced something that is not a user: a server misconfiguration. */
@@ -46,12 +47,6 @@ export class InvalidUserError extends TypeError {
     );
     this.name = "InvalidUserError";
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)?.slice(0, 40) ?? ""}`.trim();
 }
 
 /**
@@ -68,12 +63,12 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
     return { identity: raw, permissions: [], is_authenticated: true, display_name: raw };
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new InvalidUserError(source, `returned ${describe(raw)} instead of a user`);
+    throw new InvalidUserError(source, `returned ${describeValue(raw)} instead of a user`);
   }
   const user = raw as Record<string, unknown>;
   const identity = user.identity;
   if (typeof identity !== "string" || identity.length === 0) {
-    throw new InvalidUserError(source, `returned a user whose "identity" is ${describe(identity)}, not a non-empty string`);
+    throw new InvalidUserError(source, `returned a user whose "identity" is ${describeValue(identity)}, not a non-empty string`);
   }
   const permissions = user.permissions ?? [];
   if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === "string")) {
@@ -81,11 +76,11 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
   }
   const isAuthenticated = user.is_authenticated ?? true;
   if (typeof isAuthenticated !== "boolean") {
-    throw new InvalidUserError(source, `returned a user whose "is_authenticated" is ${describe(isAuthenticated)}, not a boolean`);
+    throw new InvalidUserError(source, `returned a user whose "is_authenticated" is ${describeValue(isAuthenticated)}, not a boolean`);
   }
   const displayName = user.display_name ?? identity;
   if (typeof displayName !== "string") {
-    throw new InvalidUserError(source, `returned a user whose "display_name" is ${describe(displayName)}, not a string`);
+    throw new InvalidUserError(source, `returned a user whose "display_name" is ${describeValue(displayName)}, not a string`);
   }
   // A literal then a loop, not `{ ...user, identity, … }`: V8 makes spread-then-assign
   // a slow dictionary-mode copy, and this runs on every request.
@@ -96,7 +91,7 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
     display_name: displayName,
   };
   for (const key in user) {
-    if (hasOwn(user, key) && !hasOwn(out, key)) setOwn(out, key, user[key]);
+    if (Object.hasOwn(user, key) && !Object.hasOwn(out, key)) setOwn(out, key, user[key]);
   }
   return out;
 }

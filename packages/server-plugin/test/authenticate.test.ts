@@ -178,9 +178,7 @@ describe("async verify callbacks", () => {
     try {
       const strategy = new JwtStrategy(
         { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, algorithms: ["HS256"] },
-        (async () => {
-          throw new Error("user store unavailable");
-        }) as never,
+        (() => Promise.reject(new Error("user store unavailable"))) as never,
       );
       const logger = memoryLogger();
       const app = echoApp(new Auth({ logger }).authenticate(strategy));
@@ -220,6 +218,7 @@ describe("async verify callbacks", () => {
 
 describe("an authenticate function", () => {
   const fn = new Auth({ logger: memoryLogger() }).authenticate(async (req) => {
+    await Promise.resolve(); // settles on a later tick, as a real lookup would
     const key = req.headers["x-key"];
     if (key === "str") return "hank";
     if (key === "obj") return { identity: "ida", permissions: ["a", "b"], display_name: "Ida", org: "acme" };

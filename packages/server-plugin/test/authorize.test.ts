@@ -40,9 +40,9 @@ describe("handler results (semantics §2)", () => {
 
   test("async handlers are awaited with the same meanings", async () => {
     const auth = new Auth()
-      .on("threads:read", async () => ({ owner: "alice" }))
-      .on("threads:delete", async () => false)
-      .on("threads:update", async () => undefined);
+      .on("threads:read", () => Promise.resolve({ owner: "alice" }))
+      .on("threads:delete", () => Promise.resolve(false))
+      .on("threads:update", () => Promise.resolve(undefined));
     await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({ filters: { owner: "alice" } });
     expect(await statusOf(auth.authorize(alice, "threads:delete", { thread_id: "t" }))).toBe(403);
     expect(await statusOf(auth.authorize(alice, "threads:update", { thread_id: "t" }))).toBe(200);
@@ -85,9 +85,7 @@ describe("handler results (semantics §2)", () => {
       .on("threads:read", () => {
         throw new Error("db password is hunter2");
       })
-      .on("threads:update", async () => {
-        throw new TypeError("boom");
-      });
+      .on("threads:update", () => Promise.reject(new TypeError("boom")));
     const err = (await auth.authorize(alice, "threads:read", { thread_id: "t" }).catch((e) => e)) as HTTPException;
     expect(err.status).toBe(500);
     expect(err.message).toBe("Internal server error");

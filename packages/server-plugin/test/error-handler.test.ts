@@ -38,7 +38,7 @@ describe("errorHandler()", () => {
     expect(res.body).toEqual({ error: "internal_error", message: "Internal server error" });
     expect(res.text).not.toMatch(/ECONNREFUSED|hunter2|at .*\.ts/);
     expect(logged).toHaveLength(1);
-    expect(logged[0]![1]).toBe(secret);
+    expect(logged[0][1]).toBe(secret);
   });
 
   test("body-parser errors are the caller's: bad JSON 400, too large 413", async () => {

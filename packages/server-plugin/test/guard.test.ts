@@ -97,7 +97,7 @@ describe("decisions on routes", () => {
   const logger = memoryLogger();
   const auth = new Auth({ logger })
     .authenticate(jwtStrategy())
-    .on("threads:read", async ({ user }) => ({ owner: user.identity }))
+    .on("threads:read", ({ user }) => Promise.resolve({ owner: user.identity }))
     .on("threads:delete", ({ permissions }) => permissions.includes("threads:delete"))
     .on("threads:search", () => {
       throw new HTTPException(429, { message: "Too many searches", headers: { "Retry-After": "1" } });
@@ -109,7 +109,7 @@ describe("decisions on routes", () => {
     a.post("/threads/search", auth.guard("threads:search"), echo);
     a.get("/assistants/:assistant_id", auth.guard("assistants:read"), echo);
     a.post("/crons/search", auth.guard("crons:search"), echo);
-    a.get("/custom/:id", auth.guard("threads:read", { value: (req) => ({ thread_id: `custom-${req.params.id}` }) }), echo);
+    a.get("/custom/:id", auth.guard("threads:read", { value: (req) => ({ thread_id: `custom-${String(req.params.id)}` }) }), echo);
   });
 
   test("an async filter is exposed as req.auth.filters", async () => {
@@ -141,7 +141,7 @@ describe("decisions on routes", () => {
   test("a custom value function feeds the handler", async () => {
     const seen: unknown[] = [];
     const a2 = new Auth().authenticate(jwtStrategy()).on("threads:read", ({ value }) => void seen.push(value));
-    const app2 = appWith(a2, (a) => a.get("/custom/:id", a2.guard("threads:read", { value: (req) => ({ thread_id: `custom-${req.params.id}` }) }), echo));
+    const app2 = appWith(a2, (a) => a.get("/custom/:id", a2.guard("threads:read", { value: (req) => ({ thread_id: `custom-${String(req.params.id)}` }) }), echo));
     await request(app2).get("/custom/7").set("Authorization", alice);
     expect(seen).toEqual([{ thread_id: "custom-7" }]);
   });

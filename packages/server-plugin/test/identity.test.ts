@@ -124,9 +124,7 @@ test("a 401 HTTPException from an authenticate function gets a challenge; its ow
   const sent = await request(app).get("/x").set("Authorization", "Bearer x").expect(401);
   expect(sent.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"');
 
-  const own = new Auth().authenticate(async () => {
-    throw new HTTPException(401, { headers: { "WWW-Authenticate": 'ApiKey header="X-Key"' } });
-  });
+  const own = new Auth().authenticate(() => Promise.reject(new HTTPException(401, { headers: { "WWW-Authenticate": 'ApiKey header="X-Key"' } })));
   const ownApp = express().use(own.middleware());
   expect((await request(ownApp).get("/x").expect(401)).headers["www-authenticate"]).toBe('ApiKey header="X-Key"');
 });

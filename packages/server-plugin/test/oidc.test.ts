@@ -51,7 +51,7 @@ function forged(key: SigningKey, claims: Record<string, unknown> = {}, header: R
   return jwt.sign(
     { sub: "ci-client", iss: provider.issuer, aud: "agent-api", scope: "threads:read", iat: now(), exp: now() + 300, ...claims },
     key.privateKey,
-    { algorithm: "RS256", keyid: key.kid, header: { alg: "RS256", kid: key.kid, ...header } as jwt.JwtHeader },
+    { algorithm: "RS256", keyid: key.kid, header: { alg: "RS256", kid: key.kid, ...header } },
   );
 }
 

@@ -53,11 +53,11 @@ const inputs: Record<string, Record<string, string>> = {
 };
 
 describe.each(Object.keys(setups))("%s", (setup) => {
-  const passportApp = viaPassport(setups[setup]!());
-  const gatehouseApp = viaGatehouse(setups[setup]!());
+  const passportApp = viaPassport(setups[setup]());
+  const gatehouseApp = viaGatehouse(setups[setup]());
 
   test.each(Object.keys(inputs))("%s: same verdict as passport.authenticate", async (input) => {
-    const [p, g] = await Promise.all([request(passportApp).get("/me").set(inputs[input]!), request(gatehouseApp).get("/me").set(inputs[input]!)]);
+    const [p, g] = await Promise.all([request(passportApp).get("/me").set(inputs[input]), request(gatehouseApp).get("/me").set(inputs[input])]);
     expect(g.status).toBe(p.status);
     if (p.status === 200) expect(g.body).toEqual(p.body);
     // Passport sends the strategies' string challenges; Gatehouse sends the same ones, plus

@@ -17,6 +17,7 @@ declare module "@gatehouse/express" {
 }
 
 const app = express();
+app.use(auth.middleware());
 app.get("/me", (req, res) => {
   const user = req.auth!.user;
   const org: string = user.org; // no cast

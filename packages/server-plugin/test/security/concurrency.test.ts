@@ -37,7 +37,7 @@ const auth = new Auth({ logger: memoryLogger() })
 
 const app = express();
 app.use(auth.middleware());
-app.get("/threads/:nonce", auth.guard("threads:read", { value: (req) => ({ thread_id: req.params.nonce as string, nonce: req.params.nonce }) as never }), async (req, res) => {
+app.get("/threads/:nonce", auth.guard("threads:read", { value: (req) => ({ thread_id: req.params.nonce as string, nonce: req.params.nonce }) }), async (req, res) => {
   await jitter();
   const user = req.auth!.user as { identity: string; nonce_at_verify?: string };
   res.json({ identity: user.identity, reqUser: (req.user as { identity: string }).identity, permissions: req.auth!.permissions, filters: req.auth!.filters, verifiedNonce: user.nonce_at_verify });

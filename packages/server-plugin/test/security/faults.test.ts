@@ -7,7 +7,7 @@
  * a late result arrives, and the app answers the next request.
  */
 import express, { type Express } from "express";
-import passport from "passport";
+import type passport from "passport";
 import { Strategy as PassportJwtStrategy, ExtractJwt } from "passport-jwt";
 import request from "supertest";
 import { Auth, HTTPException } from "../../src/index";
@@ -96,7 +96,10 @@ describe("authenticate step: a function", () => {
   });
 
   test.each(THROWN)("rejects later with %s: 500", async (_name, value) => {
-    const { app, logger } = build(() => new Promise((_resolve, reject) => setImmediate(() => reject(value))));
+    const { app, logger } = build(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw value;
+    });
     await expectFault(app, 500, logger);
   });
 
@@ -106,7 +109,7 @@ describe("authenticate step: a function", () => {
   });
 
   test.each(JUNK)("resolves to %s: 500", async (_name, value) => {
-    const { app, logger } = build(async () => value);
+    const { app, logger } = build(() => Promise.resolve(value));
     await expectFault(app, 500, logger);
   });
 
@@ -165,9 +168,7 @@ describe("authenticate step: Passport strategies", () => {
     try {
       const strategy = new PassportJwtStrategy(
         { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, algorithms: ["HS256"] },
-        (async () => {
-          throw new Error(SECRET_DETAIL);
-        }) as never,
+        (() => Promise.reject(new Error(SECRET_DETAIL))) as never,
       );
       const log = memoryLogger();
       await expectFault(appWith(new Auth({ logger: log }).authenticate(strategy).on("*", () => true)), 500, log);
@@ -192,7 +193,10 @@ describe("authorization handler", () => {
   });
 
   test.each(THROWN)("rejects later with %s: 500", async (_name, value) => {
-    const { app, logger } = build(() => new Promise((_resolve, reject) => setImmediate(() => reject(value))));
+    const { app, logger } = build(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw value;
+    });
     await expectFault(app, 500, logger);
   });
 
@@ -215,7 +219,7 @@ describe("authorization handler", () => {
   });
 
   test.each(JUNK_RESULTS)("resolves to %s: 500 (fail closed)", async (_name, value) => {
-    const { app, logger } = build(async () => value);
+    const { app, logger } = build(() => Promise.resolve(value));
     await expectFault(app, 500, logger);
   });
 
@@ -248,8 +252,8 @@ describe("authorization handler", () => {
   });
 
   test("the control: a handler rejecting with an HTTPException keeps its status; an allowing one reaches the route", async () => {
-    expect((await request(build(async () => Promise.reject(new HTTPException(404))).app).post("/threads").send({})).status).toBe(404);
-    expect((await request(build(async () => true).app).post("/threads").send({})).status).toBe(200);
+    expect((await request(build(() => Promise.reject(new HTTPException(404))).app).post("/threads").send({})).status).toBe(404);
+    expect((await request(build(() => Promise.resolve(true)).app).post("/threads").send({})).status).toBe(200);
     expect(written).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import express, { type Express } from "express";
 import jwt from "jsonwebtoken";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
-import { Auth, type AuthLogger } from "../../src/index";
+import { type Auth, type AuthLogger } from "../../src/index";
 
 export const SECRET = "test-secret-that-is-long-enough-for-hs256";
 

@@ -51,7 +51,7 @@ export class ScriptedStrategy extends Strategy {
       case "fail":
         return outcome.status === undefined ? self.fail(outcome.challenge) : self.fail(outcome.challenge, outcome.status);
       case "error":
-        return self.error(outcome.error as Error);
+        return self.error(outcome.error);
       case "pass":
         return self.pass();
       case "redirect":
