@@ -37,14 +37,14 @@ export function requireJsonBody(): RequestHandler {
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What is wrong with a string PostgreSQL cannot store (as text or inside JSONB), or null. */
-export function unstorable(text: string): "NUL" | "surrogate" | null {
+function unstorable(text: string): "NUL" | "surrogate" | null {
   if (text.includes("\u0000")) return "NUL";
   if (LONE_SURROGATE.test(text)) return "surrogate";
   return null;
 }
 
 /** The first key or string value in `value` that PostgreSQL cannot store, and why; iterative. */
-export function findUnstorable(value: unknown): "NUL" | "surrogate" | null {
+function findUnstorable(value: unknown): "NUL" | "surrogate" | null {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -63,7 +63,7 @@ export function findUnstorable(value: unknown): "NUL" | "surrogate" | null {
 }
 
 /** The 400 for a string PostgreSQL cannot store, saying which kind it is. */
-export function unstorableError(problem: "NUL" | "surrogate"): HTTPException {
+function unstorableError(problem: "NUL" | "surrogate"): HTTPException {
   return badRequest(
     problem === "NUL"
       ? "A string in the request contains a NUL character (\\u0000), which cannot be stored"

@@ -4,7 +4,11 @@
  * single worker, and a search answers with whole records.
  */
 export interface Limits {
-  /** Largest thread state (its `values` as JSON), in bytes; a run that would pass it is a 413. Default 10 MB. */
+  /**
+   * Largest thread state (its `values` as JSON), in bytes; a run that would
+   * pass it is a 413. A thread's metadata, which patches add to, has the same
+   * limit. Default 10 MB.
+   */
   maxThreadStateBytes: number;
   /** Most messages in a thread's state; a run that would pass it is a 413. Default 10,000. */
   maxThreadMessages: number;

@@ -76,6 +76,15 @@ describe.each(DATABASES)("on %s", (kind) => {
     expect((await alice.get(`/threads/${id}/state`)).body.values.messages).toHaveLength(50);
   });
 
+  test("patches add up: one that would take the thread's metadata past the limit is a 413 and changes nothing", async () => {
+    const id = await newThread(alice);
+    expect((await alice.patch(`/threads/${id}`, { metadata: { a: big(12_000) } })).status).toBe(200);
+    expect413(await alice.patch(`/threads/${id}`, { metadata: { b: big(12_000) } }), "MAX_THREAD_STATE_BYTES");
+    expect(Object.keys((await alice.get(`/threads/${id}`)).body.metadata).sort()).toEqual(["a", "owner"]);
+    expect((await alice.patch(`/threads/${id}`, { metadata: { a: "small", b: big(12_000) } })).status).toBe(200); // replacing a
+    expect((await bob.patch(`/threads/${id}`, { metadata: { b: big(12_000) } })).status).toBe(404); // not a 413 for bob
+  });
+
   /** Follows X-Pagination-Next from offset 0; returns every page's answer. */
   async function allPages(fetchPage: (offset: number) => Promise<Reply>): Promise<Reply[]> {
     const pages: Reply[] = [];

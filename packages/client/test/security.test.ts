@@ -184,10 +184,17 @@ describe("abort during refresh", () => {
   test("aborting while a refresh that later fails is pending: AbortError, and the refresh's rejection is not left unhandled", async () => {
     guarded((_req, res) => json(res, 200, {}));
     const gate = deferred();
-    const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_STALE), refresh: () => gate.promise });
+    const started = deferred();
+    const refresh = () => {
+      started.resolve();
+      return gate.promise;
+    };
+    const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_STALE), refresh });
     const controller = new AbortController();
     const call = client.request({ url: "/x", signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Abort once the refresh is pending (a fixed 20 ms sleep could abort before the 401 came back on a
+    // busy machine: then no refresh ever ran and the rejected gate was left unhandled).
+    await started.promise;
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(AbortError);
     gate.reject(new Error("refresh failed after everyone left"));

@@ -140,7 +140,7 @@ export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     auth.guard("threads:update", { value: parsed }),
     route(async (req, res) => {
       const { thread_id, metadata } = inputOf<{ thread_id: string; metadata: JsonObject }>(res);
-      const thread = await threads.patchThread(db, thread_id, metadata, req.auth?.filters);
+      const thread = await threads.patchThread(db, thread_id, metadata, req.auth?.filters, limits.maxThreadStateBytes);
       if (!thread) throw threadNotFound(thread_id);
       res.json(await readBack(db, auth, req.auth!, "threads:read", thread_id, thread, redactThread));
     }),

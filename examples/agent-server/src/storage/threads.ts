@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
 import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { LimitExceededError } from "../limits";
 import { deleteAndBury, idIsFree } from "./tombstones";
 
 export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
@@ -86,20 +87,30 @@ export async function isThreadVisible(db: Queryable, threadId: string, filters: 
   return (await db.query(`SELECT 1 FROM threads WHERE ${where.text}`, where.values)).length > 0;
 }
 
-/** Shallow-merges `metadata` into the thread's; null when not found or not matching `filters`. */
+/**
+ * Shallow-merges `metadata` into the thread's; null when not found or not
+ * matching `filters`. Throws `LimitExceededError` (413) when the merged
+ * metadata would pass `maxBytes`: patches add up, each under the body limit.
+ */
 export async function patchThread(
   db: Queryable,
   threadId: string,
   metadata: Record<string, unknown>,
   filters: AuthFilters,
+  maxBytes: number,
 ): Promise<Thread | null> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
+  const n = where.next;
   const rows = await db.query(
-    `UPDATE threads SET metadata = metadata || $${where.next}::jsonb, updated_at = now()
-     WHERE ${where.text} RETURNING *`,
-    [...where.values, json(metadata)],
+    `UPDATE threads SET metadata = metadata || $${n}::jsonb, updated_at = now()
+     WHERE ${where.text} AND octet_length((metadata || $${n}::jsonb)::text) <= $${n + 1} RETURNING *`,
+    [...where.values, json(metadata), maxBytes],
   );
-  return rows.length > 0 ? toThread(rows[0]) : null;
+  if (rows.length > 0) return toThread(rows[0]);
+  if (!(await isThreadVisible(db, threadId, filters))) return null;
+  throw new LimitExceededError(
+    `This patch would make the thread's metadata more than ${maxBytes} bytes (MAX_THREAD_STATE_BYTES limits metadata too): remove fields or start a new thread`,
+  );
 }
 
 /** Deletes the thread (and its runs); false when not found or not matching `filters`. */

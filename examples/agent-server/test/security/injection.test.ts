@@ -174,8 +174,10 @@ test("create, read and search threads with hostile metadata: 400 or stored and m
     { numRuns: RUNS, examples: REGRESSIONS },
   );
   if (tally.refusedWithoutReason.length > 0) throw new Error(`refused without a reason: ${tally.refusedWithoutReason.join("; ")} ${seedNote()}`);
-  // Most generated metadata is storable; if not, the generators (not the server) drifted.
-  if (tally.created <= RUNS / 3) throw new Error(`only ${tally.created} of ${RUNS} creates were accepted ${seedNote()}`);
+  // Some generated metadata must be storable, or the property tested only refusals: the generators drifted.
+  // About half is refused (NUL, lone surrogates, depth, size: P ≈ 0.53 measured over 3,000 samples), so
+  // "more than a third accepted" failed about one seed in 40; at least a tenth of 60 fails about one in 10^8.
+  if (RUNS >= 30 && tally.created < RUNS / 10) throw new Error(`only ${tally.created} of ${RUNS} creates were accepted ${seedNote()}`);
 });
 
 test("search filters made of hostile keys and values never reach another user's threads", async () => {
