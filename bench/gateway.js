@@ -31,8 +31,9 @@ function requireExample() {
 }
 
 /** The example's start script in front of `upstream`; resolves once it prints its URL. */
-function startGateway(upstream) {
-  const child = spawn(process.execPath, [path.join(EXAMPLE, "main.js")], {
+function startGateway(upstream, cpuProfDir) {
+  const profile = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(EXAMPLE, "main.js")], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, LANGGRAPH_URL: upstream, LANGGRAPH_API_KEY: "" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -129,7 +130,7 @@ async function firstEventMs(url, token) {
 
 /**
  * Runs the gateway benchmark.
- * @param {{ duration: number, warmup: number, rounds: number, connections: number, streams: number, log?: (line: string) => void }} options
+ * @param {{ duration: number, warmup: number, rounds: number, connections: number, streams: number, cpuProfDir?: string, log?: (line: string) => void }} options
  */
 async function runGateway(options) {
   const log = options.log ?? (() => {});
@@ -139,7 +140,7 @@ async function runGateway(options) {
   const langgraph = await example.process.startLangGraph({ stdio: "inherit" });
   let gateway;
   try {
-    gateway = await startGateway(langgraph.url);
+    gateway = await startGateway(langgraph.url, options.cpuProfDir);
     const side = { direct: langgraph.url, gateway: gateway.url };
     const created = await json(`${side.gateway}/threads`, "POST", tokens.alice, { metadata: { topic: "bench" } });
     if (created.status !== 200) throw new Error(`gateway: creating a thread through the gateway answered ${created.status}`);
