@@ -31,8 +31,9 @@ function requireExample() {
 }
 
 /** The example's start script in front of `upstream`; resolves once it prints its URL. */
-function startGateway(upstream) {
-  const child = spawn(process.execPath, [path.join(EXAMPLE, "main.js")], {
+function startGateway(upstream, cpuProfDir) {
+  const profile = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(EXAMPLE, "main.js")], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, LANGGRAPH_URL: upstream, LANGGRAPH_API_KEY: "" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -101,9 +102,49 @@ function load(url, token, { duration, connections }) {
   });
 }
 
+/**
+ * CPU time a child process has used, in µs (user + system, all its threads), from
+ * /proc; `null` where there is no /proc. 10 ms resolution: fine over a window of
+ * hundreds of requests. Read around each load window, it shows where the time goes
+ * (gateway vs LangGraph), which the shared machine disturbs less than req/s.
+ */
+function cpuMicros(pid) {
+  try {
+    const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** Runs one load window, with the CPU per request of each child in `pids` ({ name: pid }). */
+async function measured(pids, run) {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
+  const result = await run();
+  const s = summarise(result);
+  s.cpuPerReqUs = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const after = cpuMicros(pid);
+    s.cpuPerReqUs[name] = after === null || before[name] === null || !result.requests.total ? null : round((after - before[name]) / result.requests.total, 0);
+  }
+  return s;
+}
+
 function summarise(result) {
   const seconds = result.duration || 1;
   return { rps: round(result.requests.total / seconds, 0), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+/** Median CPU µs per request of each process over the rounds (null without /proc). */
+function medianCpu(list) {
+  const out = {};
+  for (const name of Object.keys(list[0]?.cpuPerReqUs ?? {})) {
+    const values = list.map((s) => s.cpuPerReqUs[name]).filter((v) => v !== null);
+    out[name] = values.length ? median(values) : null;
+  }
+  return out;
 }
 
 /** Milliseconds from sending the stream request to its first SSE event; reads the stream to its end. */
@@ -129,7 +170,7 @@ async function firstEventMs(url, token) {
 
 /**
  * Runs the gateway benchmark.
- * @param {{ duration: number, warmup: number, rounds: number, connections: number, streams: number, log?: (line: string) => void }} options
+ * @param {{ duration: number, warmup: number, rounds: number, connections: number, streams: number, cpuProfDir?: string, log?: (line: string) => void }} options
  */
 async function runGateway(options) {
   const log = options.log ?? (() => {});
@@ -139,7 +180,7 @@ async function runGateway(options) {
   const langgraph = await example.process.startLangGraph({ stdio: "inherit" });
   let gateway;
   try {
-    gateway = await startGateway(langgraph.url);
+    gateway = await startGateway(langgraph.url, options.cpuProfDir);
     const side = { direct: langgraph.url, gateway: gateway.url };
     const created = await json(`${side.gateway}/threads`, "POST", tokens.alice, { metadata: { topic: "bench" } });
     if (created.status !== 200) throw new Error(`gateway: creating a thread through the gateway answered ${created.status}`);
@@ -153,9 +194,11 @@ async function runGateway(options) {
     const rounds = { direct: [], gateway: [] };
     for (let r = 0; r < options.rounds; r++) {
       for (const name of r % 2 ? ["gateway", "direct"] : ["direct", "gateway"]) {
-        const s = summarise(await load(...targets[name], options));
+        const pids = name === "gateway" ? { gateway: gateway.child.pid, langgraph: langgraph.child.pid } : { langgraph: langgraph.child.pid };
+        const s = await measured(pids, () => load(...targets[name], options));
         rounds[name].push(s);
-        log(`gateway: round ${r + 1}/${options.rounds} ${name.padEnd(8)} ${String(s.rps).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms${s.non2xx ? `  non-2xx ${s.non2xx}` : ""}`);
+        const cpu = Object.entries(s.cpuPerReqUs).map(([n, us]) => `${n} ${us ?? "–"} µs`).join(", ");
+        log(`gateway: round ${r + 1}/${options.rounds} ${name.padEnd(8)} ${String(s.rps).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  CPU/req ${cpu}${s.non2xx ? `  non-2xx ${s.non2xx}` : ""}`);
       }
     }
     const side_ = (name) => ({
@@ -164,6 +207,7 @@ async function runGateway(options) {
       p99: median(rounds[name].map((s) => s.p99)),
       non2xx: rounds[name].reduce((n, s) => n + s.non2xx, 0),
       errors: rounds[name].reduce((n, s) => n + s.errors, 0),
+      cpuPerReqUs: medianCpu(rounds[name]),
       rounds: rounds[name],
     });
     const throughput = { direct: side_("direct"), gateway: side_("gateway") };
@@ -207,6 +251,7 @@ async function runGateway(options) {
 }
 
 const ms = (v) => (v === null || v === undefined ? "–" : `${Number(v).toFixed(2)} ms`);
+const us = (v) => (v === null || v === undefined ? "" : `${Math.round(v)} µs`);
 const signed = (v) => (v === null || v === undefined ? "–" : `${v < 0 ? "−" : "+"}${ms(Math.abs(v))}`);
 
 /** The rows of the results table (bench/lib/table.js) for this benchmark's results. */
@@ -216,8 +261,17 @@ function gatewayRows(g) {
   const t = g.throughput;
   const f = g.firstEvent;
   return [
-    ["Gateway GET /threads/:id", "LangGraph server, direct", `${int(t.direct.rps)} req/s`, ms(t.direct.p50), ms(t.direct.p99), "", "", flags(t.direct)],
-    ["Gateway GET /threads/:id", "through the Gatehouse gateway", `${int(t.gateway.rps)} req/s`, ms(t.gateway.p50), ms(t.gateway.p99), `${t.ratio}× direct`, "", flags(t.gateway)],
+    ["Gateway GET /threads/:id", "LangGraph server, direct", `${int(t.direct.rps)} req/s`, ms(t.direct.p50), ms(t.direct.p99), "", us(t.direct.cpuPerReqUs?.langgraph), flags(t.direct)],
+    [
+      "Gateway GET /threads/:id",
+      "through the Gatehouse gateway",
+      `${int(t.gateway.rps)} req/s`,
+      ms(t.gateway.p50),
+      ms(t.gateway.p99),
+      `${t.ratio}× direct`,
+      us(t.gateway.cpuPerReqUs?.gateway),
+      [t.gateway.cpuPerReqUs?.langgraph != null ? `LangGraph behind it ${us(t.gateway.cpuPerReqUs.langgraph)}/req` : "", flags(t.gateway)].filter(Boolean).join("; "),
+    ],
     ["Gateway stream first event", "LangGraph server, direct", "", ms(f.direct.p50), ms(f.direct.p99), "", "", `${f.streams} streams`],
     ["Gateway stream first event", "through the Gatehouse gateway", "", ms(f.gateway.p50), ms(f.gateway.p99), `${signed(f.addedP50Ms)} at p50`, "", "includes the parent-thread check"],
     ...(g.firstEventStateless

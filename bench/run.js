@@ -142,7 +142,7 @@ async function main() {
     await phase("data", () => runData({ rows: o.rows, owners: o.owners, iterations: o.iterations, log }));
   }
   if (o.only.has("gateway")) {
-    await phase("gateway", () => runGateway({ duration: o.duration, warmup: o.warmup, rounds: o.rounds, connections: o.connections, streams: o.streams, log }));
+    await phase("gateway", () => runGateway({ duration: o.duration, warmup: o.warmup, rounds: o.rounds, connections: o.connections, streams: o.streams, cpuProfDir: o.cpuProfDir, log }));
   }
   results.targets = targets(results);
   results.machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
