@@ -10,22 +10,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import jwt from "jsonwebtoken";
 import { bearer, createClient, NotFoundError, type StreamPart } from "@gatehouse/client";
-import { openDb, type Db } from "../src/db";
 import { ALL_SCOPES, mintToken } from "../src/tokens";
-import { call, SECRET, startServer, token, type TestServer } from "./support/server";
+import { call, SECRET, token, useMemoryServer } from "./support/server";
 
 jest.setTimeout(60_000);
 
-let db: Db;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openDb({ memory: true });
-  server = await startServer({ db });
-}, 120_000);
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
-}, 60_000);
+const env = useMemoryServer();
 
 const input = { messages: [{ role: "user", content: "What is my refund?" }] };
 
@@ -42,7 +32,7 @@ function uniqueToken(identity: string): string {
 }
 
 test("POST /threads/:id/runs/stream: parts in order with ids, the run named in Content-Location", async () => {
-  const alice = createClient({ baseURL: server.url, credentials: bearer(token("alice")) });
+  const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
   const thread = await alice.threads.create({ metadata: { topic: "stream" } });
   const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }));
   expect(parts.map((p) => [p.id, p.event])).toEqual([["0", "metadata"], ["1", "updates"], ["2", "values"]]);
@@ -51,7 +41,7 @@ test("POST /threads/:id/runs/stream: parts in order with ids, the run named in C
   expect((parts[2].data as { messages: Array<{ content: string; type: string }> }).messages.map((m) => `${m.type}: ${m.content}`))
     .toEqual(["human: What is my refund?", "ai: What is my refund?"]);
 
-  const raw = await fetch(`${server.url}/threads/${thread.thread_id}/runs/stream`, {
+  const raw = await fetch(`${env.server.url}/threads/${thread.thread_id}/runs/stream`, {
     method: "POST", headers: { authorization: `Bearer ${token("alice")}`, "content-type": "application/json" },
     body: JSON.stringify({ assistant_id: "echo", input }),
   });
@@ -62,7 +52,7 @@ test("POST /threads/:id/runs/stream: parts in order with ids, the run named in C
 });
 
 test("threads.state after a streamed run: the values the stream ended with", async () => {
-  const alice = createClient({ baseURL: server.url, credentials: bearer(token("alice")) });
+  const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
   const thread = await alice.threads.create();
   const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input }));
   const state = await alice.threads.state<{ messages: unknown[] }>(thread.thread_id);
@@ -71,7 +61,7 @@ test("threads.state after a streamed run: the values the stream ended with", asy
 });
 
 test("POST /runs/stream: a stateless run streams without storing a thread", async () => {
-  const alice = createClient({ baseURL: server.url, credentials: bearer(token("alice")) });
+  const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
   const before = (await alice.threads.search({ limit: 1000 })).length;
   const parts = await collect(alice.runs.stream(null, { assistant_id: "echo", input }));
   expect(parts.map((p) => [p.id, p.event])).toEqual([["0", "metadata"], ["1", "values"]]);
@@ -79,8 +69,8 @@ test("POST /runs/stream: a stateless run streams without storing a thread", asyn
 });
 
 test("GET /threads/:id/runs/:run_id/stream replays after Last-Event-ID; another user's run is a 404", async () => {
-  const alice = createClient({ baseURL: server.url, credentials: bearer(token("alice")) });
-  const bob = createClient({ baseURL: server.url, credentials: bearer(token("bob")) });
+  const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
+  const bob = createClient({ baseURL: env.server.url, credentials: bearer(token("bob")) });
   const thread = await alice.threads.create();
   const first = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }));
   const runId = (first[0].data as { run_id: string }).run_id;
@@ -91,7 +81,7 @@ test("GET /threads/:id/runs/:run_id/stream replays after Last-Event-ID; another 
 
   const err = await collect(bob.runs.joinStream(thread.thread_id, runId)).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(NotFoundError);
-  const bad = await call(server.url, "GET", `/threads/${thread.thread_id}/runs/${runId}/stream`, {
+  const bad = await call(env.server.url, "GET", `/threads/${thread.thread_id}/runs/${runId}/stream`, {
     token: token("alice"), headers: { "last-event-id": "not-an-id" },
   });
   expect(bad.status).toBe(400);
@@ -106,7 +96,7 @@ describe("through a proxy that cuts the first stream after its first event", () 
     proxy = http.createServer((req, res) => {
       seen.push({ method: req.method!, url: req.url!, lastEventId: req.headers["last-event-id"] as string | undefined, authorization: req.headers.authorization });
       const cut = req.method === "POST" && req.url!.endsWith("/runs/stream") && seen.filter((s) => s.method === "POST").length === 1;
-      const upstream = http.request(`${server.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      const upstream = http.request(`${env.server.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode!, answer.headers);
         if (!cut) return void answer.pipe(res);
         let text = "";
@@ -147,12 +137,12 @@ describe("through a proxy that cuts the first stream after its first event", () 
     let refreshes = 0;
     let current = mintToken(SECRET, "alice", { expiresIn: -60 });
     const alice = createClient({
-      baseURL: server.url,
+      baseURL: env.server.url,
       credentials: bearer(() => current),
       refreshMargin: 0, // not ahead of expiry: the 401 at connect is what triggers the refresh here
       refresh: () => { refreshes++; current = uniqueToken("alice"); },
     });
-    const thread = await createClient({ baseURL: server.url, credentials: bearer(token("alice")) }).threads.create();
+    const thread = await createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) }).threads.create();
     const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input }));
     expect(parts.map((p) => p.event)).toEqual(["metadata", "values"]);
     expect(refreshes).toBe(1);

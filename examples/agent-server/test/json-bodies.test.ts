@@ -3,25 +3,13 @@
  * a 415, never read as `{}`), and free of strings PostgreSQL cannot store,
  * refused with a message naming the actual problem (NUL or lone surrogate).
  */
-import { openDb, type Db } from "../src/db";
-import { call, client, startServer, token, type TestServer } from "./support/server";
+import { call, client, token, useMemoryServer } from "./support/server";
 
 jest.setTimeout(60_000);
 
-let db: Db;
-let server: TestServer;
+const env = useMemoryServer();
 
-beforeAll(async () => {
-  db = await openDb({ memory: true });
-  server = await startServer({ db });
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  await db?.close();
-}, 60_000);
-
-const threadCount = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM threads"))[0]!.n;
+const threadCount = async () => (await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM threads"))[0]!.n;
 
 describe("bodies that are not JSON are a 415 and change nothing", () => {
   const form = new URLSearchParams({ metadata: "x" }).toString();
@@ -36,7 +24,7 @@ describe("bodies that are not JSON are a 415 and change nothing", () => {
     const before = await threadCount();
     const headers: Record<string, string> = { authorization: `Bearer ${token("alice")}` };
     if (type) headers["content-type"] = type;
-    const res = await fetch(`${server.url}/threads`, { method: "POST", headers, body: new TextEncoder().encode(body) });
+    const res = await fetch(`${env.server.url}/threads`, { method: "POST", headers, body: new TextEncoder().encode(body) });
     expect(res.status).toBe(415);
     const json = (await res.json()) as { error: string; message: string };
     expect(json).toEqual({ error: "unsupported_media_type", message: expect.stringMatching(/Content-Type: application\/json/), request_id: expect.any(String) });
@@ -44,7 +32,7 @@ describe("bodies that are not JSON are a 415 and change nothing", () => {
   });
 
   test("a text/plain body on a store put and on a patch is a 415 too", async () => {
-    const alice = client(server.url, token("alice"));
+    const alice = client(env.server.url, token("alice"));
     const thread = (await alice.post("/threads", { metadata: { a: 1 } })).body;
     const patch = await alice.patch(`/threads/${thread.thread_id}`, undefined, { rawBody: '{"metadata":{"a":2}}', headers: { "content-type": "text/plain" } });
     expect(patch.status).toBe(415);
@@ -54,23 +42,23 @@ describe("bodies that are not JSON are a 415 and change nothing", () => {
   });
 
   test("JSON bodies, empty bodies and requests without a body still work", async () => {
-    const alice = client(server.url, token("alice"));
+    const alice = client(env.server.url, token("alice"));
     expect((await alice.post("/threads", { metadata: {} })).status).toBe(200);
     expect((await alice.post("/threads/search")).status).toBe(200); // no body at all
-    const empty = await call(server.url, "POST", "/threads/search", { token: token("alice"), headers: { "content-length": "0" } });
+    const empty = await call(env.server.url, "POST", "/threads/search", { token: token("alice"), headers: { "content-length": "0" } });
     expect(empty.status).toBe(200);
     const charset = await alice.post("/threads", undefined, { rawBody: "{}", headers: { "content-type": "application/json; charset=utf-8" } });
     expect(charset.status).toBe(200);
   });
 
   test("without a token the answer is still 401, whatever the body type", async () => {
-    const res = await call(server.url, "POST", "/threads", { rawBody: "x", headers: { "content-type": "text/plain" } });
+    const res = await call(env.server.url, "POST", "/threads", { rawBody: "x", headers: { "content-type": "text/plain" } });
     expect(res.status).toBe(401);
   });
 });
 
 describe("strings PostgreSQL cannot store: a 400 that names the problem", () => {
-  const alice = () => client(server.url, token("alice"));
+  const alice = () => client(env.server.url, token("alice"));
   test.each([
     ["a lone high surrogate in a value", '{"metadata":{"x":"a\\ud800b"}}', /surrogate/],
     ["a lone low surrogate in a key", '{"metadata":{"\\udc00":1}}', /surrogate/],

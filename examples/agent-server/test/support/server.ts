@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp, type AppOptions } from "../../src/app";
+import { openDb, type Db } from "../../src/db";
 import { mintToken } from "../../src/tokens";
 
 export const SECRET = "test-secret-0123456789abcdef";
@@ -76,4 +77,41 @@ export type Client = ReturnType<typeof client>;
 
 export function token(identity: string, scopes?: readonly string[]): string {
   return mintToken(SECRET, identity, scopes ? { scopes } : {});
+}
+
+/** The app on a fresh in-memory database, shared by one test file. */
+export interface MemoryServer {
+  readonly db: Db;
+  readonly server: TestServer;
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` that open an in-memory database, start the
+ * app on it, and close both; read `db` and `server` inside tests.
+ *
+ * @example
+ * const env = useMemoryServer();
+ * test("…", async () => { await call(env.server.url, "GET", "/health"); });
+ */
+export function useMemoryServer(): MemoryServer {
+  let db: Db | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    db = await openDb({ memory: true });
+    server = await startServer({ db });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  }, 60_000);
+  return {
+    get db() {
+      if (!db) throw new Error("useMemoryServer(): the database is open only inside tests");
+      return db;
+    },
+    get server() {
+      if (!server) throw new Error("useMemoryServer(): the server runs only inside tests");
+      return server;
+    },
+  };
 }
