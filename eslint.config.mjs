@@ -59,7 +59,10 @@ export default tseslint.config(
     // (e.g. the fourth parameter that makes an Express error handler).
     files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
     rules: {
-      "no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+      "no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
     },
   },
   {

@@ -45,7 +45,8 @@ describe("npm run bench (smoke)", () => {
     const ids = results.http.scenarios.map((s: { id: string }) => s.id);
     expect(ids).toEqual(Object.keys(scenarios));
     for (const s of results.http.scenarios) {
-      for (const key of ["rps", "p50", "p99", "ratio", "cpuUsPerRequest", "cpuRatio"]) expect([s.id, key, isNumber(s[key])]).toEqual([s.id, key, true]);
+      for (const key of ["rps", "p50", "p99", "ratio", "cpuUsPerRequest", "cpuRatio"])
+        expect([s.id, key, isNumber(s[key])]).toEqual([s.id, key, true]);
       expect([s.id, s.non2xx, s.errors]).toEqual([s.id, 0, 0]);
       expect(table).toContain(s.label);
     }
@@ -61,7 +62,8 @@ describe("npm run bench (smoke)", () => {
   it("has decisions/s for 1, 10, 100 and 1000 handlers", () => {
     expect(results.decisions.cases.map((c: { handlers: number }) => c.handlers)).toEqual([1, 10, 100, 1000]);
     for (const c of results.decisions.cases) {
-      for (const key of ["authorizePerSec", "decidePerSec", "resolvePerSec"]) expect([c.handlers, key, isNumber(c[key])]).toEqual([c.handlers, key, true]);
+      for (const key of ["authorizePerSec", "decidePerSec", "resolvePerSec"])
+        expect([c.handlers, key, isNumber(c[key])]).toEqual([c.handlers, key, true]);
       expect(table).toContain(`${c.handlers} handler`);
     }
   });
@@ -69,8 +71,14 @@ describe("npm run bench (smoke)", () => {
   it("has p50/p99 of every query in every index phase", () => {
     for (const phase of ["withoutIndex", "withIndex", "withDateIndex"]) {
       const queries = results.data.phases[phase].queries;
-      expect(queries.map((q: { query: string }) => q.query)).toEqual(["search, unfiltered", "search, owner filter", "read by id, unfiltered", "read by id, owner filter"]);
-      for (const q of queries) expect([phase, q.query, isNumber(q.p50), isNumber(q.p99)]).toEqual([phase, q.query, true, true]);
+      expect(queries.map((q: { query: string }) => q.query)).toEqual([
+        "search, unfiltered",
+        "search, owner filter",
+        "read by id, unfiltered",
+        "read by id, owner filter",
+      ]);
+      for (const q of queries)
+        expect([phase, q.query, isNumber(q.p50), isNumber(q.p99)]).toEqual([phase, q.query, true, true]);
       expect(isNumber(results.data.phases[phase].searchFilteredOverUnfiltered)).toBe(true);
     }
     expect(table).toContain("GIN jsonb_path_ops");
@@ -79,7 +87,8 @@ describe("npm run bench (smoke)", () => {
   it("has the gateway figures: GET /threads/:id and a stream's first event, direct and through the gateway", () => {
     const g = results.gateway;
     for (const side of ["direct", "gateway"]) {
-      for (const key of ["rps", "p50", "p99"]) expect([side, key, isNumber(g.throughput[side][key])]).toEqual([side, key, true]);
+      for (const key of ["rps", "p50", "p99"])
+        expect([side, key, isNumber(g.throughput[side][key])]).toEqual([side, key, true]);
       expect([side, g.throughput[side].non2xx, g.throughput[side].errors]).toEqual([side, 0, 0]);
       expect([side, isNumber(g.firstEvent[side].p50)]).toEqual([side, true]);
     }
@@ -90,8 +99,19 @@ describe("npm run bench (smoke)", () => {
 
   it("states every target with a measured figure", () => {
     const ids = results.targets.map((t: { id: string }) => t.id);
-    expect(ids).toEqual(expect.arrayContaining(["http-vs-express", "http-vs-passport-jwt", "decisions-rate", "decisions-flat", "data-withIndex", "gateway-throughput", "gateway-first-event"]));
-    for (const t of results.targets) expect([t.id, isNumber(t.measured), typeof t.met]).toEqual([t.id, true, "boolean"]);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "http-vs-express",
+        "http-vs-passport-jwt",
+        "decisions-rate",
+        "decisions-flat",
+        "data-withIndex",
+        "gateway-throughput",
+        "gateway-first-event",
+      ]),
+    );
+    for (const t of results.targets)
+      expect([t.id, isNumber(t.measured), typeof t.met]).toEqual([t.id, true, "boolean"]);
     expect(table).toContain("Targets (ratios from this run)");
   });
 });

@@ -17,7 +17,8 @@ const { quantile, round, ratio } = require("./lib/stats");
 const { SCHEMA_STATEMENTS } = require("../examples/agent-server/dist/schema");
 const TABLE = SCHEMA_STATEMENTS.find((sql) => /CREATE TABLE IF NOT EXISTS threads\b/.test(sql));
 const GIN = SCHEMA_STATEMENTS.find((sql) => /threads_metadata_gin/.test(sql));
-if (!TABLE || !GIN) throw new Error("bench/data.js: the threads table or its GIN index is missing from examples/agent-server's schema");
+if (!TABLE || !GIN)
+  throw new Error("bench/data.js: the threads table or its GIN index is missing from examples/agent-server's schema");
 const BY_DATE = "CREATE INDEX threads_created_at ON threads (created_at DESC, thread_id DESC)";
 const ORDER = "ORDER BY created_at DESC, thread_id DESC LIMIT 10 OFFSET 0";
 
@@ -73,9 +74,12 @@ async function measurePhase(db, samples, iterations, warmup) {
     for (const [name, build] of Object.entries(QUERIES)) {
       const { text, values } = build(owner, id);
       const { ms, rows } = await timed(db, text, values);
-      if (name.includes("owner") && rows.some((row) => row.metadata.owner !== owner)) throw new Error(`data benchmark: ${name} returned another owner's thread`);
-      if (name.startsWith("read") && rows.length !== 1) throw new Error(`data benchmark: ${name} found ${rows.length} rows for an existing thread`);
-      if (name.startsWith("search") && rows.length !== 10) throw new Error(`data benchmark: ${name} returned ${rows.length} rows, expected 10`);
+      if (name.includes("owner") && rows.some((row) => row.metadata.owner !== owner))
+        throw new Error(`data benchmark: ${name} returned another owner's thread`);
+      if (name.startsWith("read") && rows.length !== 1)
+        throw new Error(`data benchmark: ${name} found ${rows.length} rows for an existing thread`);
+      if (name.startsWith("search") && rows.length !== 10)
+        throw new Error(`data benchmark: ${name} returned ${rows.length} rows, expected 10`);
       if (i >= warmup) times[name].push(ms);
     }
   }
@@ -117,8 +121,13 @@ async function runData(options) {
     const insertMs = performance.now() - tInsert;
     log(`data: ${rows} threads over ${owners} owners inserted in ${(insertMs / 1000).toFixed(1)} s`);
     const random = prng(42);
-    const picked = await db.query("SELECT thread_id, metadata->>'owner' AS owner FROM threads WHERE (metadata->>'n')::int % $1 = 0", [Math.max(1, Math.floor(rows / 500))]);
-    const samples = Array.from({ length: 500 }, () => picked.rows[Math.floor(random() * picked.rows.length)]).map((r) => ({ owner: r.owner, id: r.thread_id }));
+    const picked = await db.query(
+      "SELECT thread_id, metadata->>'owner' AS owner FROM threads WHERE (metadata->>'n')::int % $1 = 0",
+      [Math.max(1, Math.floor(rows / 500))],
+    );
+    const samples = Array.from({ length: 500 }, () => picked.rows[Math.floor(random() * picked.rows.length)]).map(
+      (r) => ({ owner: r.owner, id: r.thread_id }),
+    );
 
     const withoutIndex = await measurePhase(db, samples, iterations, warmup);
     log(`data: without GIN  ${withoutIndex.queries.map((q) => `${q.query} p50 ${q.p50} ms`).join(", ")}`);

@@ -30,7 +30,8 @@ function buildAuth(handlers, extra = {}) {
       auth.on(`res${r}:act${a}`, ({ user }) => ({ owner: user.identity }));
     }
   }
-  if (auth.registry.size !== handlers) throw new Error(`expected ${handlers} handlers, registered ${auth.registry.size}`);
+  if (auth.registry.size !== handlers)
+    throw new Error(`expected ${handlers} handlers, registered ${auth.registry.size}`);
   return auth;
 }
 
@@ -81,7 +82,8 @@ async function runDecisions(options) {
   });
   for (const c of cases) {
     const decision = await c.check;
-    if (decision.filters?.owner !== "alice") throw new Error(`decision benchmark: unexpected decision ${JSON.stringify(decision)}`);
+    if (decision.filters?.owner !== "alice")
+      throw new Error(`decision benchmark: unexpected decision ${JSON.stringify(decision)}`);
   }
   for (const c of cases) {
     // Warm-up: let the JIT settle on every path before the first measured round.
@@ -95,8 +97,12 @@ async function runDecisions(options) {
     for (const c of cases) {
       const { auth } = c;
       const { registry, unhandled, report } = auth;
-      c.samples.authorize.push(await perSecondAsync(() => auth.authorize(context, "threads:read", value), options.durationMs));
-      c.samples.decide.push(perSecondSync(() => decide(registry, unhandled, report, context, "threads:read", value), options.durationMs));
+      c.samples.authorize.push(
+        await perSecondAsync(() => auth.authorize(context, "threads:read", value), options.durationMs),
+      );
+      c.samples.decide.push(
+        perSecondSync(() => decide(registry, unhandled, report, context, "threads:read", value), options.durationMs),
+      );
       c.samples.resolve.push(perSecondSync(() => registry.resolve("threads:read"), options.durationMs));
       log(
         `decisions: round ${r + 1}/${options.rounds} ${String(c.handlers).padStart(4)} handlers  authorize ${fmt(c.samples.authorize.at(-1))}/s` +
@@ -113,7 +119,9 @@ async function runDecisions(options) {
   for (let r = 0; r < options.rounds; r++) {
     audit.without.push(await perSecondAsync(() => plain.authorize(context, "threads:read", value), options.durationMs));
     audit.with.push(await perSecondAsync(() => audited.authorize(context, "threads:read", value), options.durationMs));
-    log(`decisions: round ${r + 1}/${options.rounds} onDecision unset ${fmt(audit.without.at(-1))}/s  set ${fmt(audit.with.at(-1))}/s`);
+    log(
+      `decisions: round ${r + 1}/${options.rounds} onDecision unset ${fmt(audit.without.at(-1))}/s  set ${fmt(audit.with.at(-1))}/s`,
+    );
   }
   if (recorded === 0) throw new Error("decision benchmark: the onDecision hook never ran");
   // Flatness per round (fastest ÷ slowest handler count measured back to back), then the median over

@@ -24,7 +24,10 @@ const SECRET = "bench-gateway-secret-bench-gateway-secret";
 
 function requireExample() {
   try {
-    return { process: require(path.join(EXAMPLE, "langgraph-process.js")), tokens: require(path.join(EXAMPLE, "tokens.js")) };
+    return {
+      process: require(path.join(EXAMPLE, "langgraph-process.js")),
+      tokens: require(path.join(EXAMPLE, "tokens.js")),
+    };
   } catch (error) {
     throw new Error(`gateway: examples/langgraph-gateway is not built (${error.message}); run "npm run build" first`);
   }
@@ -32,9 +35,18 @@ function requireExample() {
 
 /** The example's start script in front of `upstream`; resolves once it prints its URL. */
 function startGateway(upstream, cpuProfDir) {
-  const profile = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${Date.now()}.cpuprofile`] : [];
+  const profile = cpuProfDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=gateway-${Date.now()}.cpuprofile`]
+    : [];
   const child = spawn(process.execPath, [...profile, path.join(EXAMPLE, "main.js")], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, LANGGRAPH_URL: upstream, LANGGRAPH_API_KEY: "" },
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      JWT_SECRET: SECRET,
+      LANGGRAPH_URL: upstream,
+      LANGGRAPH_API_KEY: "",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let output = "";
@@ -54,7 +66,9 @@ function startGateway(upstream, cpuProfDir) {
         resolve({ url: m[1], child });
       }
     });
-    child.once("exit", (code) => fail(new Error(`gateway: the gateway exited with code ${code} before it was ready:\n${output}`)));
+    child.once("exit", (code) =>
+      fail(new Error(`gateway: the gateway exited with code ${code} before it was ready:\n${output}`)),
+    );
   });
 }
 
@@ -82,13 +96,15 @@ async function json(url, method, token, body) {
 async function check(side, threadId, tokens) {
   const path_ = `/threads/${threadId}`;
   const ok = await json(side.gateway + path_, "GET", tokens.alice);
-  if (ok.status !== 200 || ok.body?.thread_id !== threadId) throw new Error(`gateway: expected alice's thread through the gateway, got ${ok.status}`);
+  if (ok.status !== 200 || ok.body?.thread_id !== threadId)
+    throw new Error(`gateway: expected alice's thread through the gateway, got ${ok.status}`);
   const bob = await json(side.gateway + path_, "GET", tokens.bob);
   if (bob.status !== 404) throw new Error(`gateway: expected 404 for bob on alice's thread, got ${bob.status}`);
   const none = await json(side.gateway + path_, "GET");
   if (none.status !== 401) throw new Error(`gateway: expected 401 without a token, got ${none.status}`);
   const direct = await json(side.direct + path_, "GET");
-  if (direct.status !== 200) throw new Error(`gateway: expected the thread directly from LangGraph, got ${direct.status}`);
+  if (direct.status !== 200)
+    throw new Error(`gateway: expected the thread directly from LangGraph, got ${direct.status}`);
 }
 
 function load(url, token, { duration, connections }) {
@@ -127,14 +143,23 @@ async function measured(pids, run) {
   s.cpuPerReqUs = {};
   for (const [name, pid] of Object.entries(pids)) {
     const after = cpuMicros(pid);
-    s.cpuPerReqUs[name] = after === null || before[name] === null || !result.requests.total ? null : round((after - before[name]) / result.requests.total, 0);
+    s.cpuPerReqUs[name] =
+      after === null || before[name] === null || !result.requests.total
+        ? null
+        : round((after - before[name]) / result.requests.total, 0);
   }
   return s;
 }
 
 function summarise(result) {
   const seconds = result.duration || 1;
-  return { rps: round(result.requests.total / seconds, 0), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return {
+    rps: round(result.requests.total / seconds, 0),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
 }
 
 /** Median CPU µs per request of each process over the rounds (null without /proc). */
@@ -151,10 +176,15 @@ function medianCpu(list) {
 async function firstEventMs(url, token) {
   const headers = { "content-type": "application/json", accept: "text/event-stream" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const body = JSON.stringify({ assistant_id: "agent", input: { messages: [{ role: "user", content: "bench" }] }, stream_mode: ["values"] });
+  const body = JSON.stringify({
+    assistant_id: "agent",
+    input: { messages: [{ role: "user", content: "bench" }] },
+    stream_mode: ["values"],
+  });
   const t0 = process.hrtime.bigint();
   const res = await fetch(url, { method: "POST", headers, body });
-  if (res.status !== 200) throw new Error(`gateway: stream ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`gateway: stream ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const decoder = new TextDecoder();
   let text = "";
   let first = null;
@@ -183,22 +213,32 @@ async function runGateway(options) {
     gateway = await startGateway(langgraph.url, options.cpuProfDir);
     const side = { direct: langgraph.url, gateway: gateway.url };
     const created = await json(`${side.gateway}/threads`, "POST", tokens.alice, { metadata: { topic: "bench" } });
-    if (created.status !== 200) throw new Error(`gateway: creating a thread through the gateway answered ${created.status}`);
+    if (created.status !== 200)
+      throw new Error(`gateway: creating a thread through the gateway answered ${created.status}`);
     const threadId = created.body.thread_id;
     await check(side, threadId, tokens);
 
     // Throughput of GET /threads/:id, direct and through the gateway, order alternating per round.
     const route = `/threads/${threadId}`;
     const targets = { direct: [side.direct + route, undefined], gateway: [side.gateway + route, tokens.alice] };
-    if (options.warmup > 0) for (const [url, token] of Object.values(targets)) await load(url, token, { duration: options.warmup, connections: options.connections });
+    if (options.warmup > 0)
+      for (const [url, token] of Object.values(targets))
+        await load(url, token, { duration: options.warmup, connections: options.connections });
     const rounds = { direct: [], gateway: [] };
     for (let r = 0; r < options.rounds; r++) {
       for (const name of r % 2 ? ["gateway", "direct"] : ["direct", "gateway"]) {
-        const pids = name === "gateway" ? { gateway: gateway.child.pid, langgraph: langgraph.child.pid } : { langgraph: langgraph.child.pid };
+        const pids =
+          name === "gateway"
+            ? { gateway: gateway.child.pid, langgraph: langgraph.child.pid }
+            : { langgraph: langgraph.child.pid };
         const s = await measured(pids, () => load(...targets[name], options));
         rounds[name].push(s);
-        const cpu = Object.entries(s.cpuPerReqUs).map(([n, us]) => `${n} ${us ?? "–"} µs`).join(", ");
-        log(`gateway: round ${r + 1}/${options.rounds} ${name.padEnd(8)} ${String(s.rps).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  CPU/req ${cpu}${s.non2xx ? `  non-2xx ${s.non2xx}` : ""}`);
+        const cpu = Object.entries(s.cpuPerReqUs)
+          .map(([n, us]) => `${n} ${us ?? "–"} µs`)
+          .join(", ");
+        log(
+          `gateway: round ${r + 1}/${options.rounds} ${name.padEnd(8)} ${String(s.rps).padStart(7)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  CPU/req ${cpu}${s.non2xx ? `  non-2xx ${s.non2xx}` : ""}`,
+        );
       }
     }
     const side_ = (name) => ({
@@ -234,7 +274,11 @@ async function runGateway(options) {
         }
       }
     }
-    const stats = (list) => ({ p50: round(quantile(list, 0.5), 2), p99: round(quantile(list, 0.99), 2), samples: list.map((v) => round(v, 2)) });
+    const stats = (list) => ({
+      p50: round(quantile(list, 0.5), 2),
+      p99: round(quantile(list, 0.99), 2),
+      samples: list.map((v) => round(v, 2)),
+    });
     const summary = (pair) => {
       const out = { streams: options.streams, direct: stats(pair.direct), gateway: stats(pair.gateway) };
       out.addedP50Ms = round(out.gateway.p50 - out.direct.p50, 2);
@@ -242,8 +286,18 @@ async function runGateway(options) {
     };
     const firstEvent = summary(samples);
     const firstEventStateless = summary(stateless);
-    log(`gateway: first stream event p50 direct ${firstEvent.direct.p50} ms, through the gateway ${firstEvent.gateway.p50} ms (+${firstEvent.addedP50Ms} ms); stateless +${firstEventStateless.addedP50Ms} ms`);
-    return { route: "GET /threads/:id", connections: options.connections, duration: options.duration, rounds: options.rounds, throughput, firstEvent, firstEventStateless };
+    log(
+      `gateway: first stream event p50 direct ${firstEvent.direct.p50} ms, through the gateway ${firstEvent.gateway.p50} ms (+${firstEvent.addedP50Ms} ms); stateless +${firstEventStateless.addedP50Ms} ms`,
+    );
+    return {
+      route: "GET /threads/:id",
+      connections: options.connections,
+      duration: options.duration,
+      rounds: options.rounds,
+      throughput,
+      firstEvent,
+      firstEventStateless,
+    };
   } finally {
     if (gateway) await stopChild(gateway.child);
     await langgraph.stop();
@@ -257,11 +311,21 @@ const signed = (v) => (v === null || v === undefined ? "–" : `${v < 0 ? "−" 
 /** The rows of the results table (bench/lib/table.js) for this benchmark's results. */
 function gatewayRows(g) {
   const int = (n) => (n === null ? "–" : Math.round(n).toLocaleString("en-US"));
-  const flags = (s) => [s.non2xx ? `${s.non2xx} non-2xx!` : "", s.errors ? `${s.errors} errors!` : ""].filter(Boolean).join(", ");
+  const flags = (s) =>
+    [s.non2xx ? `${s.non2xx} non-2xx!` : "", s.errors ? `${s.errors} errors!` : ""].filter(Boolean).join(", ");
   const t = g.throughput;
   const f = g.firstEvent;
   return [
-    ["Gateway GET /threads/:id", "LangGraph server, direct", `${int(t.direct.rps)} req/s`, ms(t.direct.p50), ms(t.direct.p99), "", us(t.direct.cpuPerReqUs?.langgraph), flags(t.direct)],
+    [
+      "Gateway GET /threads/:id",
+      "LangGraph server, direct",
+      `${int(t.direct.rps)} req/s`,
+      ms(t.direct.p50),
+      ms(t.direct.p99),
+      "",
+      us(t.direct.cpuPerReqUs?.langgraph),
+      flags(t.direct),
+    ],
     [
       "Gateway GET /threads/:id",
       "through the Gatehouse gateway",
@@ -270,14 +334,57 @@ function gatewayRows(g) {
       ms(t.gateway.p99),
       `${t.ratio}× direct`,
       us(t.gateway.cpuPerReqUs?.gateway),
-      [t.gateway.cpuPerReqUs?.langgraph != null ? `LangGraph behind it ${us(t.gateway.cpuPerReqUs.langgraph)}/req` : "", flags(t.gateway)].filter(Boolean).join("; "),
+      [
+        t.gateway.cpuPerReqUs?.langgraph != null
+          ? `LangGraph behind it ${us(t.gateway.cpuPerReqUs.langgraph)}/req`
+          : "",
+        flags(t.gateway),
+      ]
+        .filter(Boolean)
+        .join("; "),
     ],
-    ["Gateway stream first event", "LangGraph server, direct", "", ms(f.direct.p50), ms(f.direct.p99), "", "", `${f.streams} streams`],
-    ["Gateway stream first event", "through the Gatehouse gateway", "", ms(f.gateway.p50), ms(f.gateway.p99), `${signed(f.addedP50Ms)} at p50`, "", "includes the parent-thread check"],
+    [
+      "Gateway stream first event",
+      "LangGraph server, direct",
+      "",
+      ms(f.direct.p50),
+      ms(f.direct.p99),
+      "",
+      "",
+      `${f.streams} streams`,
+    ],
+    [
+      "Gateway stream first event",
+      "through the Gatehouse gateway",
+      "",
+      ms(f.gateway.p50),
+      ms(f.gateway.p99),
+      `${signed(f.addedP50Ms)} at p50`,
+      "",
+      "includes the parent-thread check",
+    ],
     ...(g.firstEventStateless
       ? [
-          ["Gateway stateless stream first event", "LangGraph server, direct", "", ms(g.firstEventStateless.direct.p50), ms(g.firstEventStateless.direct.p99), "", "", "POST /runs/stream"],
-          ["Gateway stateless stream first event", "through the Gatehouse gateway", "", ms(g.firstEventStateless.gateway.p50), ms(g.firstEventStateless.gateway.p99), `${signed(g.firstEventStateless.addedP50Ms)} at p50`, "", "no parent thread to check"],
+          [
+            "Gateway stateless stream first event",
+            "LangGraph server, direct",
+            "",
+            ms(g.firstEventStateless.direct.p50),
+            ms(g.firstEventStateless.direct.p99),
+            "",
+            "",
+            "POST /runs/stream",
+          ],
+          [
+            "Gateway stateless stream first event",
+            "through the Gatehouse gateway",
+            "",
+            ms(g.firstEventStateless.gateway.p50),
+            ms(g.firstEventStateless.gateway.p99),
+            `${signed(g.firstEventStateless.addedP50Ms)} at p50`,
+            "",
+            "no parent thread to check",
+          ],
         ]
       : []),
   ];
@@ -286,8 +393,21 @@ function gatewayRows(g) {
 /** The issue's targets for this benchmark. */
 function gatewayTargets(g) {
   return [
-    { id: "gateway-throughput", description: "GET /threads/:id through the gateway ÷ directly against LangGraph's server, req/s", target: 0.8, measured: g.throughput.ratio, met: g.throughput.ratio >= 0.8 },
-    { id: "gateway-first-event", description: "ms the gateway adds to a stream's first event at p50", target: 2, measured: g.firstEvent.addedP50Ms, met: g.firstEvent.addedP50Ms <= 2, atMost: true },
+    {
+      id: "gateway-throughput",
+      description: "GET /threads/:id through the gateway ÷ directly against LangGraph's server, req/s",
+      target: 0.8,
+      measured: g.throughput.ratio,
+      met: g.throughput.ratio >= 0.8,
+    },
+    {
+      id: "gateway-first-event",
+      description: "ms the gateway adds to a stream's first event at p50",
+      target: 2,
+      measured: g.firstEvent.addedP50Ms,
+      met: g.firstEvent.addedP50Ms <= 2,
+      atMost: true,
+    },
   ];
 }
 

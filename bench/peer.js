@@ -45,14 +45,22 @@ class PeerError extends Error {
 }
 
 function parseArgs(argv) {
-  const o = { duration: 5, rounds: 3, connections: 20, port: 2124, skipInstall: false, out: path.join(PEER_DIR, "..", "results.json") };
+  const o = {
+    duration: 5,
+    rounds: 3,
+    connections: 20,
+    port: 2124,
+    skipInstall: false,
+    out: path.join(PEER_DIR, "..", "results.json"),
+  };
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) throw new PeerError(`Unknown argument ${arg}; see the top of bench/peer.js`, 2);
     const [, name, value] = m;
     if (name === "skip-install") o.skipInstall = true;
     else if (name === "out") o.out = path.resolve(value);
-    else if (["duration", "rounds", "connections", "port"].includes(name) && Number.isFinite(Number(value))) o[name] = Number(value);
+    else if (["duration", "rounds", "connections", "port"].includes(name) && Number.isFinite(Number(value)))
+      o[name] = Number(value);
     else throw new PeerError(`Bad argument ${arg}; see the top of bench/peer.js`, 2);
   }
   return o;
@@ -73,8 +81,13 @@ function run(command, args, options) {
 
 function peerInstalled() {
   const has = (name) => fs.existsSync(path.join(PEER_DIR, "node_modules", ...name.split("/"), "package.json"));
-  return has("@langchain/langgraph-api") && has("@langchain/langgraph-cli") && has("@langchain/langgraph") && has("jsonwebtoken") &&
-    fs.existsSync(path.join(PEER_DIR, "node_modules", ".bin", "langgraphjs"));
+  return (
+    has("@langchain/langgraph-api") &&
+    has("@langchain/langgraph-cli") &&
+    has("@langchain/langgraph") &&
+    has("jsonwebtoken") &&
+    fs.existsSync(path.join(PEER_DIR, "node_modules", ".bin", "langgraphjs"))
+  );
 }
 
 /** Installs LangGraph's server and CLI into bench/peers/langgraph unless they are there. */
@@ -82,16 +95,26 @@ async function ensurePeer(skipInstall) {
   fs.mkdirSync(path.join(PEER_DIR, "src"), { recursive: true });
   const pkg = path.join(PEER_DIR, "package.json");
   if (!fs.existsSync(pkg)) {
-    fs.writeFileSync(pkg, `${JSON.stringify({ name: "gatehouse-bench-peer-langgraph", private: true, type: "module" }, null, 2)}\n`);
+    fs.writeFileSync(
+      pkg,
+      `${JSON.stringify({ name: "gatehouse-bench-peer-langgraph", private: true, type: "module" }, null, 2)}\n`,
+    );
   }
   if (peerInstalled()) return;
-  if (skipInstall) throw new PeerError("LangGraph is not installed in bench/peers/langgraph and --skip-install was given", 2);
-  log(`peer: installing ${PEER_PACKAGES.join(" ")} into ${path.relative(ROOT, PEER_DIR)} (npm install --legacy-peer-deps)…`);
+  if (skipInstall)
+    throw new PeerError("LangGraph is not installed in bench/peers/langgraph and --skip-install was given", 2);
+  log(
+    `peer: installing ${PEER_PACKAGES.join(" ")} into ${path.relative(ROOT, PEER_DIR)} (npm install --legacy-peer-deps)…`,
+  );
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const { code, output } = await run(npm, ["install", "--legacy-peer-deps", "--no-audit", "--no-fund", "--ignore-scripts", ...PEER_PACKAGES], {
-    cwd: PEER_DIR,
-    env: { ...process.env, npm_config_workspaces: "false" },
-  });
+  const { code, output } = await run(
+    npm,
+    ["install", "--legacy-peer-deps", "--no-audit", "--no-fund", "--ignore-scripts", ...PEER_PACKAGES],
+    {
+      cwd: PEER_DIR,
+      env: { ...process.env, npm_config_workspaces: "false" },
+    },
+  );
   if (code !== 0 || !peerInstalled()) {
     const tail = output.trim().split("\n").slice(-15).join("\n");
     throw new PeerError(
@@ -163,7 +186,10 @@ export const graph = new StateGraph(State)
 
 function portFree(port) {
   return new Promise((resolve) => {
-    const server = net.createServer().once("error", () => resolve(false)).once("listening", () => server.close(() => resolve(true)));
+    const server = net
+      .createServer()
+      .once("error", () => resolve(false))
+      .once("listening", () => server.close(() => resolve(true)));
     server.listen(port, "127.0.0.1");
   });
 }
@@ -182,7 +208,10 @@ async function waitForHttp(url, child, what, logFile, timeoutMs = 180_000) {
     await new Promise((r) => setTimeout(r, 500));
   }
   const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-25).join("\n") : "";
-  throw new PeerError(`${what} did not answer ${url} ${child.exitCode !== null ? `(it exited with ${child.exitCode})` : `within ${timeoutMs / 1000} s`}. Its log (${logFile}):\n${tail}`, 4);
+  throw new PeerError(
+    `${what} did not answer ${url} ${child.exitCode !== null ? `(it exited with ${child.exitCode})` : `within ${timeoutMs / 1000} s`}. Its log (${logFile}):\n${tail}`,
+    4,
+  );
 }
 
 /** Starts a process in its own process group, logging to a file; stop() ends that group. */
@@ -217,13 +246,33 @@ function startProcess(command, args, options, logFile) {
 }
 
 async function startLangGraph(port, secret) {
-  if (!(await portFree(port))) throw new PeerError(`Port ${port} on 127.0.0.1 is in use: pass --port=<another> for LangGraph's dev server`, 2);
+  if (!(await portFree(port)))
+    throw new PeerError(`Port ${port} on 127.0.0.1 is in use: pass --port=<another> for LangGraph's dev server`, 2);
   fs.rmSync(path.join(PEER_DIR, ".langgraph_api"), { recursive: true, force: true });
   const logFile = path.join(PEER_DIR, "dev.log");
   const proc = startProcess(
     path.join(PEER_DIR, "node_modules", ".bin", "langgraphjs"),
-    ["dev", "--port", String(port), "--host", "127.0.0.1", "--no-browser", "--no-reload", "--config", path.join(PEER_DIR, "langgraph.json")],
-    { cwd: PEER_DIR, env: { ...process.env, JWT_SECRET: secret, LANGSMITH_TRACING: "false", LANGCHAIN_TRACING_V2: "false", NODE_ENV: "production" } },
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--no-browser",
+      "--no-reload",
+      "--config",
+      path.join(PEER_DIR, "langgraph.json"),
+    ],
+    {
+      cwd: PEER_DIR,
+      env: {
+        ...process.env,
+        JWT_SECRET: secret,
+        LANGSMITH_TRACING: "false",
+        LANGCHAIN_TRACING_V2: "false",
+        NODE_ENV: "production",
+      },
+    },
     logFile,
   );
   const url = `http://127.0.0.1:${port}`;
@@ -232,13 +281,30 @@ async function startLangGraph(port, secret) {
 }
 
 async function startExample(secret, { id, name, env }) {
-  if (!fs.existsSync(EXAMPLE_MAIN)) throw new PeerError(`${path.relative(ROOT, EXAMPLE_MAIN)} is missing: run \`npm run build\` first (npm run bench:peer does)`, 2);
+  if (!fs.existsSync(EXAMPLE_MAIN))
+    throw new PeerError(
+      `${path.relative(ROOT, EXAMPLE_MAIN)} is missing: run \`npm run build\` first (npm run bench:peer does)`,
+      2,
+    );
   const logFile = path.join(PEER_DIR, `${id}.log`);
-  const proc = startProcess(process.execPath, [EXAMPLE_MAIN, ...(env.DATABASE_URL ? [] : ["--memory"])], {
-    cwd: path.dirname(EXAMPLE_MAIN),
-    // A throughput run is one identity flooding the server: no per-identity limit, and request lines only for failures.
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, RATE_LIMIT_PER_MINUTE: "0", LOG_LEVEL: "warn", ...env },
-  }, logFile);
+  const proc = startProcess(
+    process.execPath,
+    [EXAMPLE_MAIN, ...(env.DATABASE_URL ? [] : ["--memory"])],
+    {
+      cwd: path.dirname(EXAMPLE_MAIN),
+      // A throughput run is one identity flooding the server: no per-identity limit, and request lines only for failures.
+      env: {
+        ...process.env,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        JWT_SECRET: secret,
+        RATE_LIMIT_PER_MINUTE: "0",
+        LOG_LEVEL: "warn",
+        ...env,
+      },
+    },
+    logFile,
+  );
   const deadline = Date.now() + 120_000;
   let url;
   while (!url && Date.now() < deadline && proc.child.exitCode === null) {
@@ -246,7 +312,11 @@ async function startExample(secret, { id, name, env }) {
     if (m) url = m[1];
     else await new Promise((r) => setTimeout(r, 200));
   }
-  if (!url) throw new PeerError(`The example server did not start. Its log (${logFile}):\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`, 4);
+  if (!url)
+    throw new PeerError(
+      `The example server did not start. Its log (${logFile}):\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`,
+      4,
+    );
   await waitForHttp(`${url}/info`, proc.child, "The example server", logFile);
   return { name, id, url, ...proc };
 }
@@ -277,7 +347,11 @@ async function prepare(server, tokens) {
   for (let i = 0; i < 20; i++) {
     for (const user of ["alice", "bob"]) {
       const r = await call(server, "POST", "/threads", tokens[user], { metadata: { topic: `seed-${i}` } });
-      if (r.status !== 200) throw new PeerError(`${server.name}: POST /threads as ${user} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`, 5);
+      if (r.status !== 200)
+        throw new PeerError(
+          `${server.name}: POST /threads as ${user} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`,
+          5,
+        );
       ids[user].push(r.body.thread_id);
     }
   }
@@ -286,21 +360,40 @@ async function prepare(server, tokens) {
     ownRead: (await call(server, "GET", `/threads/${threadId}`, tokens.alice)).status,
     foreignRead: (await call(server, "GET", `/threads/${threadId}`, tokens.bob)).status,
     invalidToken: (await call(server, "GET", `/threads/${threadId}`, tokens.invalid)).status,
-    foreignInSearch: (await call(server, "POST", "/threads/search", tokens.bob, { limit: 100 })).body.filter?.((t) => ids.alice.includes(t.thread_id)).length,
+    foreignInSearch: (await call(server, "POST", "/threads/search", tokens.bob, { limit: 100 })).body.filter?.((t) =>
+      ids.alice.includes(t.thread_id),
+    ).length,
   };
   const expected = { ownRead: 200, foreignRead: 404, invalidToken: 401, foreignInSearch: 0 };
   for (const [key, value] of Object.entries(expected)) {
-    if (checks[key] !== value) throw new PeerError(`${server.name}: policy check ${key} gave ${checks[key]}, expected ${value}; the servers would not be comparable`, 5);
+    if (checks[key] !== value)
+      throw new PeerError(
+        `${server.name}: policy check ${key} gave ${checks[key]}, expected ${value}; the servers would not be comparable`,
+        5,
+      );
   }
   return { threadId, checks };
 }
 
 const SCENARIOS = [
-  { id: "get", label: "GET /threads/:thread_id", requests: (ctx) => [{ method: "GET", path: `/threads/${ctx.threadId}`, headers: { authorization: `Bearer ${ctx.tokens.alice}` } }] },
+  {
+    id: "get",
+    label: "GET /threads/:thread_id",
+    requests: (ctx) => [
+      { method: "GET", path: `/threads/${ctx.threadId}`, headers: { authorization: `Bearer ${ctx.tokens.alice}` } },
+    ],
+  },
   {
     id: "search",
     label: "POST /threads/search",
-    requests: (ctx) => [{ method: "POST", path: "/threads/search", headers: { authorization: `Bearer ${ctx.tokens.alice}`, "content-type": "application/json" }, body: JSON.stringify({ limit: 10, offset: 0 }) }],
+    requests: (ctx) => [
+      {
+        method: "POST",
+        path: "/threads/search",
+        headers: { authorization: `Bearer ${ctx.tokens.alice}`, "content-type": "application/json" },
+        body: JSON.stringify({ limit: 10, offset: 0 }),
+      },
+    ],
   },
   {
     id: "mix",
@@ -315,12 +408,24 @@ const SCENARIOS = [
   {
     id: "create",
     label: "POST /threads",
-    requests: (ctx) => [{ method: "POST", path: "/threads", headers: { authorization: `Bearer ${ctx.tokens.alice}`, "content-type": "application/json" }, body: JSON.stringify({ metadata: { topic: "bench" } }) }],
+    requests: (ctx) => [
+      {
+        method: "POST",
+        path: "/threads",
+        headers: { authorization: `Bearer ${ctx.tokens.alice}`, "content-type": "application/json" },
+        body: JSON.stringify({ metadata: { topic: "bench" } }),
+      },
+    ],
   },
 ];
 
 async function load(server, scenario, ctx, o) {
-  const result = await autocannon({ url: server.url, connections: o.connections, duration: o.duration, requests: scenario.requests(ctx) });
+  const result = await autocannon({
+    url: server.url,
+    connections: o.connections,
+    duration: o.duration,
+    requests: scenario.requests(ctx),
+  });
   return {
     rps: round(result.requests.total / (result.duration || 1), 0),
     p50: result.latency.p50,
@@ -332,7 +437,11 @@ async function load(server, scenario, ctx, o) {
 
 function renderTable(results) {
   const servers = results.servers;
-  const head = ["Scenario", ...servers.flatMap((s) => [`${s.name} req/s`, "p99"]), ...servers.slice(1).map((s) => `${s.name} ÷ LangGraph`)];
+  const head = [
+    "Scenario",
+    ...servers.flatMap((s) => [`${s.name} req/s`, "p99"]),
+    ...servers.slice(1).map((s) => `${s.name} ÷ LangGraph`),
+  ];
   const rows = results.scenarios.map((sc) => [
     sc.label,
     ...servers.flatMap((s) => [String(sc.figures[s.id].rps ?? "–"), `${sc.figures[s.id].p99 ?? "–"} ms`]),
@@ -353,24 +462,38 @@ async function main() {
     await ensurePeer(o.skipInstall);
     const secret = randomBytes(32).toString("base64url");
     writePeerProject(secret);
-    const tokens = { alice: token(secret, "alice"), bob: token(secret, "bob"), invalid: token(randomBytes(32).toString("base64url"), "alice") };
+    const tokens = {
+      alice: token(secret, "alice"),
+      bob: token(secret, "bob"),
+      invalid: token(randomBytes(32).toString("base64url"), "alice"),
+    };
 
     log(`peer: starting LangGraph's dev server on 127.0.0.1:${o.port} and the example server…`);
     const langgraph = await startLangGraph(o.port, secret);
     started.push(langgraph);
-    const example = await startExample(secret, { id: "example-pglite", name: "Example (PGlite)", env: { PGLITE_MEMORY: "1" } });
+    const example = await startExample(secret, {
+      id: "example-pglite",
+      name: "Example (PGlite)",
+      env: { PGLITE_MEMORY: "1" },
+    });
     started.push(example);
     const servers = [langgraph, example];
     if (process.env.DATABASE_URL) {
       const schema = `bench_peer_${process.pid}`;
-      const pg = await startExample(secret, { id: "example-postgres", name: "Example (PostgreSQL)", env: { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema } });
+      const pg = await startExample(secret, {
+        id: "example-postgres",
+        name: "Example (PostgreSQL)",
+        env: { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema },
+      });
       started.push(pg);
       servers.push(pg);
     }
 
     const contexts = {};
     for (const server of servers) contexts[server.id] = { tokens, ...(await prepare(server, tokens)) };
-    for (const server of servers) for (const scenario of SCENARIOS) await load(server, scenario, contexts[server.id], { ...o, duration: Math.min(1, o.duration) });
+    for (const server of servers)
+      for (const scenario of SCENARIOS)
+        await load(server, scenario, contexts[server.id], { ...o, duration: Math.min(1, o.duration) });
 
     const scenarios = [];
     for (const scenario of SCENARIOS) {
@@ -380,7 +503,9 @@ async function main() {
         for (const server of order) {
           const figures = await load(server, scenario, contexts[server.id], o);
           samples[server.id].push(figures);
-          log(`peer: ${scenario.label.padEnd(30)} round ${r + 1}/${o.rounds} ${server.name.padEnd(26)} ${String(figures.rps).padStart(6)} req/s  p99 ${figures.p99} ms  non-2xx ${figures.non2xxShare}`);
+          log(
+            `peer: ${scenario.label.padEnd(30)} round ${r + 1}/${o.rounds} ${server.name.padEnd(26)} ${String(figures.rps).padStart(6)} req/s  p99 ${figures.p99} ms  non-2xx ${figures.non2xxShare}`,
+          );
         }
       }
       const figures = {};
@@ -399,18 +524,29 @@ async function main() {
       for (const server of servers.slice(1)) {
         figures[server.id].ratio = round(median(samples[server.id].map((f, r) => f.rps / samples.langgraph[r].rps)), 2);
       }
-      scenarios.push({ id: scenario.id, label: scenario.label, expectedNon2xxShare: scenario.expectNon2xx ?? 0, figures });
+      scenarios.push({
+        id: scenario.id,
+        label: scenario.label,
+        expectedNon2xxShare: scenario.expectNon2xx ?? 0,
+        figures,
+      });
     }
 
     const peerVersions = Object.fromEntries(
       ["@langchain/langgraph-api", "@langchain/langgraph-cli", "@langchain/langgraph"].map((name) => [
         name,
-        JSON.parse(fs.readFileSync(path.join(PEER_DIR, "node_modules", ...name.split("/"), "package.json"), "utf8")).version,
+        JSON.parse(fs.readFileSync(path.join(PEER_DIR, "node_modules", ...name.split("/"), "package.json"), "utf8"))
+          .version,
       ]),
     );
     const results = {
       date: new Date().toISOString(),
-      machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg() },
+      machine: {
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        loadAverage: os.loadavg(),
+      },
       options: o,
       peerVersions,
       policyChecks: Object.fromEntries(servers.map((s) => [s.id, contexts[s.id].checks])),
@@ -420,7 +556,9 @@ async function main() {
     fs.mkdirSync(path.dirname(o.out), { recursive: true });
     fs.writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
     console.log(renderTable(results));
-    console.log(`\n${results.date} · LangGraph ${peerVersions["@langchain/langgraph-api"]} · -c${o.connections}, median of ${o.rounds} × ${o.duration} s · Node ${process.version}`);
+    console.log(
+      `\n${results.date} · LangGraph ${peerVersions["@langchain/langgraph-api"]} · -c${o.connections}, median of ${o.rounds} × ${o.duration} s · Node ${process.version}`,
+    );
     log(`peer: results written to ${path.relative(process.cwd(), o.out)}`);
   } finally {
     await cleanup();
@@ -428,6 +566,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof PeerError ? `bench:peer: ${err.message}` : err?.stack ?? err);
+  console.error(err instanceof PeerError ? `bench:peer: ${err.message}` : (err?.stack ?? err));
   process.exit(err instanceof PeerError ? err.exitCode : 1);
 });

@@ -29,7 +29,8 @@ function gatehouseChain(strategy, full) {
   if (!full) return [auth.middleware({ public: ["/health"] })];
   auth.on("*", ({ user }) => ({ owner: user.identity }));
   const route = (req, res, next) => {
-    if (req.params.thread_id !== THREAD_ID || !matchFilters(req.auth.filters, THREAD.metadata)) throw new Error("filter did not match");
+    if (req.params.thread_id !== THREAD_ID || !matchFilters(req.auth.filters, THREAD.metadata))
+      throw new Error("filter did not match");
     next();
   };
   return [auth.middleware({ public: ["/health"] }), auth.guard("threads:read"), route];
@@ -45,7 +46,13 @@ const PIPELINES = {
   "express-jwt": () => [require("express-jwt").expressjwt({ secret: SECRET, algorithms: ["HS256"] })],
   "gatehouse-passport-jwt": () => {
     const { Strategy, ExtractJwt } = require("passport-jwt");
-    return gatehouseChain(new Strategy({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, algorithms: ["HS256"] }, toUser), false);
+    return gatehouseChain(
+      new Strategy(
+        { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, algorithms: ["HS256"] },
+        toUser,
+      ),
+      false,
+    );
   },
   "gatehouse-jwt": () => gatehouseChain(gatehouseJwt(false), false),
   "gatehouse-jwt-cache": () => gatehouseChain(gatehouseJwt(true), false),
@@ -124,13 +131,16 @@ async function runPipeline(options) {
   const chains = Object.fromEntries(ids.map((id) => [id, PIPELINES[id]()]));
   for (const id of ids) {
     const req = await run(chains[id], request(authorization));
-    if (id !== "express" && (req.auth ?? req.user) === undefined) throw new Error(`pipeline ${id}: the request was not authenticated`);
+    if (id !== "express" && (req.auth ?? req.user) === undefined)
+      throw new Error(`pipeline ${id}: the request was not authenticated`);
     await perRequestNs(chains[id], authorization, options.durationMs / 2);
   }
   const samples = Object.fromEntries(ids.map((id) => [id, []]));
   for (let r = 0; r < options.rounds; r++) {
     for (const id of ids) samples[id].push(await perRequestNs(chains[id], authorization, options.durationMs));
-    log(`pipeline: round ${r + 1}/${options.rounds} ${ids.map((id) => `${id} ${(samples[id].at(-1) / 1000).toFixed(2)} µs`).join(", ")}`);
+    log(
+      `pipeline: round ${r + 1}/${options.rounds} ${ids.map((id) => `${id} ${(samples[id].at(-1) / 1000).toFixed(2)} µs`).join(", ")}`,
+    );
   }
   const harness = median(samples.express);
   return {

@@ -22,16 +22,21 @@ const DIST = path.join(__dirname, "..", "examples", "agent-server", "dist");
 const SECRET = "soak-secret-0123456789abcdef";
 
 if (process.argv.includes("--serve")) serve();
-else main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 
 /** Child: the example app on 127.0.0.1, an ephemeral port; answers memory questions over IPC. */
 async function serve() {
   const { openDb } = require(path.join(DIST, "db"));
   const { createApp } = require(path.join(DIST, "app"));
-  const db = await openDb(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.SOAK_SCHEMA } : { memory: true });
+  const db = await openDb(
+    process.env.DATABASE_URL
+      ? { databaseUrl: process.env.DATABASE_URL, schema: process.env.SOAK_SCHEMA }
+      : { memory: true },
+  );
   const quiet = console.error;
   let logged = 0;
   let stopping = false;
@@ -104,7 +109,10 @@ async function main() {
   const duration = option("duration", 60);
   const connections = option("connections", 50);
 
-  const child = fork(__filename, ["--serve"], { execArgv: ["--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(__filename, ["--serve"], {
+    execArgv: ["--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const { port } = await new Promise((resolve, reject) => {
     child.once("message", resolve);
     child.once("exit", (code) => reject(new Error(`the server exited (code ${code}) before listening`)));
@@ -115,29 +123,81 @@ async function main() {
   const alice = mintToken(SECRET, "alice");
   const bob = mintToken(SECRET, "bob");
   const reader = mintToken(SECRET, "carol", { scopes: ["threads:read"] });
-  const expired = jwt.sign({ sub: "alice", scopes: [], exp: Math.floor(Date.now() / 1000) - 60 }, SECRET, { algorithm: "HS256" });
+  const expired = jwt.sign({ sub: "alice", scopes: [], exp: Math.floor(Date.now() / 1000) - 60 }, SECRET, {
+    algorithm: "HS256",
+  });
   const forged = jwt.sign({ sub: "alice", scopes: [] }, "not-the-secret-0123456789", { algorithm: "HS256" });
   const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"alice"}').toString("base64url")}.`;
   const aliceThread = (await call(base, "POST", "/threads", alice, { metadata: { soak: true } })).body.thread_id;
   const bobThread = (await call(base, "POST", "/threads", bob, { metadata: { soak: true } })).body.thread_id;
   await call(base, "PUT", "/store/items", alice, { namespace: ["alice", "soak"], key: "k", value: { n: 0 } });
-  await call(base, "POST", `/threads/${aliceThread}/runs/wait`, alice, { assistant_id: "echo", input: { messages: [{ role: "user", content: "hi" }] } });
+  await call(base, "POST", `/threads/${aliceThread}/runs/wait`, alice, {
+    assistant_id: "echo",
+    input: { messages: [{ role: "user", content: "hi" }] },
+  });
 
-  const json = (token) => ({ "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) });
+  const json = (token) => ({
+    "content-type": "application/json",
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
   /** [kind, expected status, request]: cycled in order by every connection. */
   const mix = [
     ["allowed", 200, { method: "GET", path: `/threads/${aliceThread}`, headers: json(alice) }],
-    ["allowed", 200, { method: "POST", path: "/threads/search", headers: json(bob), body: JSON.stringify({ limit: 10 }) }],
-    ["allowed", 200, { method: "PATCH", path: `/threads/${aliceThread}`, headers: json(alice), body: JSON.stringify({ metadata: { tick: 1 } }) }],
+    [
+      "allowed",
+      200,
+      { method: "POST", path: "/threads/search", headers: json(bob), body: JSON.stringify({ limit: 10 }) },
+    ],
+    [
+      "allowed",
+      200,
+      {
+        method: "PATCH",
+        path: `/threads/${aliceThread}`,
+        headers: json(alice),
+        body: JSON.stringify({ metadata: { tick: 1 } }),
+      },
+    ],
     ["allowed", 200, { method: "GET", path: "/store/items?namespace=alice.soak&key=k", headers: json(alice) }],
-    ["allowed", 204, { method: "PUT", path: "/store/items", headers: json(alice), body: JSON.stringify({ namespace: ["alice", "soak"], key: "k", value: { n: 1 } }) }],
+    [
+      "allowed",
+      204,
+      {
+        method: "PUT",
+        path: "/store/items",
+        headers: json(alice),
+        body: JSON.stringify({ namespace: ["alice", "soak"], key: "k", value: { n: 1 } }),
+      },
+    ],
     ["allowed", 200, { method: "GET", path: `/threads/${aliceThread}/runs`, headers: json(alice) }],
     ["allowed", 200, { method: "GET", path: "/health" }],
     ["denied", 404, { method: "GET", path: `/threads/${aliceThread}`, headers: json(bob) }],
-    ["denied", 404, { method: "PATCH", path: `/threads/${bobThread}`, headers: json(alice), body: JSON.stringify({ metadata: { stolen: true } }) }],
-    ["denied", 403, { method: "PUT", path: "/store/items", headers: json(bob), body: JSON.stringify({ namespace: ["alice", "soak"], key: "k", value: { n: 2 } }) }],
+    [
+      "denied",
+      404,
+      {
+        method: "PATCH",
+        path: `/threads/${bobThread}`,
+        headers: json(alice),
+        body: JSON.stringify({ metadata: { stolen: true } }),
+      },
+    ],
+    [
+      "denied",
+      403,
+      {
+        method: "PUT",
+        path: "/store/items",
+        headers: json(bob),
+        body: JSON.stringify({ namespace: ["alice", "soak"], key: "k", value: { n: 2 } }),
+      },
+    ],
     ["denied", 403, { method: "POST", path: "/threads", headers: json(reader), body: "{}" }],
-    ["denied", 409, { method: "POST", path: "/threads", headers: json(bob), body: JSON.stringify({ thread_id: aliceThread }) }],
+    [
+      "denied",
+      409,
+      { method: "POST", path: "/threads", headers: json(bob), body: JSON.stringify({ thread_id: aliceThread }) },
+    ],
     ["invalid", 401, { method: "POST", path: "/threads/search", headers: json(), body: "{}" }],
     ["invalid", 401, { method: "GET", path: `/threads/${bobThread}`, headers: json(forged) }],
     ["invalid", 401, { method: "GET", path: `/threads/${bobThread}`, headers: json(expired) }],
@@ -149,7 +209,8 @@ async function main() {
   for (const [kind, expected, r] of mix) {
     const res = await fetch(base + r.path, { method: r.method, headers: r.headers, body: r.body });
     await res.arrayBuffer();
-    if (res.status !== expected) throw new Error(`${kind} ${r.method} ${r.path}: expected ${expected}, got ${res.status}`);
+    if (res.status !== expected)
+      throw new Error(`${kind} ${r.method} ${r.path}: expected ${expected}, got ${res.status}`);
   }
 
   const counts = { allowed: 0, denied: 0, invalid: 0 };
@@ -166,16 +227,27 @@ async function main() {
   }));
 
   // Warm up (JIT, pools, PGlite caches), then the baseline.
-  await new Promise((resolve, reject) => autocannon({ url: base, connections, duration: Math.min(5, duration), requests }, (err, r) => (err ? reject(err) : resolve(r))));
+  await new Promise((resolve, reject) =>
+    autocannon({ url: base, connections, duration: Math.min(5, duration), requests }, (err, r) =>
+      err ? reject(err) : resolve(r),
+    ),
+  );
   counts.allowed = counts.denied = counts.invalid = 0;
   wrong.clear();
   const start = (await ask(child, { memory: true })).memory;
-  console.log(`Soak: ${connections} connections for ${duration} s against ${base} (${mix.length} request kinds: 7 allowed, 5 denied, 6 invalid)`);
+  console.log(
+    `Soak: ${connections} connections for ${duration} s against ${base} (${mix.length} request kinds: 7 allowed, 5 denied, 6 invalid)`,
+  );
 
   const samples = [];
-  const sampler = setInterval(async () => samples.push((await ask(child, { memory: true })).memory.rss), Math.max(1000, (duration * 1000) / 12));
+  const sampler = setInterval(
+    async () => samples.push((await ask(child, { memory: true })).memory.rss),
+    Math.max(1000, (duration * 1000) / 12),
+  );
   const result = await new Promise((resolve, reject) => {
-    const instance = autocannon({ url: base, connections, duration, requests, timeout: 10 }, (err, r) => (err ? reject(err) : resolve(r)));
+    const instance = autocannon({ url: base, connections, duration, requests, timeout: 10 }, (err, r) =>
+      err ? reject(err) : resolve(r),
+    );
     process.once("SIGINT", () => instance.stop());
   });
   clearInterval(sampler);

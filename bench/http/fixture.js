@@ -32,7 +32,10 @@ function validToken() {
 
 /** A token with a bad signature. */
 function invalidToken() {
-  return jwt.sign({ sub: OWNER, scopes: ["threads:read"] }, "not-the-secret-not-the-secret!!", { algorithm: "HS256", expiresIn: "2h" });
+  return jwt.sign({ sub: OWNER, scopes: ["threads:read"] }, "not-the-secret-not-the-secret!!", {
+    algorithm: "HS256",
+    expiresIn: "2h",
+  });
 }
 
 module.exports = { SECRET, OWNER, THREAD_ID, ROUTE, THREAD, validToken, invalidToken };

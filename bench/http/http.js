@@ -20,7 +20,9 @@ const SERVER = path.join(__dirname, "server.js");
 
 /** Starts a scenario's server; resolves to { name, url, child }. */
 function start(name, { cpuProfDir } = {}) {
-  const execArgv = cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `${name}.cpuprofile`] : [];
+  const execArgv = cpuProfDir
+    ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `${name}.cpuprofile`]
+    : [];
   const child = fork(SERVER, [name], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -55,10 +57,15 @@ async function check(server, token) {
   const ok = await fetch(server.url + ROUTE, { headers: { authorization: `Bearer ${token}` } });
   const body = await ok.json();
   if (ok.status !== 200 || JSON.stringify(body) !== JSON.stringify(THREAD)) {
-    throw new Error(`${server.name}: expected 200 with the thread for a valid token, got ${ok.status} ${JSON.stringify(body).slice(0, 200)}`);
+    throw new Error(
+      `${server.name}: expected 200 with the thread for a valid token, got ${ok.status} ${JSON.stringify(body).slice(0, 200)}`,
+    );
   }
   if (!scenarios[server.name].auth) return;
-  for (const [what, headers] of [["an invalid token", { authorization: `Bearer ${invalidToken()}` }], ["no token", {}]]) {
+  for (const [what, headers] of [
+    ["an invalid token", { authorization: `Bearer ${invalidToken()}` }],
+    ["no token", {}],
+  ]) {
     const res = await fetch(server.url + ROUTE, { headers });
     await res.arrayBuffer();
     if (res.status !== 401) throw new Error(`${server.name}: expected 401 for ${what}, got ${res.status}`);
@@ -129,7 +136,8 @@ async function runHttp(options) {
     for (const server of servers) await check(server, token);
     if (options.warmup > 0) {
       log(`http: warming up ${servers.length} servers (${options.warmup} s each)`);
-      for (const server of servers) await load(server, token, { duration: options.warmup, connections: options.connections });
+      for (const server of servers)
+        await load(server, token, { duration: options.warmup, connections: options.connections });
     }
     const rounds = Object.fromEntries(names.map((n) => [n, []]));
     for (let r = 0; r < options.rounds; r++) {
@@ -137,7 +145,9 @@ async function runHttp(options) {
         const server = servers[(i + r) % servers.length];
         const summary = summarise(await measure(server, token, options));
         rounds[server.name].push(summary);
-        log(`http: round ${r + 1}/${options.rounds} ${server.name.padEnd(24)} ${String(summary.rps).padStart(7)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  server CPU ${summary.cpuUsPerRequest} µs/req${summary.non2xx ? `  non-2xx ${summary.non2xx}` : ""}`);
+        log(
+          `http: round ${r + 1}/${options.rounds} ${server.name.padEnd(24)} ${String(summary.rps).padStart(7)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  server CPU ${summary.cpuUsPerRequest} µs/req${summary.non2xx ? `  non-2xx ${summary.non2xx}` : ""}`,
+        );
       }
     }
     // Ratios are paired per round (the scenario against bare Express in the same round), then the median is taken:
@@ -160,7 +170,13 @@ async function runHttp(options) {
         rounds: samples,
       };
     });
-    return { connections: options.connections, duration: options.duration, rounds: options.rounds, route: `GET ${ROUTE}`, scenarios: results };
+    return {
+      connections: options.connections,
+      duration: options.duration,
+      rounds: options.rounds,
+      route: `GET ${ROUTE}`,
+      scenarios: results,
+    };
   } finally {
     await Promise.all(servers.map(stop));
   }

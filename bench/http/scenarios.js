@@ -66,7 +66,10 @@ function gatehouseApp(strategy) {
   return app;
 }
 
-const jwtStrategy = (options = {}) => require("../lib/gatehouse").gatehouse().jwtStrategy({ secret: SECRET, algorithms: ["HS256"], ...options });
+const jwtStrategy = (options = {}) =>
+  require("../lib/gatehouse")
+    .gatehouse()
+    .jwtStrategy({ secret: SECRET, algorithms: ["HS256"], ...options });
 
 /** Scenario id → { label, auth (whether an invalid token must get 401), build() }. Order is the table's order. */
 module.exports = {
@@ -108,7 +111,10 @@ module.exports = {
       app.use(expressjwt({ secret: SECRET, algorithms: ["HS256"] }));
       app.get("/threads/:thread_id", sendThread);
       // express-jwt passes failures to next(err); apps answer them with an error handler like this one.
-      app.use((err, req, res, _next) => void res.status(err.status || 500).json({ error: err.code || "internal_error", message: err.message }));
+      app.use(
+        (err, req, res, _next) =>
+          void res.status(err.status || 500).json({ error: err.code || "internal_error", message: err.message }),
+      );
       return app;
     },
   },

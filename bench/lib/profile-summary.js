@@ -18,7 +18,8 @@ function summarise(file, top = 25, inclusive = []) {
   const self = new Map();
   const dt = profile.timeDeltas;
   const counts = new Map();
-  for (let i = 0; i < profile.samples.length; i++) counts.set(profile.samples[i], (counts.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    counts.set(profile.samples[i], (counts.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
   let total = 0;
   let idle = 0;
   const byPackage = new Map();
@@ -46,7 +47,10 @@ function summarise(file, top = 25, inclusive = []) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
   }
   const pct = (m) => `${((m / total) * 100).toFixed(1).padStart(5)}%`;
-  const lines = [`${path.basename(file)}: ${(total / 1e6).toFixed(2)} s busy (${(idle / 1e6).toFixed(2)} s idle not counted)`, ""];
+  const lines = [
+    `${path.basename(file)}: ${(total / 1e6).toFixed(2)} s busy (${(idle / 1e6).toFixed(2)} s idle not counted)`,
+    "",
+  ];
   if (incl.size) {
     lines.push("inclusive time:");
     for (const [name, m] of incl) lines.push(`  ${pct(m)}  ${name}`);
@@ -69,7 +73,14 @@ function shorten(url) {
 }
 
 function packageOf(url, fn) {
-  if (!url) return fn === "(garbage collector)" ? "(garbage collector)" : fn === "(idle)" ? "(idle)" : fn === "(program)" ? "(program)" : "(native)";
+  if (!url)
+    return fn === "(garbage collector)"
+      ? "(garbage collector)"
+      : fn === "(idle)"
+        ? "(idle)"
+        : fn === "(program)"
+          ? "(program)"
+          : "(native)";
   const s = url.replace(/^file:\/\//, "");
   const nm = s.lastIndexOf("node_modules/");
   if (nm >= 0) {
@@ -85,7 +96,10 @@ function packageOf(url, fn) {
 if (require.main === module) {
   const args = process.argv.slice(2);
   const top = Number((args.find((a) => a.startsWith("--top=")) ?? "--top=25").slice(6));
-  const inclusive = (args.find((a) => a.startsWith("--inclusive=")) ?? "--inclusive=").slice(12).split(",").filter(Boolean);
+  const inclusive = (args.find((a) => a.startsWith("--inclusive=")) ?? "--inclusive=")
+    .slice(12)
+    .split(",")
+    .filter(Boolean);
   for (const file of args.filter((a) => !a.startsWith("--"))) console.log(`${summarise(file, top, inclusive)}\n`);
 }
 

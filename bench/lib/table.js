@@ -9,7 +9,8 @@
 
 const int = (n) => (n === null || n === undefined ? "–" : Math.round(n).toLocaleString("en-US"));
 const ms = (n) => (n === null || n === undefined ? "–" : `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`);
-const rate = (n) => (n === null || n === undefined ? "–" : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`);
+const rate = (n) =>
+  n === null || n === undefined ? "–" : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
 const times = (n) => (n === null || n === undefined ? "–" : `${n.toFixed(2)}×`);
 
 function renderTable(results) {
@@ -18,7 +19,9 @@ function renderTable(results) {
     const h = results.http;
     const bench = `HTTP ${h.route.replace(/\/threads\/[^/]+$/, "/threads/:id")}`;
     for (const s of h.scenarios) {
-      const flags = [s.non2xx ? `${s.non2xx} non-2xx!` : "", s.errors ? `${s.errors} errors!` : ""].filter(Boolean).join(", ");
+      const flags = [s.non2xx ? `${s.non2xx} non-2xx!` : "", s.errors ? `${s.errors} errors!` : ""]
+        .filter(Boolean)
+        .join(", ");
       const cpu = s.cpuUsPerRequest === null ? "–" : `${s.cpuUsPerRequest.toFixed(0)} µs (${times(s.cpuRatio)})`;
       rows.push([bench, s.label, `${int(s.rps)} req/s`, ms(s.p50), ms(s.p99), `${times(s.ratio)} Express`, cpu, flags]);
     }
@@ -69,7 +72,11 @@ function renderTable(results) {
   }
   if (results.data) {
     const d = results.data;
-    const phases = [["withoutIndex", "no metadata index"], ["withIndex", "GIN jsonb_path_ops"], ["withDateIndex", "GIN + created_at btree"]];
+    const phases = [
+      ["withoutIndex", "no metadata index"],
+      ["withIndex", "GIN jsonb_path_ops"],
+      ["withDateIndex", "GIN + created_at btree"],
+    ];
     for (const [key, label] of phases) {
       const phase = d.phases[key];
       if (!phase) continue;
@@ -90,11 +97,16 @@ function renderTable(results) {
     for (const t of results.targets) {
       const measured = t.target >= 1000 ? rate(t.measured) : t.measured;
       const target = t.target >= 1000 ? rate(t.target) : t.target;
-      out.push(`- [${t.met ? "met" : "MISSED"}] ${t.description}: ${measured} (target ${t.atMost || t.id.startsWith("data") || t.id === "decisions-flat" ? "≤" : "≥"} ${target})`);
+      out.push(
+        `- [${t.met ? "met" : "MISSED"}] ${t.description}: ${measured} (target ${t.atMost || t.id.startsWith("data") || t.id === "decisions-flat" ? "≤" : "≥"} ${target})`,
+      );
     }
   }
   const m = results.machine;
-  out.push("", `${results.date} · ${results.mode} run · Node ${m.node} · ${m.cpus}× ${m.cpuModel} · load ${m.loadAverageAtStart.join("/")} → ${m.loadAverageAtEnd?.join("/") ?? "?"}`);
+  out.push(
+    "",
+    `${results.date} · ${results.mode} run · Node ${m.node} · ${m.cpus}× ${m.cpuModel} · load ${m.loadAverageAtStart.join("/")} → ${m.loadAverageAtEnd?.join("/") ?? "?"}`,
+  );
   return out.join("\n");
 }
 

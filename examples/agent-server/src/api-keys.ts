@@ -28,9 +28,19 @@ export function apiKeyStrategy(db: Queryable): HeaderAPIKeyStrategy {
   let table: Promise<unknown> | undefined;
   return new HeaderAPIKeyStrategy({ header: "X-API-Key", prefix: "" }, false, (key, done) => {
     if (key.length > 256) return done(null, false);
-    (table ??= db.query(API_KEYS_TABLE).catch((err) => { table = undefined; throw err; }))
-      .then(() => db.query<{ identity: string; scopes: string[] }>("SELECT identity, scopes FROM api_keys WHERE key_hash = $1", [hashApiKey(key)]))
-      .then(([row]) => done(null, row ? { identity: row.identity, permissions: row.scopes, kind: "api-key" } : false), (err: Error) => done(err));
+    (table ??= db.query(API_KEYS_TABLE).catch((err) => {
+      table = undefined;
+      throw err;
+    }))
+      .then(() =>
+        db.query<{ identity: string; scopes: string[] }>("SELECT identity, scopes FROM api_keys WHERE key_hash = $1", [
+          hashApiKey(key),
+        ]),
+      )
+      .then(
+        ([row]) => done(null, row ? { identity: row.identity, permissions: row.scopes, kind: "api-key" } : false),
+        (err: Error) => done(err),
+      );
   });
 }
 // recipe:end
@@ -44,16 +54,26 @@ export const API_KEY_PREFIX = "gh_";
  * @example
  * const key = await createApiKey(db, { identity: "ci-bot", scopes: ["threads:read"] });
  */
-export async function createApiKey(db: Queryable, options: { identity: string; scopes: readonly string[] }): Promise<string> {
+export async function createApiKey(
+  db: Queryable,
+  options: { identity: string; scopes: readonly string[] },
+): Promise<string> {
   const { identity, scopes } = options;
   if (typeof identity !== "string" || !/^[\w.@:-]{1,100}$/.test(identity)) {
     throw new TypeError("--identity must be 1 to 100 letters, digits or . _ @ : - (e.g. ci-bot)");
   }
   if (scopes.length === 0) throw new TypeError(`--scopes needs at least one of: ${ALL_SCOPES.join(", ")}`);
   const unknown = scopes.filter((scope) => !ALL_SCOPES.includes(scope));
-  if (unknown.length > 0) throw new TypeError(`unknown scope ${unknown.map((s) => JSON.stringify(s)).join(", ")}; known: ${ALL_SCOPES.join(", ")}`);
+  if (unknown.length > 0)
+    throw new TypeError(
+      `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(", ")}; known: ${ALL_SCOPES.join(", ")}`,
+    );
   const key = API_KEY_PREFIX + randomBytes(32).toString("base64url");
   await db.query(API_KEYS_TABLE);
-  await db.query("INSERT INTO api_keys (key_hash, identity, scopes) VALUES ($1, $2, $3)", [hashApiKey(key), identity, [...new Set(scopes)]]);
+  await db.query("INSERT INTO api_keys (key_hash, identity, scopes) VALUES ($1, $2, $3)", [
+    hashApiKey(key),
+    identity,
+    [...new Set(scopes)],
+  ]);
   return key;
 }

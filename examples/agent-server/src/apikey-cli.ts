@@ -16,7 +16,9 @@ export function parseApiKeyArgs(argv: readonly string[]): { identity: string; sc
   const scopes: string[] = [];
   let current: "identity" | "scopes" | undefined;
   for (const arg of rest) {
-    const [flag, inline] = arg.startsWith("--") ? (arg.split("=", 2) as [string, string | undefined]) : [undefined, arg];
+    const [flag, inline] = arg.startsWith("--")
+      ? (arg.split("=", 2) as [string, string | undefined])
+      : [undefined, arg];
     if (flag === "--identity" || flag === "--scopes") current = flag === "--identity" ? "identity" : "scopes";
     else if (flag === "--memory") continue;
     else if (flag !== undefined) throw new TypeError(`unknown option ${flag}; ${USAGE}`);
@@ -31,7 +33,12 @@ export function parseApiKeyArgs(argv: readonly string[]): { identity: string; sc
 }
 
 /** The CLI, for `main` and for tests: returns the exit code. */
-export async function runApiKeyCli(argv: readonly string[], env: NodeJS.ProcessEnv, out: (line: string) => void, dbOptions?: DbOptions): Promise<number> {
+export async function runApiKeyCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  dbOptions?: DbOptions,
+): Promise<number> {
   let args;
   try {
     args = parseApiKeyArgs(argv);
@@ -42,12 +49,16 @@ export async function runApiKeyCli(argv: readonly string[], env: NodeJS.ProcessE
   const db = await openDb(dbOptions ?? dbOptionsFromEnv(env, argv));
   try {
     const key = await createApiKey(db, args);
-    out(`API key for ${args.identity} (scopes: ${args.scopes.join(" ")}), stored as a SHA-256 hash in ${db.description}.`);
+    out(
+      `API key for ${args.identity} (scopes: ${args.scopes.join(" ")}), stored as a SHA-256 hash in ${db.description}.`,
+    );
     out("It is shown only now; keep it in your secret store:");
     out("");
     out(key);
     out("");
-    out(`Use it: curl -H "X-API-Key: <the key>" -X POST http://127.0.0.1:2024/threads/search -H 'Content-Type: application/json' -d '{}'`);
+    out(
+      `Use it: curl -H "X-API-Key: <the key>" -X POST http://127.0.0.1:2024/threads/search -H 'Content-Type: application/json' -d '{}'`,
+    );
     return 0;
   } catch (err) {
     out(err instanceof TypeError ? err.message : `could not create the key: ${(err as Error).message}`);

@@ -49,19 +49,39 @@ export interface AppOptions {
  * app.listen(2024, "127.0.0.1");
  */
 export function createApp(options: AppOptions): Express {
-  const { db, jwtSecret, corsOrigins = [], oidc, rateLimitPerMinute = 0, requestTimeoutMs = 0, lifecycle = { draining: false } } = options;
+  const {
+    db,
+    jwtSecret,
+    corsOrigins = [],
+    oidc,
+    rateLimitPerMinute = 0,
+    requestTimeoutMs = 0,
+    lifecycle = { draining: false },
+  } = options;
   const limits = resolveLimits(options.limits);
   const logger = options.logger ?? createLogger({ level: "silent" });
-  const auth = createAuth({ jwtSecret, oidc, apiKeys: db, onDecision: decisionLogger(logger), ...(options.logger ? { logger: authLogger(logger) } : {}) }); // API keys live in the app's database
+  const auth = createAuth({
+    jwtSecret,
+    oidc,
+    apiKeys: db,
+    onDecision: decisionLogger(logger),
+    ...(options.logger ? { logger: authLogger(logger) } : {}),
+  }); // API keys live in the app's database
   const app = express();
   app.disable("x-powered-by");
   app.use(httpLogger(logger), closeWhenDraining(lifecycle));
-  const deadline = requestDeadline(requestTimeoutMs, (req) => logger.warn({ reqId: (req as { id?: unknown }).id }, `no response within ${requestTimeoutMs} ms: answered 504`));
+  const deadline = requestDeadline(requestTimeoutMs, (req) =>
+    logger.warn({ reqId: (req as { id?: unknown }).id }, `no response within ${requestTimeoutMs} ms: answered 504`),
+  );
   if (deadline) app.use(deadline);
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));
   app.use(readiness(db, lifecycle));
   app.use(auth.middleware({ public: [...PUBLIC_PATHS] }));
-  const limit = rateLimit({ perMinute: rateLimitPerMinute, db, onStoreError: (err) => logger.error({ err }, "rate limits: the PostgreSQL store failed; counting in memory") });
+  const limit = rateLimit({
+    perMinute: rateLimitPerMinute,
+    db,
+    onStoreError: (err) => logger.error({ err }, "rate limits: the PostgreSQL store failed; counting in memory"),
+  });
   if (limit) app.use(limit);
   app.use(metaRoutes(db));
   app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());

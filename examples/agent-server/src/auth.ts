@@ -1,4 +1,12 @@
-import { Auth, HTTPException, jwtStrategy, type AuthContext as GatehouseContext, type AuthLogger, type DecisionHook, type JwtPayload } from "@gatehouse/express";
+import {
+  Auth,
+  HTTPException,
+  jwtStrategy,
+  type AuthContext as GatehouseContext,
+  type AuthLogger,
+  type DecisionHook,
+  type JwtPayload,
+} from "@gatehouse/express";
 import { apiKeyStrategy } from "./api-keys";
 import type { Queryable } from "./db";
 
@@ -30,10 +38,16 @@ export interface CreateAuthOptions {
 export function oidcFromEnv(env: NodeJS.ProcessEnv): OidcOptions | undefined {
   const { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience, OIDC_JWKS_URI: jwksUri } = env;
   if (!issuer) {
-    if (audience || jwksUri) throw new Error("OIDC_AUDIENCE and OIDC_JWKS_URI need OIDC_ISSUER (the provider's issuer URL, e.g. https://your-tenant.eu.auth0.com/)");
+    if (audience || jwksUri)
+      throw new Error(
+        "OIDC_AUDIENCE and OIDC_JWKS_URI need OIDC_ISSUER (the provider's issuer URL, e.g. https://your-tenant.eu.auth0.com/)",
+      );
     return undefined;
   }
-  if (!audience) throw new Error("OIDC_ISSUER needs OIDC_AUDIENCE: the audience (API identifier) your provider puts in access tokens for this server");
+  if (!audience)
+    throw new Error(
+      "OIDC_ISSUER needs OIDC_AUDIENCE: the audience (API identifier) your provider puts in access tokens for this server",
+    );
   return { issuer, audience, jwksUri: jwksUri || undefined };
 }
 
@@ -60,7 +74,15 @@ export function createAuth(options: CreateAuthOptions) {
       jwtStrategy({ secret: options.jwtSecret, algorithms: ["HS256"], cache: true, verify: verifyClaims }),
       // An OpenID provider's RS256 access tokens: keys from its JWKS (by kid, rotated), `scope` → permissions.
       ...(oidc
-        ? [jwtStrategy({ issuer: oidc.issuer, audience: oidc.audience, algorithms: ["RS256"], cache: true, ...(oidc.jwksUri ? { jwksUri: oidc.jwksUri } : { discovery: true }) })]
+        ? [
+            jwtStrategy({
+              issuer: oidc.issuer,
+              audience: oidc.audience,
+              algorithms: ["RS256"],
+              cache: true,
+              ...(oidc.jwksUri ? { jwksUri: oidc.jwksUri } : { discovery: true }),
+            }),
+          ]
         : []),
       // Machines: X-API-Key, looked up by its SHA-256 hash; its stored scopes are its permissions.
       ...(apiKeys ? [apiKeyStrategy(apiKeys)] : []),
@@ -82,7 +104,9 @@ export function createAuth(options: CreateAuthOptions) {
       }
       if (namespace[0] === user.identity) return;
       if (action === "get") throw new HTTPException(404, { message: "Item not found" });
-      throw new HTTPException(403, { message: `Forbidden: store namespaces of ${user.identity} start with "${user.identity}"` });
+      throw new HTTPException(403, {
+        message: `Forbidden: store namespaces of ${user.identity} start with "${user.identity}"`,
+      });
     });
 }
 
@@ -94,7 +118,8 @@ const WRITE_ACTIONS = new Set(["create", "update", "delete", "create_run", "put"
 
 function requirePermission(permissions: readonly string[], resource: string, action: string): void {
   const needed = `${resource}:${WRITE_ACTIONS.has(action) ? "write" : "read"}`;
-  if (!permissions.includes(needed)) throw new HTTPException(403, { message: `Forbidden: this needs the "${needed}" permission` });
+  if (!permissions.includes(needed))
+    throw new HTTPException(403, { message: `Forbidden: this needs the "${needed}" permission` });
 }
 
 /** Claims → user: a token without a string `sub`, or with non-string scopes, is not a credential. */

@@ -11,7 +11,9 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 export function cors(origins: readonly string[]): RequestHandler {
   for (const origin of origins) {
     if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new TypeError(`CORS origin ${JSON.stringify(origin)} must look like "http://localhost:5173" (scheme and host, no path) or be "*"`);
+      throw new TypeError(
+        `CORS origin ${JSON.stringify(origin)} must look like "http://localhost:5173" (scheme and host, no path) or be "*"`,
+      );
     }
   }
   const anyOrigin = origins.includes("*");
@@ -24,10 +26,16 @@ export function cors(origins: readonly string[]): RequestHandler {
     }
     res.vary("Origin");
     res.setHeader("Access-Control-Allow-Origin", anyOrigin ? "*" : origin);
-    res.setHeader("Access-Control-Expose-Headers", "Content-Location, Location, WWW-Authenticate, X-Pagination-Next, X-Pagination-Total");
+    res.setHeader(
+      "Access-Control-Expose-Headers",
+      "Content-Location, Location, WWW-Authenticate, X-Pagination-Next, X-Pagination-Total",
+    );
     if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
       res.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] ?? "Authorization, Content-Type");
+      res.setHeader(
+        "Access-Control-Allow-Headers",
+        req.headers["access-control-request-headers"] ?? "Authorization, Content-Type",
+      );
       res.setHeader("Access-Control-Max-Age", "600");
       res.vary("Access-Control-Request-Headers");
       res.status(204).end();

@@ -12,7 +12,17 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /** Socket-level failures Node reports while connecting to or talking with PostgreSQL. */
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+]);
 
 /**
  * SQLSTATEs meaning the server is unavailable rather than the statement wrong:
@@ -43,7 +53,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (err === null || typeof err !== "object") return false;
   const { code, message, errors } = err as { code?: unknown; message?: unknown; errors?: unknown };
   if (typeof code === "string" && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
-  if (code === undefined && typeof message === "string" && PG_CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return true;
+  if (
+    code === undefined &&
+    typeof message === "string" &&
+    PG_CONNECTION_MESSAGES.some((pattern) => pattern.test(message))
+  )
+    return true;
   // Node reports a failed connect to several addresses as an AggregateError of socket errors.
   return Array.isArray(errors) && errors.length > 0 && errors.every(isDatabaseUnavailable);
 }

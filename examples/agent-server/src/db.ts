@@ -52,7 +52,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDb(options: DbOptions = {}): Promise<Db> {
   const db = options.databaseUrl
     ? await openPostgres(options.databaseUrl, options.schema, options.statementTimeoutMs)
-    : await openPglite(options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()), options.statementTimeoutMs);
+    : await openPglite(
+        options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()),
+        options.statementTimeoutMs,
+      );
   try {
     await createSchema(db);
   } catch (error) {
@@ -123,7 +126,8 @@ async function openPostgres(databaseUrl: string, schema: string | undefined, sta
       const client = await pool.connect();
       // The pool stops listening for a client's errors while it is checked out: without this, a connection
       // dropping mid-transaction is an unhandled 'error' event, which crashes the process.
-      const onError = (error: Error) => console.error(`postgres: connection lost during a transaction: ${error.message}`);
+      const onError = (error: Error) =>
+        console.error(`postgres: connection lost during a transaction: ${error.message}`);
       client.on("error", onError);
       try {
         await client.query("BEGIN");

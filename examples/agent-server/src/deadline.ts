@@ -25,12 +25,19 @@ const QUERY_CANCELED = "57014";
  * isDatabaseTimeout(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" })); // true
  */
 export function isDatabaseTimeout(err: unknown): boolean {
-  return err instanceof DatabaseTimeoutError || (err !== null && typeof err === "object" && (err as { code?: unknown }).code === QUERY_CANCELED);
+  return (
+    err instanceof DatabaseTimeoutError ||
+    (err !== null && typeof err === "object" && (err as { code?: unknown }).code === QUERY_CANCELED)
+  );
 }
 
 /** The 503 for a statement that ran out of time. */
 export function databaseTimeout(cause: unknown): HTTPException {
-  return new HTTPException(503, { message: "The database took too long to answer; try again", headers: { "Retry-After": "1" }, cause });
+  return new HTTPException(503, {
+    message: "The database took too long to answer; try again",
+    headers: { "Retry-After": "1" },
+    cause,
+  });
 }
 
 /**
@@ -44,7 +51,8 @@ export function databaseTimeout(cause: unknown): HTTPException {
  * if (deadline) app.use(deadline);
  */
 export function requestDeadline(timeoutMs: number, onTimeout?: (req: Request) => void): RequestHandler | undefined {
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new TypeError(`requestDeadline(timeoutMs) must be an integer ≥ 0, got ${String(timeoutMs)}`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0)
+    throw new TypeError(`requestDeadline(timeoutMs) must be an integer ≥ 0, got ${String(timeoutMs)}`);
   if (timeoutMs === 0) return undefined;
   return function deadline(req: Request, res: Response, next: NextFunction) {
     const timer = setTimeout(() => {
@@ -52,7 +60,11 @@ export function requestDeadline(timeoutMs: number, onTimeout?: (req: Request) =>
       onTimeout?.(req);
       const requestId = (req as { id?: unknown }).id;
       res.status(504).set({ "Cache-Control": "no-store", Connection: "close" });
-      res.json({ error: "request_timeout", message: `The request did not finish within ${timeoutMs} ms`, ...(requestId === undefined ? {} : { request_id: String(requestId) }) });
+      res.json({
+        error: "request_timeout",
+        message: `The request did not finish within ${timeoutMs} ms`,
+        ...(requestId === undefined ? {} : { request_id: String(requestId) }),
+      });
     }, timeoutMs);
     timer.unref();
     const clear = () => clearTimeout(timer);

@@ -22,9 +22,15 @@ interface Target {
 
 async function target(env: NodeJS.ProcessEnv): Promise<Target> {
   const url = env.AGENT_URL || `http://127.0.0.1:${env.PORT || 2024}`;
-  if (env.ALICE_TOKEN && env.BOB_TOKEN) return { url, alice: env.ALICE_TOKEN, bob: env.BOB_TOKEN, stop: async () => undefined };
+  if (env.ALICE_TOKEN && env.BOB_TOKEN)
+    return { url, alice: env.ALICE_TOKEN, bob: env.BOB_TOKEN, stop: async () => undefined };
   if (env.JWT_SECRET) {
-    return { url, alice: mintToken(env.JWT_SECRET, "alice"), bob: mintToken(env.JWT_SECRET, "bob"), stop: async () => undefined };
+    return {
+      url,
+      alice: mintToken(env.JWT_SECRET, "alice"),
+      bob: mintToken(env.JWT_SECRET, "bob"),
+      stop: async () => undefined,
+    };
   }
   console.log("No ALICE_TOKEN/BOB_TOKEN or JWT_SECRET set: starting a server of our own (PGlite in memory).\n");
   const secret = randomSecret();
@@ -74,7 +80,11 @@ async function seen(client: Client): Promise<{ threads: string; namespaces: stri
 function table(rows: readonly (readonly [string, string, string])[]): string {
   const all: (readonly [string, string, string])[] = [["", "alice", "bob"], ...rows];
   const width = [0, 1, 2].map((i) => Math.max(...all.map((row) => row[i].length)));
-  const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(width[i])).join("   ").trimEnd();
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(width[i]))
+      .join("   ")
+      .trimEnd();
   return [line(all[0]), line(width.map((w) => "-".repeat(w))), ...all.slice(1).map(line)].join("\n");
 }
 
@@ -91,7 +101,9 @@ async function main(): Promise<number> {
       input: { messages: [{ role: "user", content: "What is my refund?" }] },
     });
     const reply = values.messages.filter((m) => m.type === "ai").pop()?.content;
-    console.log(`alice creates thread ${short(thread.thread_id)} (tax) and runs echo: "What is my refund?" -> "${reply}"`);
+    console.log(
+      `alice creates thread ${short(thread.thread_id)} (tax) and runs echo: "What is my refund?" -> "${reply}"`,
+    );
     const note = { text: "ask about the refund" };
     await alice.store.putItem(["alice", "notes"], "refund", note);
     console.log('alice stores ["alice", "notes"] / refund');
@@ -103,16 +115,32 @@ async function main(): Promise<number> {
     // [what, owner of the data, alice's call (undefined: not tried), bob's call]
     const tries: [string, "alice" | "bob", (() => Promise<unknown>) | undefined, () => Promise<unknown>][] = [
       ["reads alice's thread", "alice", () => alice.threads.get(id), () => bob.threads.get(id)],
-      ["renames alice's thread", "alice", () => alice.threads.update(id, { metadata: { topic: "tax" } }),
-        () => bob.threads.update(id, { metadata: { topic: "mine" } })],
-      ["runs echo on alice's thread", "alice", () => alice.runs.wait(id, { assistant_id: "echo", input: {} }),
-        () => bob.runs.wait(id, { assistant_id: "echo", input: {} })],
+      [
+        "renames alice's thread",
+        "alice",
+        () => alice.threads.update(id, { metadata: { topic: "tax" } }),
+        () => bob.threads.update(id, { metadata: { topic: "mine" } }),
+      ],
+      [
+        "runs echo on alice's thread",
+        "alice",
+        () => alice.runs.wait(id, { assistant_id: "echo", input: {} }),
+        () => bob.runs.wait(id, { assistant_id: "echo", input: {} }),
+      ],
       ["lists alice's runs", "alice", () => alice.runs.list(id), () => bob.runs.list(id)],
       ["deletes alice's thread", "alice", undefined, () => bob.threads.delete(id)],
-      ["reads alice's note", "alice", () => alice.store.getItem(["alice", "notes"], "refund"),
-        () => bob.store.getItem(["alice", "notes"], "refund")],
-      ["overwrites alice's note", "alice", () => alice.store.putItem(["alice", "notes"], "refund", note),
-        () => bob.store.putItem(["alice", "notes"], "refund", { text: "bob was here" })],
+      [
+        "reads alice's note",
+        "alice",
+        () => alice.store.getItem(["alice", "notes"], "refund"),
+        () => bob.store.getItem(["alice", "notes"], "refund"),
+      ],
+      [
+        "overwrites alice's note",
+        "alice",
+        () => alice.store.putItem(["alice", "notes"], "refund", note),
+        () => bob.store.putItem(["alice", "notes"], "refund", { text: "bob was here" }),
+      ],
       ["reads bob's thread", "bob", () => alice.threads.get(bobs.thread_id), () => bob.threads.get(bobs.thread_id)],
     ];
     const rows: [string, string, string][] = [
@@ -123,7 +151,10 @@ async function main(): Promise<number> {
     let denied = 0;
     for (const [label, owner, asAlice, asBob] of tries) {
       const cells: string[] = [];
-      for (const [user, call] of [["alice", asAlice], ["bob", asBob]] as const) {
+      for (const [user, call] of [
+        ["alice", asAlice],
+        ["bob", asBob],
+      ] as const) {
         if (!call) {
           cells.push("-");
           continue;
@@ -138,9 +169,15 @@ async function main(): Promise<number> {
     console.log(table(rows));
 
     const still = await alice.threads.get(id);
-    console.log(`\nalice's thread afterwards: topic ${String(still.metadata.topic)}, owner ${String(still.metadata.owner)}`);
+    console.log(
+      `\nalice's thread afterwards: topic ${String(still.metadata.topic)}, owner ${String(still.metadata.owner)}`,
+    );
     if (denied > 0) console.log(`UNEXPECTED: ${denied} call(s) on a user's own data were refused.`);
-    console.log(leaks === 0 ? "Isolation held: neither user could reach the other's data." : `ISOLATION BROKEN: ${leaks} call(s) reached the other user's data.`);
+    console.log(
+      leaks === 0
+        ? "Isolation held: neither user could reach the other's data."
+        : `ISOLATION BROKEN: ${leaks} call(s) reached the other user's data.`,
+    );
     return leaks === 0 && denied === 0 ? 0 : 1;
   } finally {
     await t.stop();
@@ -150,7 +187,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const hint = error instanceof GatehouseError && error.name === "NetworkError" ? " (is the server running? start it with npm start)" : "";
+    const hint =
+      error instanceof GatehouseError && error.name === "NetworkError"
+        ? " (is the server running? start it with npm start)"
+        : "";
     console.error(`Demo failed: ${error instanceof Error ? error.message : String(error)}${hint}`);
     process.exit(1);
   },

@@ -18,18 +18,28 @@ const BAD_INPUT_SQLSTATES = new Set(["22P05", "22021", "22P02", "54000"]);
 export function asHttpError(err: unknown): HTTPException | null {
   if (isHTTPException(err)) return err;
   const e = err as { type?: string; status?: number; code?: string } | null;
-  if (e?.type === "entity.parse.failed") return new HTTPException(400, { message: "The request body is not valid JSON" });
-  if (e?.type === "entity.too.large") return new HTTPException(413, { code: "payload_too_large", message: "The request body is too large (limit 1 MB)" });
+  if (e?.type === "entity.parse.failed")
+    return new HTTPException(400, { message: "The request body is not valid JSON" });
+  if (e?.type === "entity.too.large")
+    return new HTTPException(413, { code: "payload_too_large", message: "The request body is too large (limit 1 MB)" });
   if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
     return new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as UTF-8 JSON" });
   }
-  if (err instanceof LimitExceededError) return new HTTPException(413, { code: "payload_too_large", message: err.message });
+  if (err instanceof LimitExceededError)
+    return new HTTPException(413, { code: "payload_too_large", message: err.message });
   if (isDatabaseTimeout(err)) return databaseTimeout(err);
   if (isDatabaseUnavailable(err)) {
-    return new HTTPException(503, { message: "The database is unavailable; try again shortly", headers: { "Retry-After": "1" }, cause: err });
+    return new HTTPException(503, {
+      message: "The database is unavailable; try again shortly",
+      headers: { "Retry-After": "1" },
+      cause: err,
+    });
   }
   if (typeof e?.code === "string" && BAD_INPUT_SQLSTATES.has(e.code)) {
-    return new HTTPException(400, { message: "A value in the request cannot be stored (strings must not contain NUL characters or lone UTF-16 surrogates)" });
+    return new HTTPException(400, {
+      message:
+        "A value in the request cannot be stored (strings must not contain NUL characters or lone UTF-16 surrogates)",
+    });
   }
   return null;
 }

@@ -24,7 +24,7 @@ export function requireJsonBody(): RequestHandler {
       next(
         new HTTPException(415, {
           code: "unsupported_media_type",
-          message: `Send the body as JSON with "Content-Type: application/json" (got ${type ? JSON.stringify(type.split(";")[0]!.trim().slice(0, 100)) : "no Content-Type"})`,
+          message: `Send the body as JSON with "Content-Type: application/json" (got ${type ? JSON.stringify(type.split(";")[0].trim().slice(0, 100)) : "no Content-Type"})`,
         }),
       );
       return;

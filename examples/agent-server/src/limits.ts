@@ -45,7 +45,10 @@ export class LimitExceededError extends Error {
  * Throws `LimitExceededError` when a thread state is over the state-size or
  * message-count limit; returns the state as JSON (to store) otherwise.
  */
-export function checkThreadState(state: { messages?: unknown }, limits: Pick<Limits, "maxThreadStateBytes" | "maxThreadMessages">): string {
+export function checkThreadState(
+  state: { messages?: unknown },
+  limits: Pick<Limits, "maxThreadStateBytes" | "maxThreadMessages">,
+): string {
   const messages = Array.isArray(state.messages) ? state.messages.length : 0;
   if (messages > limits.maxThreadMessages) {
     throw new LimitExceededError(
@@ -76,7 +79,8 @@ export function resolveLimits(options: Partial<Limits> = {}): Limits {
   for (const name of NAMES) {
     const value = options[name];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`limits.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new TypeError(`limits.${name} must be a positive integer, got ${JSON.stringify(value)}`);
     limits[name] = value;
   }
   return limits;

@@ -39,7 +39,7 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       base: { pid: process.pid },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     },
-    options.destination ?? pino.destination(1) // synchronous: nothing is lost when the process exits,
+    options.destination ?? pino.destination(1), // synchronous: nothing is lost when the process exits,
   );
 }
 
@@ -66,8 +66,9 @@ export function httpLogger(logger: Logger): RequestHandler {
     logger,
     genReqId: requestId,
     quietReqLogger: true,
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 && res.statusCode !== 404 ? "warn" : "info"),
-  }) as unknown as RequestHandler;
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 && res.statusCode !== 404 ? "warn" : "info",
+  });
 }
 
 /**

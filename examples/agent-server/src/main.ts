@@ -24,7 +24,8 @@ import { randomSecret } from "./tokens";
 async function main(): Promise<void> {
   const env = process.env;
   const port = env.PORT === undefined || env.PORT === "" ? 2024 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
   const host = env.HOST || "127.0.0.1";
   const jwtSecret = env.JWT_SECRET || randomSecret();
   if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: ops.logLevel });
   checkWorkers(ops.workers, dbOptions);
   if (ops.workers > 1 && cluster.isPrimary) {
-    await runPrimary({ workers: ops.workers, db: dbOptions, jwtSecret, log: { info: (m) => logger.info(m), error: (m) => logger.error(m) } });
+    await runPrimary({
+      workers: ops.workers,
+      db: dbOptions,
+      jwtSecret,
+      log: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+    });
     return;
   }
   const worker = workerIndex();
@@ -57,7 +63,9 @@ async function main(): Promise<void> {
     server.once("error", reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
     await db.close();
-    throw error.code === "EADDRINUSE" ? new Error(`Port ${port} on ${host} is in use: set PORT to another port (PORT=0 picks a free one)`) : error;
+    throw error.code === "EADDRINUSE"
+      ? new Error(`Port ${port} on ${host} is in use: set PORT to another port (PORT=0 picks a free one)`)
+      : error;
   });
 
   const stop = gracefulShutdown({ server, db, lifecycle, timeoutMs: ops.shutdownTimeoutMs, log: logger });

@@ -13,7 +13,9 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     return 1;
   }
   if (!identity) {
-    console.error(`Usage: npm run token -w examples/agent-server -- <identity> [scope…]   scopes: ${ALL_SCOPES.join(" ")}`);
+    console.error(
+      `Usage: npm run token -w examples/agent-server -- <identity> [scope…]   scopes: ${ALL_SCOPES.join(" ")}`,
+    );
     return 1;
   }
   const unknown = scopes.filter((scope) => !ALL_SCOPES.includes(scope));
@@ -22,7 +24,9 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     return 1;
   }
   const ttl = env.TOKEN_TTL || "12h";
-  console.log(mintToken(env.JWT_SECRET, identity, { scopes: scopes.length > 0 ? scopes : ALL_SCOPES, expiresIn: ttl as never }));
+  console.log(
+    mintToken(env.JWT_SECRET, identity, { scopes: scopes.length > 0 ? scopes : ALL_SCOPES, expiresIn: ttl as never }),
+  );
   return 0;
 }
 

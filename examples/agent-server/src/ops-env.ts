@@ -22,7 +22,13 @@ export interface OpsSettings {
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   const value = Number(raw);
@@ -40,7 +46,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
  */
 export function opsFromEnv(env: NodeJS.ProcessEnv): OpsSettings {
   const logLevel = (env.LOG_LEVEL || "info").toLowerCase();
-  if (!LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  if (!LEVELS.includes(logLevel))
+    throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(env.LOG_LEVEL)}`);
   return {
     rateLimitPerMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 30_000, 0, 3_600_000),

@@ -85,7 +85,10 @@ export interface PgliteWorker extends Queryable {
  * it answers. Once it has, a query not answered within `queryTimeoutMs` (0: no
  * limit) rejects with `DatabaseTimeoutError`.
  */
-export async function startPgliteWorker(dataDir: string | undefined, options: { queryTimeoutMs?: number } = {}): Promise<PgliteWorker> {
+export async function startPgliteWorker(
+  dataDir: string | undefined,
+  options: { queryTimeoutMs?: number } = {},
+): Promise<PgliteWorker> {
   let queryTimeoutMs = 0; // not while PGlite starts: that can take long on a busy machine
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -106,7 +109,9 @@ export async function startPgliteWorker(dataDir: string | undefined, options: { 
     if (reply.error) waiter.reject(new PgliteError(reply.error.message, reply.error.code));
     else waiter.resolve(reply.rows ?? []);
   });
-  worker.on("error", (error) => failAll(new DatabaseUnavailableError(`The PGlite worker failed: ${error.message}`, { cause: error })));
+  worker.on("error", (error) =>
+    failAll(new DatabaseUnavailableError(`The PGlite worker failed: ${error.message}`, { cause: error })),
+  );
   worker.on("exit", (code) => failAll(new DatabaseUnavailableError(`The PGlite worker exited (code ${code})`)));
 
   const send = (message: Record<string, unknown>): Promise<Row[]> & { id: number } => {

@@ -7,7 +7,12 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { HTTPException } from "@gatehouse/express";
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 import type { Db } from "./db";
 
 /** The table that holds the counters on PostgreSQL (created when missing). */
@@ -26,10 +31,20 @@ export interface RateLimitOptions {
 
 function postgresLimiter(db: Db, points: number, insurance: RateLimiterMemory): Promise<RateLimiterAbstract> {
   // rate-limiter-flexible talks to "a client with query({ text, values })"; the app's Db is one, in its schema.
-  const storeClient = { query: async (q: { text: string; values?: unknown[] }) => ({ rows: await db.query(q.text, q.values) }) };
+  const storeClient = {
+    query: async (q: { text: string; values?: unknown[] }) => ({ rows: await db.query(q.text, q.values) }),
+  };
   return new Promise((resolve, reject) => {
     const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-      { storeClient, storeType: "client", tableName: RATE_LIMIT_TABLE, keyPrefix: "identity", points, duration: WINDOW_SECONDS, insuranceLimiter: insurance },
+      {
+        storeClient,
+        storeType: "client",
+        tableName: RATE_LIMIT_TABLE,
+        keyPrefix: "identity",
+        points,
+        duration: WINDOW_SECONDS,
+        insuranceLimiter: insurance,
+      },
       (error?: unknown) => (error ? reject(error) : resolve(limiter)),
     );
   });
@@ -56,7 +71,8 @@ function setHeaders(res: Response, limit: number, state: RateLimiterRes): void {
  */
 export function rateLimit(options: RateLimitOptions): RequestHandler | undefined {
   const { perMinute, db, onStoreError } = options;
-  if (!Number.isInteger(perMinute) || perMinute < 0) throw new TypeError(`rateLimit({ perMinute }) must be an integer ≥ 0, got ${String(perMinute)}`);
+  if (!Number.isInteger(perMinute) || perMinute < 0)
+    throw new TypeError(`rateLimit({ perMinute }) must be an integer ≥ 0, got ${String(perMinute)}`);
   if (perMinute === 0) return undefined;
   const memory = new RateLimiterMemory({ keyPrefix: "identity", points: perMinute, duration: WINDOW_SECONDS });
   let limiter: RateLimiterAbstract = memory;
@@ -89,7 +105,12 @@ export function rateLimit(options: RateLimitOptions): RequestHandler | undefined
         }
         setHeaders(res, perMinute, rejection);
         const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-        next(new HTTPException(429, { message: `Too many requests: the limit is ${perMinute} a minute; retry after ${retryAfter} s`, headers: { "Retry-After": retryAfter } }));
+        next(
+          new HTTPException(429, {
+            message: `Too many requests: the limit is ${perMinute} a minute; retry after ${retryAfter} s`,
+            headers: { "Retry-After": retryAfter },
+          }),
+        );
       },
     );
   }

@@ -92,7 +92,10 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
       ["crons", "octet_length(payload::text) + octet_length(metadata::text)"],
       ["store_items", "octet_length(value::text)"],
     ] as const
-  ).map(([table, size]) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS record_bytes integer GENERATED ALWAYS AS (${size}) STORED`),
+  ).map(
+    ([table, size]) =>
+      `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS record_bytes integer GENERATED ALWAYS AS (${size}) STORED`,
+  ),
 ];
 
 /** Creates every table and index that is missing, and the system assistants. Safe to run on every start. */

@@ -22,7 +22,8 @@ export function bodyObject(body: unknown): JsonObject {
 }
 
 export function uuid(value: unknown, name: string): string {
-  if (typeof value !== "string" || !UUID.test(value)) throw badRequest(`${name} must be a UUID such as "2b9c7f6e-1c1a-4f55-9d2e-3c4b5a6d7e8f"`);
+  if (typeof value !== "string" || !UUID.test(value))
+    throw badRequest(`${name} must be a UUID such as "2b9c7f6e-1c1a-4f55-9d2e-3c4b5a6d7e8f"`);
   return value.toLowerCase();
 }
 
@@ -107,7 +108,8 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== "object") continue;
     if (depth > limit) return true;
-    for (const inner of Object.values(v)) if (inner !== null && typeof inner === "object") stack.push([inner, depth + 1]);
+    for (const inner of Object.values(v))
+      if (inner !== null && typeof inner === "object") stack.push([inner, depth + 1]);
   }
   return false;
 }

@@ -12,8 +12,8 @@ const base = { url: "http://127.0.0.1:2024", database: "PGlite (embedded Postgre
 
 test("zero configuration: two demo tokens that verify with this start's secret, and a curl line", () => {
   const text = startupBanner({ ...base, env: {} });
-  const alice = /ALICE_TOKEN=(\S+)/.exec(text)![1]!;
-  const bob = /BOB_TOKEN=(\S+)/.exec(text)![1]!;
+  const alice = /ALICE_TOKEN=(\S+)/.exec(text)![1];
+  const bob = /BOB_TOKEN=(\S+)/.exec(text)![1];
   expect(jwt.verify(alice, SECRET, { algorithms: ["HS256"] })).toMatchObject({ sub: "alice" });
   expect(jwt.verify(bob, SECRET, { algorithms: ["HS256"] })).toMatchObject({ sub: "bob" });
   expect(text).toContain(`curl -s -X POST ${base.url}/threads -H "Authorization: Bearer ${alice}"`);

@@ -18,7 +18,10 @@ import { createApp } from "../src/app";
 import { openDb, type Db } from "../src/db";
 import jwt from "jsonwebtoken";
 import { ALL_SCOPES, mintToken } from "../src/tokens";
-import { startCookieSessionServer, type CookieSessionServer } from "../../../packages/client/test/helpers/cookie-session";
+import {
+  startCookieSessionServer,
+  type CookieSessionServer,
+} from "../../../packages/client/test/helpers/cookie-session";
 import { BUNDLE, CHROMIUM, LAUNCH_ARGS, close, haveChromium, listen, onCI } from "./support/browser";
 import { SECRET, token } from "./support/server";
 
@@ -29,13 +32,16 @@ declare const localStorage: { setItem(key: string, value: string): void; getItem
 jest.setTimeout(90_000);
 
 if (!haveChromium && !onCI) {
-  test.skip(`skipped: Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); with CI=true this suite fails instead`, () => undefined);
+  test.skip(`skipped: Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); with CI=true this suite fails instead`, () =>
+    undefined);
 }
 
 const PAGES: Record<string, string> = {
-  "/chat.html": '<!doctype html><meta charset="utf-8"><title>chat</title><ol id="parts"></ol><div id="messages"></div><script type="module" src="/chat.js"></script>',
+  "/chat.html":
+    '<!doctype html><meta charset="utf-8"><title>chat</title><ol id="parts"></ol><div id="messages"></div><script type="module" src="/chat.js"></script>',
   "/tab.html": '<!doctype html><meta charset="utf-8"><title>tab</title><script type="module" src="/tab.js"></script>',
-  "/cookies.html": '<!doctype html><meta charset="utf-8"><title>cookies</title><script type="module" src="/cookies.js"></script>',
+  "/cookies.html":
+    '<!doctype html><meta charset="utf-8"><title>cookies</title><script type="module" src="/cookies.js"></script>',
 };
 
 (haveChromium || onCI ? describe : describe.skip)("@gatehouse/client in Chromium: streaming, tabs, cookies", () => {
@@ -59,9 +65,14 @@ const PAGES: Record<string, string> = {
     const { pathname } = new URL(req.url!, "http://x");
     if (req.method === "GET" && PAGES[pathname]) return send(200, "text/html; charset=utf-8", PAGES[pathname]);
     if (req.method === "GET" && /^\/(chat|tab|cookies)\.js$/.test(pathname)) {
-      return send(200, "text/javascript; charset=utf-8", readFileSync(path.join(__dirname, "browser", pathname.slice(1))));
+      return send(
+        200,
+        "text/javascript; charset=utf-8",
+        readFileSync(path.join(__dirname, "browser", pathname.slice(1))),
+      );
     }
-    if (req.method === "GET" && pathname === "/gatehouse-client.js") return send(200, "text/javascript; charset=utf-8", readFileSync(BUNDLE));
+    if (req.method === "GET" && pathname === "/gatehouse-client.js")
+      return send(200, "text/javascript; charset=utf-8", readFileSync(BUNDLE));
     if (req.method === "POST" && pathname === "/token") {
       void tokenGate().then(() => {
         const fresh = token("alice");
@@ -94,7 +105,8 @@ const PAGES: Record<string, string> = {
   }
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`Chromium is missing at ${CHROMIUM} and CI is set: install it (apt-get install -y chromium)`);
+    if (!haveChromium)
+      throw new Error(`Chromium is missing at ${CHROMIUM} and CI is set: install it (apt-get install -y chromium)`);
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "npm run build" at the root`);
     db = await openDb({ memory: true });
     site = await listen(staticSite);
@@ -122,7 +134,8 @@ const PAGES: Record<string, string> = {
     contexts.push(context);
     const log: string[] = [];
     return {
-      context, log,
+      context,
+      log,
       async page() {
         const page = await context.newPage();
         page.on("pageerror", (error) => log.push(`pageerror: ${error.message}`));
@@ -138,11 +151,15 @@ const PAGES: Record<string, string> = {
     const jwt = token("alice");
     const query = new URLSearchParams({ api: apiOrigin, token: jwt, say: "What is my refund?" });
     await page.goto(`${site.origin}/chat.html?${query}`);
-    const result = await page.evaluate(() => window.chat).catch((error: Error) => {
-      throw new Error(`the chat page failed: ${error.message}\n${log.join("\n")}`);
-    });
+    const result = await page
+      .evaluate(() => window.chat)
+      .catch((error: Error) => {
+        throw new Error(`the chat page failed: ${error.message}\n${log.join("\n")}`);
+      });
     const parts = await page.evaluate(() => Array.from(document.querySelectorAll("#parts li"), (li) => li.textContent));
-    const messages = await page.evaluate(() => Array.from(document.querySelectorAll("#messages p"), (p) => p.textContent));
+    const messages = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("#messages p"), (p) => p.textContent),
+    );
     await context.close();
     expect(log.filter((line) => line.startsWith("pageerror"))).toEqual([]);
     return { result, parts, messages, jwt };
@@ -154,8 +171,14 @@ const PAGES: Record<string, string> = {
     expect(messages).toEqual(["human: What is my refund?", "ai: What is my refund?"]);
     expect(result.stateless).toEqual(["metadata", "values"]);
     const preflights = api.seen.filter((r) => r.method === "OPTIONS");
-    expect(preflights).toContainEqual(expect.objectContaining({ url: `/threads/${result.threadId}/runs/stream`, requestMethod: "POST" }));
-    expect(api.seen.filter((r) => r.method === "POST" && r.url.endsWith("/runs/stream")).every((r) => r.authorization === `Bearer ${jwt}`)).toBe(true);
+    expect(preflights).toContainEqual(
+      expect.objectContaining({ url: `/threads/${result.threadId}/runs/stream`, requestMethod: "POST" }),
+    );
+    expect(
+      api.seen
+        .filter((r) => r.method === "POST" && r.url.endsWith("/runs/stream"))
+        .every((r) => r.authorization === `Bearer ${jwt}`),
+    ).toBe(true);
   });
 
   test("a stream cut after its first event resumes through the join route with Last-Event-ID", async () => {
@@ -163,7 +186,9 @@ const PAGES: Record<string, string> = {
     const { result, parts, messages, jwt } = await chat(proxy.origin);
     expect(parts).toEqual(["0 metadata", "1 updates", "2 values"]);
     expect(messages).toEqual(["human: What is my refund?", "ai: What is my refund?"]);
-    const joins = proxy.seen.filter((r) => r.method === "GET" && r.url.startsWith(`/threads/${result.threadId}/runs/`) && r.url.endsWith("/stream"));
+    const joins = proxy.seen.filter(
+      (r) => r.method === "GET" && r.url.startsWith(`/threads/${result.threadId}/runs/`) && r.url.endsWith("/stream"),
+    );
     expect(joins).toEqual([expect.objectContaining({ lastEventId: "0", authorization: `Bearer ${jwt}` })]);
   });
 
@@ -184,7 +209,11 @@ const PAGES: Record<string, string> = {
   /** Holds POST /token until both tabs' calls with the stale token have reached the API (or 10 s passed). */
   function holdTokenUntilBothTabsFailed(stale: string): void {
     tokenGate = async () => {
-      for (let i = 0; i < 1000 && api.seen.filter((r) => r.method !== "OPTIONS" && r.authorization === `Bearer ${stale}`).length < 2; i++) {
+      for (
+        let i = 0;
+        i < 1000 && api.seen.filter((r) => r.method !== "OPTIONS" && r.authorization === `Bearer ${stale}`).length < 2;
+        i++
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
@@ -211,11 +240,18 @@ const PAGES: Record<string, string> = {
 
   test("two tabs with a token about to expire refresh once, ahead of expiry, before any 401", async () => {
     // An hour-long token with 30 s left: inside the default 60 s margin.
-    const stale = jwt.sign({ scopes: [...ALL_SCOPES], iat: Math.floor(Date.now() / 1000) - 3_570 }, SECRET, { algorithm: "HS256", subject: "alice", expiresIn: 3_600 });
+    const stale = jwt.sign({ scopes: [...ALL_SCOPES], iat: Math.floor(Date.now() / 1000) - 3_570 }, SECRET, {
+      algorithm: "HS256",
+      subject: "alice",
+      expiresIn: 3_600,
+    });
     tokenGate = () => new Promise((resolve) => setTimeout(resolve, 300));
     const { results, stored } = await twoTabs({ margin: "60000" }, stale);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
-    expect({ issued: tokensIssued.length, calls: results.map((r) => r.refreshCalls) }).toEqual({ issued: 1, calls: expect.arrayContaining([1]) });
+    expect({ issued: tokensIssued.length, calls: results.map((r) => r.refreshCalls) }).toEqual({
+      issued: 1,
+      calls: expect.arrayContaining([1]),
+    });
     expect(stored).toBe(tokensIssued[0]);
     expect(api.seen.filter((r) => r.authorization === `Bearer ${stale}`)).toEqual([]);
   });
@@ -225,9 +261,11 @@ const PAGES: Record<string, string> = {
     const { context, log, page: open } = await newContext();
     const page = await open();
     await page.goto(`${site.origin}/cookies.html?${new URLSearchParams({ app: cookieApp.url })}`);
-    const result = await page.evaluate(() => window.cookies).catch((error: Error) => {
-      throw new Error(`the cookies page failed: ${error.message}\n${log.join("\n")}`);
-    });
+    const result = await page
+      .evaluate(() => window.cookies)
+      .catch((error: Error) => {
+        throw new Error(`the cookies page failed: ${error.message}\n${log.join("\n")}`);
+      });
     await context.close();
 
     expect(result.login).toEqual({ ok: true, value: { user: "alice" } });
@@ -235,10 +273,24 @@ const PAGES: Record<string, string> = {
     expect(result.me).toEqual({ ok: true, value: { user: "alice", method: "GET", url: "/me" } });
     expect(result.note).toEqual({ ok: true, value: { user: "alice", method: "POST", url: "/notes" } });
     expect(result.removed).toEqual({ ok: true, value: { user: "alice", method: "DELETE", url: "/notes/1" } });
-    expect(result.withoutCookies).toEqual({ ok: false, error: expect.objectContaining({ name: "UnauthorizedError", code: "credentials_required", status: 401 }) });
-    expect(result.withoutCsrf).toEqual({ ok: false, error: expect.objectContaining({ name: "ForbiddenError", code: "forbidden", message: "CSRF token missing or wrong" }) });
+    expect(result.withoutCookies).toEqual({
+      ok: false,
+      error: expect.objectContaining({ name: "UnauthorizedError", code: "credentials_required", status: 401 }),
+    });
+    expect(result.withoutCsrf).toEqual({
+      ok: false,
+      error: expect.objectContaining({
+        name: "ForbiddenError",
+        code: "forbidden",
+        message: "CSRF token missing or wrong",
+      }),
+    });
 
-    const calls = cookieApp.received.map((r) => ({ call: `${r.method} ${r.url}`, cookie: Boolean(r.cookie?.includes("sid=")), csrf: Boolean(r.csrf) }));
+    const calls = cookieApp.received.map((r) => ({
+      call: `${r.method} ${r.url}`,
+      cookie: Boolean(r.cookie?.includes("sid=")),
+      csrf: Boolean(r.csrf),
+    }));
     expect(calls).toEqual([
       { call: "POST /login", cookie: false, csrf: false },
       { call: "GET /me", cookie: true, csrf: false },

@@ -33,11 +33,13 @@ declare const localStorage: { getItem(key: string): string | null; setItem(key: 
 jest.setTimeout(60_000);
 
 if (!haveChromium && !onCI) {
-  test.skip(`skipped: Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); with CI=true this suite fails instead`, () => undefined);
+  test.skip(`skipped: Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); with CI=true this suite fails instead`, () =>
+    undefined);
 }
 
 const expired = (identity: string) => mintToken(SECRET, identity, { expiresIn: -60 });
-const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8")).sub;
+const subjectOf = (jwt: string): unknown =>
+  JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8")).sub;
 
 (haveChromium || onCI ? describe : describe.skip)("@gatehouse/client in Chromium, cross-origin", () => {
   let db: Db;
@@ -56,14 +58,22 @@ const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split("."
     };
     const { pathname } = new URL(req.url!, "http://x");
     if (req.method === "GET" && pathname === "/e2e.html") {
-      send(200, "text/html; charset=utf-8", '<!doctype html><meta charset="utf-8"><title>e2e</title><script type="module" src="/e2e.js"></script>');
+      send(
+        200,
+        "text/html; charset=utf-8",
+        '<!doctype html><meta charset="utf-8"><title>e2e</title><script type="module" src="/e2e.js"></script>',
+      );
     } else if (req.method === "GET" && pathname === "/e2e.js") {
       send(200, "text/javascript; charset=utf-8", readFileSync(PAGE_MODULE));
     } else if (req.method === "GET" && pathname === "/readme.html") {
       const page = readmeSnippet("browser page");
-      if (!page.includes(README_API_URL)) throw new Error(`the README's browser snippet no longer mentions ${README_API_URL}`);
+      if (!page.includes(README_API_URL))
+        throw new Error(`the README's browser snippet no longer mentions ${README_API_URL}`);
       send(200, "text/html; charset=utf-8", page.replace(README_API_URL, api.origin));
-    } else if (req.method === "GET" && (pathname === "/gatehouse-client.js" || pathname === "/gatehouse-client.js.map")) {
+    } else if (
+      req.method === "GET" &&
+      (pathname === "/gatehouse-client.js" || pathname === "/gatehouse-client.js.map")
+    ) {
       const file = pathname.endsWith(".map") ? `${BUNDLE}.map` : BUNDLE;
       send(200, pathname.endsWith(".map") ? "application/json" : "text/javascript; charset=utf-8", readFileSync(file));
     } else if (req.method === "POST" && pathname === "/token") {
@@ -77,10 +87,14 @@ const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split("."
 
   beforeAll(async () => {
     if (!haveChromium) {
-      throw new Error(`Chromium is missing at ${CHROMIUM} and CI is set: install it (apt-get install -y chromium; .ci/run does)`);
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM} and CI is set: install it (apt-get install -y chromium; .ci/run does)`,
+      );
     }
     if (!existsSync(BUNDLE)) {
-      throw new Error(`${path.relative(process.cwd(), BUNDLE)} is missing: run "npm run build" at the root (root "npm test" builds first)`);
+      throw new Error(
+        `${path.relative(process.cwd(), BUNDLE)} is missing: run "npm run build" at the root (root "npm test" builds first)`,
+      );
     }
     db = await openDb({ memory: true });
     site = await listen(staticSite);
@@ -118,11 +132,18 @@ const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split("."
     api.seen.splice(0);
 
     const { page, log } = await newPage();
-    const query = new URLSearchParams({ api: api.origin, noCorsApi: noCors.origin, token: expired("alice"), bobThread: bobs.body.thread_id });
-    await page.goto(`${site.origin}/e2e.html?${query}`);
-    const result = await page.evaluate(() => window.e2e).catch((error: Error) => {
-      throw new Error(`the page failed: ${error.message}\n${log.join("\n")}`);
+    const query = new URLSearchParams({
+      api: api.origin,
+      noCorsApi: noCors.origin,
+      token: expired("alice"),
+      bobThread: bobs.body.thread_id,
     });
+    await page.goto(`${site.origin}/e2e.html?${query}`);
+    const result = await page
+      .evaluate(() => window.e2e)
+      .catch((error: Error) => {
+        throw new Error(`the page failed: ${error.message}\n${log.join("\n")}`);
+      });
     await page.context().close();
 
     // Logged in with an expired token: one refresh through POST /token, then it worked.
@@ -136,24 +157,43 @@ const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split("."
     expect(result.bobsThread).toEqual({
       ok: false,
       error: expect.objectContaining({
-        name: "NotFoundError", code: "not_found", status: 404,
-        instanceOf: { GatehouseError: true, HttpError: true, NotFoundError: true, UnauthorizedError: false, NetworkError: false, AbortError: false, Error: true },
+        name: "NotFoundError",
+        code: "not_found",
+        status: 404,
+        instanceOf: {
+          GatehouseError: true,
+          HttpError: true,
+          NotFoundError: true,
+          UnauthorizedError: false,
+          NetworkError: false,
+          AbortError: false,
+          Error: true,
+        },
       }),
     });
 
     // A bad token: 401 with the challenge, readable cross-origin because the server exposes WWW-Authenticate.
     expect(result.badToken.error).toMatchObject({
-      name: "UnauthorizedError", status: 401,
+      name: "UnauthorizedError",
+      status: 401,
       challenge: { scheme: "Bearer", params: expect.objectContaining({ error: "invalid_token" }) },
       instanceOf: { UnauthorizedError: true, HttpError: true },
     });
 
     // A server that does not allow the page's origin: the browser hides the answer, so NetworkError without a status.
-    expect(result.noCors.error).toMatchObject({ name: "NetworkError", code: "network_error", instanceOf: { NetworkError: true, HttpError: false } });
+    expect(result.noCors.error).toMatchObject({
+      name: "NetworkError",
+      code: "network_error",
+      instanceOf: { NetworkError: true, HttpError: false },
+    });
     expect(result.noCors.error.status).toBeUndefined();
     expect(noCors.seen.map((r) => r.method)).toEqual(["OPTIONS"]); // the preflight failed, the call was never sent
 
-    expect(result.aborted.error).toMatchObject({ name: "AbortError", code: "aborted", instanceOf: { AbortError: true } });
+    expect(result.aborted.error).toMatchObject({
+      name: "AbortError",
+      code: "aborted",
+      instanceOf: { AbortError: true },
+    });
 
     // Expired again, a burst of 20: one refresh, all 20 retried and answered.
     expect(result.burst).toEqual({ ok: 20, failures: [], refreshes: 1 });
@@ -164,10 +204,20 @@ const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split("."
     expect(fromPage).toHaveLength(api.seen.length);
     const preflights = api.seen.filter((r) => r.method === "OPTIONS");
     for (const preflight of preflights) expect(preflight.authorization).toBeUndefined();
-    expect(preflights).toContainEqual(expect.objectContaining({ url: "/threads", requestMethod: "POST", requestHeaders: expect.stringMatching(/authorization/) }));
+    expect(preflights).toContainEqual(
+      expect.objectContaining({
+        url: "/threads",
+        requestMethod: "POST",
+        requestHeaders: expect.stringMatching(/authorization/),
+      }),
+    );
     expect(preflights).toContainEqual(expect.objectContaining({ url: "/threads/search", requestMethod: "POST" }));
-    expect(preflights).toContainEqual(expect.objectContaining({ url: `/threads/${bobs.body.thread_id}`, requestMethod: "GET" }));
-    const expiredCalls = api.seen.filter((r) => r.method !== "OPTIONS" && r.authorization === `Bearer ${query.get("token")}`);
+    expect(preflights).toContainEqual(
+      expect.objectContaining({ url: `/threads/${bobs.body.thread_id}`, requestMethod: "GET" }),
+    );
+    const expiredCalls = api.seen.filter(
+      (r) => r.method !== "OPTIONS" && r.authorization === `Bearer ${query.get("token")}`,
+    );
     expect(expiredCalls).toHaveLength(21); // the first create and the burst of 20, each retried once with a fresh token
     for (const fresh of tokensIssued) expect(api.seen.some((r) => r.authorization === `Bearer ${fresh}`)).toBe(true);
     expect(log.filter((line) => line.startsWith("pageerror"))).toEqual([]);
@@ -175,13 +225,17 @@ const subjectOf = (jwt: string): unknown => JSON.parse(Buffer.from(jwt.split("."
 
   test("the README's browser snippet works as written (only the API URL swapped)", async () => {
     const bob = client(api.origin, token("bob"));
-    expect((await bob.post("/threads", { thread_id: README_OTHER_THREAD, metadata: { topic: "tax" } })).status).toBe(200);
+    expect((await bob.post("/threads", { thread_id: README_OTHER_THREAD, metadata: { topic: "tax" } })).status).toBe(
+      200,
+    );
 
     const { page, log } = await newPage();
     const stale = expired("alice");
     await page.context().addInitScript((jwt) => localStorage.setItem("access_token", jwt), stale);
     await page.goto(`${site.origin}/readme.html`);
-    const done = page.waitForFunction(() => /not found/.test(document.getElementById("out")?.textContent ?? ""), null, { timeout: 30_000 });
+    const done = page.waitForFunction(() => /not found/.test(document.getElementById("out")?.textContent ?? ""), null, {
+      timeout: 30_000,
+    });
     await done.catch((error: Error) => {
       throw new Error(`the README page did not finish: ${error.message}\n${log.join("\n")}`);
     });

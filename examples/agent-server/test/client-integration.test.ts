@@ -8,8 +8,17 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  bearer, createClient, ConflictError, ForbiddenError, GatehouseError, HttpError, NotFoundError, UnauthorizedError,
-  type Client, type Credentials, type RefreshContext,
+  bearer,
+  createClient,
+  ConflictError,
+  ForbiddenError,
+  GatehouseError,
+  HttpError,
+  NotFoundError,
+  UnauthorizedError,
+  type Client,
+  type Credentials,
+  type RefreshContext,
 } from "@gatehouse/client";
 import { createApp } from "../src/app";
 import { openDb, type Db } from "../src/db";
@@ -115,7 +124,12 @@ describe("threads", () => {
       const error = await rejection(attempt);
       expect([what, error]).toEqual([what, expect.any(NotFoundError)]);
       expect(error).toBeInstanceOf(HttpError);
-      expect(error).toMatchObject({ status: 404, code: "not_found", method: expect.any(String), url: expect.stringContaining(id) });
+      expect(error).toMatchObject({
+        status: 404,
+        code: "not_found",
+        method: expect.any(String),
+        url: expect.stringContaining(id),
+      });
     }
     expect(await bob.threads.search({ metadata: { topic: "private" } })).toEqual([]);
     expect(await bob.threads.search({ metadata: { owner: "alice" } })).toEqual([]);
@@ -140,7 +154,10 @@ describe("runs", () => {
       assistant_id: "echo",
       input: { messages: [{ role: "user", content: "hi" }] },
     });
-    expect(values.messages.map((m) => [m.type, m.content])).toEqual([["human", "hi"], ["ai", "hi"]]);
+    expect(values.messages.map((m) => [m.type, m.content])).toEqual([
+      ["human", "hi"],
+      ["ai", "hi"],
+    ]);
 
     const run = await alice.runs.create(thread.thread_id, {
       assistant_id: "echo",
@@ -171,7 +188,9 @@ describe("assistants", () => {
 
     expect(await bob.assistants.search({ metadata: { team: "a" } })).toEqual([]);
     expect(await rejection(bob.assistants.get(assistant.assistant_id))).toBeInstanceOf(NotFoundError);
-    expect(await rejection(bob.assistants.update(assistant.assistant_id, { name: "bob's" }))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(bob.assistants.update(assistant.assistant_id, { name: "bob's" }))).toBeInstanceOf(
+      NotFoundError,
+    );
     expect(await rejection(bob.assistants.delete(assistant.assistant_id))).toBeInstanceOf(NotFoundError);
 
     await expect(alice.assistants.delete(assistant.assistant_id)).resolves.toBeUndefined();
@@ -183,10 +202,17 @@ describe("crons", () => {
   test("create, search and delete; bob neither sees nor deletes alice's cron", async () => {
     const thread = await alice.threads.create();
     const cron = await alice.crons.create({
-      assistant_id: "echo", schedule: "0 9 * * 1", thread_id: thread.thread_id,
-      input: { messages: ["weekly"] }, metadata: { job: "weekly" },
+      assistant_id: "echo",
+      schedule: "0 9 * * 1",
+      thread_id: thread.thread_id,
+      input: { messages: ["weekly"] },
+      metadata: { job: "weekly" },
     });
-    expect(cron).toMatchObject({ schedule: "0 9 * * 1", thread_id: thread.thread_id, metadata: { job: "weekly", owner: "alice" } });
+    expect(cron).toMatchObject({
+      schedule: "0 9 * * 1",
+      thread_id: thread.thread_id,
+      metadata: { job: "weekly", owner: "alice" },
+    });
 
     const found = await alice.crons.search({ thread_id: thread.thread_id });
     expect(found.map((c) => c.cron_id)).toEqual([cron.cron_id]);
@@ -215,10 +241,17 @@ describe("store", () => {
     const { items } = await alice.store.searchItems(["alice"], { filter: { text: "later" }, limit: 10 });
     expect(items.map((i) => i.key)).toEqual(["n2"]);
     const { namespaces } = await alice.store.listNamespaces({ prefix: ["alice"] });
-    expect(namespaces).toEqual(expect.arrayContaining([["alice", "notes"], ["alice", "notes", "2025"]]));
+    expect(namespaces).toEqual(
+      expect.arrayContaining([
+        ["alice", "notes"],
+        ["alice", "notes", "2025"],
+      ]),
+    );
 
     expect(await rejection(bob.store.getItem(["alice", "notes"], "n1"))).toBeInstanceOf(NotFoundError);
-    expect(await rejection(bob.store.putItem(["alice", "notes"], "n1", { text: "bob was here" }))).toBeInstanceOf(ForbiddenError);
+    expect(await rejection(bob.store.putItem(["alice", "notes"], "n1", { text: "bob was here" }))).toBeInstanceOf(
+      ForbiddenError,
+    );
     expect(await rejection(bob.store.deleteItem(["alice", "notes"], "n1"))).toBeInstanceOf(ForbiddenError);
     expect(await rejection(bob.store.searchItems(["alice"]))).toBeInstanceOf(ForbiddenError);
     expect((await bob.store.searchItems([])).items).toEqual([]);
@@ -233,7 +266,9 @@ describe("store", () => {
 
 describe("client.request", () => {
   test("reaches routes without a resource method, public or not", async () => {
-    await expect(alice.request<{ ok: boolean }>({ method: "GET", url: "/health" })).resolves.toMatchObject({ ok: true });
+    await expect(alice.request<{ ok: boolean }>({ method: "GET", url: "/health" })).resolves.toMatchObject({
+      ok: true,
+    });
     const error = await rejection(alice.request({ method: "GET", url: "/no/such/route" }));
     expect(error).toBeInstanceOf(NotFoundError);
   });
@@ -259,7 +294,10 @@ describe("authorization errors", () => {
     const unauthorized = error as UnauthorizedError;
     expect(unauthorized).toMatchObject({ status: 401, code: "invalid_token" }); // the server's own code
     expect(unauthorized.wwwAuthenticate).toMatch(/^Bearer /);
-    expect(unauthorized.challenge).toEqual({ scheme: "Bearer", params: expect.objectContaining({ error: "invalid_token" }) });
+    expect(unauthorized.challenge).toEqual({
+      scheme: "Bearer",
+      params: expect.objectContaining({ error: "invalid_token" }),
+    });
   });
 
   test("no credentials at all: UnauthorizedError with a Bearer challenge", async () => {
@@ -285,7 +323,10 @@ describe("refresh", () => {
     const refresh = jest.fn(async (_context: RefreshContext) => {
       session.token = fresh("alice");
     });
-    const client = as(bearer(() => session.token), { refresh });
+    const client = as(
+      bearer(() => session.token),
+      { refresh },
+    );
     const expiredToken = session.token;
     seenTokens = [];
     const thread = await client.threads.create({ metadata: { topic: "after-refresh" } });
@@ -303,19 +344,23 @@ describe("refresh", () => {
     const session = { token: expired("bob") };
     const expiredToken = session.token;
     let refreshes = 0;
-    const client = as(bearer(() => session.token), {
-      refresh: async () => {
-        refreshes++;
-        await new Promise((resolve) => setTimeout(resolve, 20)); // the burst arrives while it runs
-        session.token = fresh("bob");
+    const client = as(
+      bearer(() => session.token),
+      {
+        refresh: async () => {
+          refreshes++;
+          await new Promise((resolve) => setTimeout(resolve, 20)); // the burst arrives while it runs
+          session.token = fresh("bob");
+        },
       },
-    });
+    );
     const own = await as(bearer(fresh("bob"))).threads.create({ metadata: { topic: "burst" } });
     seenTokens = [];
 
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        i % 2 === 0 ? client.threads.get(own.thread_id) : client.threads.search({ metadata: { topic: "burst" } })),
+        i % 2 === 0 ? client.threads.get(own.thread_id) : client.threads.search({ metadata: { topic: "burst" } }),
+      ),
     );
     expect(refreshes).toBe(1);
     for (const [i, result] of results.entries()) {

@@ -25,7 +25,9 @@ let streamScript: string;
 
 beforeAll(async () => {
   if (!existsSync(clientEsm)) {
-    throw new Error(`${path.relative(process.cwd(), clientEsm)} is missing: run "npm run build" at the root (root "npm test" builds first)`);
+    throw new Error(
+      `${path.relative(process.cwd(), clientEsm)} is missing: run "npm run build" at the root (root "npm test" builds first)`,
+    );
   }
   db = await openDb({ memory: true });
   server = await startServer({ db });
@@ -50,10 +52,17 @@ test("the README's Node snippet runs against the example server and prints what 
   expect((await bob.post("/threads", { thread_id: README_OTHER_THREAD, metadata: { topic: "tax" } })).status).toBe(200);
 
   const env = { ...process.env, AGENT_URL: server.url, ALICE_TOKEN: token("alice") };
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
-    execFile(process.execPath, [script], { cwd: path.dirname(script), env, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }));
-  });
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+    (resolve) => {
+      execFile(
+        process.execPath,
+        [script],
+        { cwd: path.dirname(script), env, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }),
+      );
+    },
+  );
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   expect(stdout.trim().split("\n")).toEqual([
     "echo replied: What is my refund?",
@@ -64,10 +73,17 @@ test("the README's Node snippet runs against the example server and prints what 
 
 test("the README's streaming snippet prints the run's parts as they arrive", async () => {
   const env = { ...process.env, AGENT_URL: server.url, ALICE_TOKEN: token("alice") };
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
-    execFile(process.execPath, [streamScript], { cwd: path.dirname(streamScript), env, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }));
-  });
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+    (resolve) => {
+      execFile(
+        process.execPath,
+        [streamScript],
+        { cwd: path.dirname(streamScript), env, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }),
+      );
+    },
+  );
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   expect(stdout.trim().split("\n")).toEqual(["0 metadata", "1 updates", "2 values", "last message: Hello, stream"]);
 });

@@ -28,21 +28,35 @@ async function collect(iterable: AsyncIterable<StreamPart>): Promise<StreamPart[
 /** A token unique per call (a `jti`), so the test can tell which attempt sent which. */
 let minted = 0;
 function uniqueToken(identity: string): string {
-  return jwt.sign({ scopes: [...ALL_SCOPES], jti: String(++minted) }, SECRET, { algorithm: "HS256", subject: identity, expiresIn: "1h" });
+  return jwt.sign({ scopes: [...ALL_SCOPES], jti: String(++minted) }, SECRET, {
+    algorithm: "HS256",
+    subject: identity,
+    expiresIn: "1h",
+  });
 }
 
 test("POST /threads/:id/runs/stream: parts in order with ids, the run named in Content-Location", async () => {
   const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
   const thread = await alice.threads.create({ metadata: { topic: "stream" } });
-  const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }));
-  expect(parts.map((p) => [p.id, p.event])).toEqual([["0", "metadata"], ["1", "updates"], ["2", "values"]]);
+  const parts = await collect(
+    alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }),
+  );
+  expect(parts.map((p) => [p.id, p.event])).toEqual([
+    ["0", "metadata"],
+    ["1", "updates"],
+    ["2", "values"],
+  ]);
   const runId = (parts[0].data as { run_id: string }).run_id;
   expect(parts[0].data).toEqual({ run_id: runId, thread_id: thread.thread_id, attempt: 1 });
-  expect((parts[2].data as { messages: Array<{ content: string; type: string }> }).messages.map((m) => `${m.type}: ${m.content}`))
-    .toEqual(["human: What is my refund?", "ai: What is my refund?"]);
+  expect(
+    (parts[2].data as { messages: Array<{ content: string; type: string }> }).messages.map(
+      (m) => `${m.type}: ${m.content}`,
+    ),
+  ).toEqual(["human: What is my refund?", "ai: What is my refund?"]);
 
   const raw = await fetch(`${env.server.url}/threads/${thread.thread_id}/runs/stream`, {
-    method: "POST", headers: { authorization: `Bearer ${token("alice")}`, "content-type": "application/json" },
+    method: "POST",
+    headers: { authorization: `Bearer ${token("alice")}`, "content-type": "application/json" },
     body: JSON.stringify({ assistant_id: "echo", input }),
   });
   const text = await raw.text();
@@ -64,7 +78,10 @@ test("POST /runs/stream: a stateless run streams without storing a thread", asyn
   const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
   const before = (await alice.threads.search({ limit: 1000 })).length;
   const parts = await collect(alice.runs.stream(null, { assistant_id: "echo", input }));
-  expect(parts.map((p) => [p.id, p.event])).toEqual([["0", "metadata"], ["1", "values"]]);
+  expect(parts.map((p) => [p.id, p.event])).toEqual([
+    ["0", "metadata"],
+    ["1", "values"],
+  ]);
   expect((await alice.threads.search({ limit: 1000 })).length).toBe(before);
 });
 
@@ -72,7 +89,9 @@ test("GET /threads/:id/runs/:run_id/stream replays after Last-Event-ID; another 
   const alice = createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) });
   const bob = createClient({ baseURL: env.server.url, credentials: bearer(token("bob")) });
   const thread = await alice.threads.create();
-  const first = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }));
+  const first = await collect(
+    alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }),
+  );
   const runId = (first[0].data as { run_id: string }).run_id;
 
   expect(await collect(alice.runs.joinStream(thread.thread_id, runId))).toEqual(first);
@@ -82,7 +101,8 @@ test("GET /threads/:id/runs/:run_id/stream replays after Last-Event-ID; another 
   const err = await collect(bob.runs.joinStream(thread.thread_id, runId)).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(NotFoundError);
   const bad = await call(env.server.url, "GET", `/threads/${thread.thread_id}/runs/${runId}/stream`, {
-    token: token("alice"), headers: { "last-event-id": "not-an-id" },
+    token: token("alice"),
+    headers: { "last-event-id": "not-an-id" },
   });
   expect(bad.status).toBe(400);
 });
@@ -94,37 +114,62 @@ describe("through a proxy that cuts the first stream after its first event", () 
 
   beforeAll(async () => {
     proxy = http.createServer((req, res) => {
-      seen.push({ method: req.method!, url: req.url!, lastEventId: req.headers["last-event-id"] as string | undefined, authorization: req.headers.authorization });
-      const cut = req.method === "POST" && req.url!.endsWith("/runs/stream") && seen.filter((s) => s.method === "POST").length === 1;
-      const upstream = http.request(`${env.server.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode!, answer.headers);
-        if (!cut) return void answer.pipe(res);
-        let text = "";
-        answer.on("data", (chunk: Buffer) => {
-          text += chunk.toString("utf8");
-          const end = text.indexOf("\n\n");
-          if (end >= 0 && !res.destroyed) {
-            res.write(text.slice(0, end + 2));
-            setTimeout(() => res.socket?.destroy(), 20);
-          }
-        });
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        lastEventId: req.headers["last-event-id"] as string | undefined,
+        authorization: req.headers.authorization,
       });
+      const cut =
+        req.method === "POST" &&
+        req.url!.endsWith("/runs/stream") &&
+        seen.filter((s) => s.method === "POST").length === 1;
+      const upstream = http.request(
+        `${env.server.url}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          if (!cut) return void answer.pipe(res);
+          let text = "";
+          answer.on("data", (chunk: Buffer) => {
+            text += chunk.toString("utf8");
+            const end = text.indexOf("\n\n");
+            if (end >= 0 && !res.destroyed) {
+              res.write(text.slice(0, end + 2));
+              setTimeout(() => res.socket?.destroy(), 20);
+            }
+          });
+        },
+      );
       req.pipe(upstream);
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => {
-    proxy.closeAllConnections();
-    proxy.close(() => resolve());
-  }));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      }),
+  );
 
   test("the client resumes through the join route: every part once, a fresh token on the reconnection", async () => {
     const alice = createClient({ baseURL: proxyUrl, credentials: bearer(() => uniqueToken("alice")) });
     const thread = await alice.threads.create();
     seen.length = 0;
-    const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }, { reconnect: { baseDelay: 10 } }));
-    expect(parts.map((p) => [p.id, p.event])).toEqual([["0", "metadata"], ["1", "updates"], ["2", "values"]]);
+    const parts = await collect(
+      alice.runs.stream(
+        thread.thread_id,
+        { assistant_id: "echo", input, stream_mode: ["updates", "values"] },
+        { reconnect: { baseDelay: 10 } },
+      ),
+    );
+    expect(parts.map((p) => [p.id, p.event])).toEqual([
+      ["0", "metadata"],
+      ["1", "updates"],
+      ["2", "values"],
+    ]);
     const runId = (parts[0].data as { run_id: string }).run_id;
     expect(seen.map((s) => `${s.method} ${s.url} ${s.lastEventId ?? "-"}`)).toEqual([
       `POST /threads/${thread.thread_id}/runs/stream -`,
@@ -140,9 +185,15 @@ describe("through a proxy that cuts the first stream after its first event", () 
       baseURL: env.server.url,
       credentials: bearer(() => current),
       refreshMargin: 0, // not ahead of expiry: the 401 at connect is what triggers the refresh here
-      refresh: () => { refreshes++; current = uniqueToken("alice"); },
+      refresh: () => {
+        refreshes++;
+        current = uniqueToken("alice");
+      },
     });
-    const thread = await createClient({ baseURL: env.server.url, credentials: bearer(token("alice")) }).threads.create();
+    const thread = await createClient({
+      baseURL: env.server.url,
+      credentials: bearer(token("alice")),
+    }).threads.create();
     const parts = await collect(alice.runs.stream(thread.thread_id, { assistant_id: "echo", input }));
     expect(parts.map((p) => p.event)).toEqual(["metadata", "values"]);
     expect(refreshes).toBe(1);

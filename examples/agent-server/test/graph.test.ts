@@ -30,12 +30,21 @@ describe("echo graph", () => {
       ["ai", "hi"],
       ["ai", "plain"],
     ]);
-    expect(update.messages.map((m) => m.id)).toEqual(["old", "r1-in-0", "r1-in-1", "r1-in-2", "r1-echo-0", "r1-echo-1"]);
+    expect(update.messages.map((m) => m.id)).toEqual([
+      "old",
+      "r1-in-0",
+      "r1-in-1",
+      "r1-in-2",
+      "r1-echo-0",
+      "r1-echo-1",
+    ]);
   });
 
   test("is deterministic and accepts no input", () => {
     const state = { messages: [] };
-    expect(echoGraph.run(state, { messages: ["a"] }, { runId: "x" })).toEqual(echoGraph.run(state, { messages: ["a"] }, { runId: "x" }));
+    expect(echoGraph.run(state, { messages: ["a"] }, { runId: "x" })).toEqual(
+      echoGraph.run(state, { messages: ["a"] }, { runId: "x" }),
+    );
     expect(echoGraph.run(state, null, { runId: "x" }).update.messages).toEqual([]);
   });
 

@@ -35,7 +35,10 @@ describe.each(DATABASES)("on %s", (kind) => {
   beforeAll(async () => {
     database = await openTestDatabase(kind);
     db = database.db;
-    server = await startServer({ db, oidc: { issuer: provider.issuer, audience: "agent-api", jwksUri: provider.jwksUri } });
+    server = await startServer({
+      db,
+      oidc: { issuer: provider.issuer, audience: "agent-api", jwksUri: provider.jwksUri },
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -58,10 +61,11 @@ describe.each(DATABASES)("on %s", (kind) => {
     const key = await createApiKey(db, { identity: "ci-bot", scopes: ["threads:read"] });
     const rows = await db.query("SELECT * FROM api_keys WHERE identity = 'ci-bot'");
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.key_hash).toBe(createHash("sha256").update(key).digest("hex"));
+    expect(rows[0].key_hash).toBe(createHash("sha256").update(key).digest("hex"));
     expect(JSON.stringify(rows)).not.toContain(key);
 
-    const bot = (method: string, p: string, body?: unknown) => call(server.url, method, p, { body, headers: { "X-API-Key": key } });
+    const bot = (method: string, p: string, body?: unknown) =>
+      call(server.url, method, p, { body, headers: { "X-API-Key": key } });
     expect((await bot("POST", "/threads/search", {})).status).toBe(200);
     const denied = await bot("POST", "/threads", { metadata: {} });
     expect(denied.status).toBe(403); // read-only key
@@ -70,12 +74,16 @@ describe.each(DATABASES)("on %s", (kind) => {
     const thread = await alice.post("/threads", { metadata: {} });
     expect((await bot("GET", `/threads/${thread.body.thread_id}`)).status).toBe(404);
     // Both credentials sent: the first strategy that accepts wins (the JWT).
-    const both = await call(server.url, "POST", "/threads", { token: token("alice"), body: { metadata: {} }, headers: { "X-API-Key": key } });
+    const both = await call(server.url, "POST", "/threads", {
+      token: token("alice"),
+      body: { metadata: {} },
+      headers: { "X-API-Key": key },
+    });
     expect(both.status).toBe(200);
     expect(both.body.metadata.owner).toBe("alice");
   });
 
-  test("@gatehouse/client with apiKey(\"X-API-Key\", key): reads, gets ForbiddenError on writes, UnauthorizedError with a wrong key", async () => {
+  test('@gatehouse/client with apiKey("X-API-Key", key): reads, gets ForbiddenError on writes, UnauthorizedError with a wrong key', async () => {
     const key = await createApiKey(db, { identity: "sdk-bot", scopes: ["threads:read"] });
     const bot = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", key) });
     expect(await bot.threads.search({ limit: 5 })).toEqual([]);
@@ -83,7 +91,11 @@ describe.each(DATABASES)("on %s", (kind) => {
     const wrong = createClient({ baseURL: server.url, credentials: apiKey("X-API-Key", "gh_wrong") });
     const err = await wrong.threads.search({}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
-    expect((err as UnauthorizedError).body).toEqual({ error: "invalid_token", message: "The credentials are invalid", request_id: expect.any(String) });
+    expect((err as UnauthorizedError).body).toEqual({
+      error: "invalid_token",
+      message: "The credentials are invalid",
+      request_id: expect.any(String),
+    });
     expect((err as UnauthorizedError).challenge?.scheme).toBe("Bearer");
   });
 
@@ -94,9 +106,16 @@ describe.each(DATABASES)("on %s", (kind) => {
   });
 
   test("a wrong API key is invalid_token, with the challenge of every strategy", async () => {
-    const wrong = await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": "gh_not-a-key" } });
+    const wrong = await call(server.url, "POST", "/threads/search", {
+      body: {},
+      headers: { "X-API-Key": "gh_not-a-key" },
+    });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ error: "invalid_token", message: "The credentials are invalid", request_id: wrong.headers.get("x-request-id") });
+    expect(wrong.body).toEqual({
+      error: "invalid_token",
+      message: "The credentials are invalid",
+      request_id: wrong.headers.get("x-request-id"),
+    });
     const challenge = wrong.headers.get("www-authenticate")!;
     expect(challenge).toContain('Bearer realm="api"');
     expect(challenge).toContain('ApiKey header="X-API-Key", realm="api", error="invalid_token"');
@@ -110,15 +129,25 @@ describe.each(DATABASES)("on %s", (kind) => {
 describe("configuration from the environment", () => {
   test("OIDC_ISSUER + OIDC_AUDIENCE (+ OIDC_JWKS_URI); half a configuration throws", () => {
     expect(oidcFromEnv({})).toBeUndefined();
-    expect(oidcFromEnv({ OIDC_ISSUER: "https://id.example/", OIDC_AUDIENCE: "agent-api" })).toEqual({ issuer: "https://id.example/", audience: "agent-api", jwksUri: undefined });
-    expect(oidcFromEnv({ OIDC_ISSUER: "https://id.example/", OIDC_AUDIENCE: "a", OIDC_JWKS_URI: "https://id.example/jwks" })?.jwksUri).toBe("https://id.example/jwks");
+    expect(oidcFromEnv({ OIDC_ISSUER: "https://id.example/", OIDC_AUDIENCE: "agent-api" })).toEqual({
+      issuer: "https://id.example/",
+      audience: "agent-api",
+      jwksUri: undefined,
+    });
+    expect(
+      oidcFromEnv({ OIDC_ISSUER: "https://id.example/", OIDC_AUDIENCE: "a", OIDC_JWKS_URI: "https://id.example/jwks" })
+        ?.jwksUri,
+    ).toBe("https://id.example/jwks");
     expect(() => oidcFromEnv({ OIDC_ISSUER: "https://id.example/" })).toThrow(/OIDC_AUDIENCE/);
     expect(() => oidcFromEnv({ OIDC_AUDIENCE: "a" })).toThrow(/OIDC_ISSUER/);
   });
 
   test("with discovery (no OIDC_JWKS_URI) the provider's tokens are accepted too", async () => {
     const db = await openDb({ memory: true });
-    const server = await startServer({ db, oidc: oidcFromEnv({ OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: "agent-api" }) });
+    const server = await startServer({
+      db,
+      oidc: oidcFromEnv({ OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: "agent-api" }),
+    });
     try {
       const res = await call(server.url, "POST", "/threads/search", { token: await provider.token(), body: {} });
       expect(res.status).toBe(200);
@@ -131,8 +160,13 @@ describe("configuration from the environment", () => {
 
 describe("npm run apikey -- create", () => {
   test("parses the arguments and refuses unknown scopes and options", () => {
-    expect(parseApiKeyArgs(["create", "--identity", "ci-bot", "--scopes", "threads:read"])).toEqual({ identity: "ci-bot", scopes: ["threads:read"] });
-    expect(parseApiKeyArgs(["create", "--identity=ci-bot", "--scopes", "threads:read,store:read", "threads:write"]).scopes).toEqual(["threads:read", "store:read", "threads:write"]);
+    expect(parseApiKeyArgs(["create", "--identity", "ci-bot", "--scopes", "threads:read"])).toEqual({
+      identity: "ci-bot",
+      scopes: ["threads:read"],
+    });
+    expect(
+      parseApiKeyArgs(["create", "--identity=ci-bot", "--scopes", "threads:read,store:read", "threads:write"]).scopes,
+    ).toEqual(["threads:read", "store:read", "threads:write"]);
     expect(() => parseApiKeyArgs(["create", "--scopes", "threads:read"])).toThrow(/--identity/);
     expect(() => parseApiKeyArgs(["create", "--identity", "x", "--admin"])).toThrow(/unknown option --admin/);
     expect(() => parseApiKeyArgs(["delete"])).toThrow(/usage/);
@@ -142,22 +176,37 @@ describe("npm run apikey -- create", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-apikey-"));
     try {
       const lines: string[] = [];
-      const code = await runApiKeyCli(["create", "--identity", "ci-bot", "--scopes", "threads:read"], { PGLITE_DIR: dir }, (l) => void lines.push(l));
+      const code = await runApiKeyCli(
+        ["create", "--identity", "ci-bot", "--scopes", "threads:read"],
+        { PGLITE_DIR: dir },
+        (l) => void lines.push(l),
+      );
       expect(code).toBe(0);
       const keys = lines.filter((l) => /^gh_[\w-]{43}$/.test(l));
       expect(keys).toHaveLength(1);
-      const key = keys[0]!;
+      const key = keys[0];
       expect(lines.filter((l) => l.includes(key))).toHaveLength(1); // printed once
       const bad: string[] = [];
-      expect(await runApiKeyCli(["create", "--identity", "ci-bot", "--scopes", "threads:admin"], { PGLITE_DIR: dir }, (l) => void bad.push(l))).toBe(2);
+      expect(
+        await runApiKeyCli(
+          ["create", "--identity", "ci-bot", "--scopes", "threads:admin"],
+          { PGLITE_DIR: dir },
+          (l) => void bad.push(l),
+        ),
+      ).toBe(2);
       expect(bad.join("\n")).toMatch(/unknown scope "threads:admin"/);
 
       const db = await openDb({ pgliteDir: dir });
       const server = await startServer({ db });
       try {
         expect((await db.query("SELECT key_hash FROM api_keys")).map((r) => r.key_hash)).toEqual([hashApiKey(key)]);
-        expect((await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": key } })).status).toBe(200);
-        expect((await call(server.url, "POST", "/threads", { body: { metadata: {} }, headers: { "X-API-Key": key } })).status).toBe(403);
+        expect(
+          (await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": key } })).status,
+        ).toBe(200);
+        expect(
+          (await call(server.url, "POST", "/threads", { body: { metadata: {} }, headers: { "X-API-Key": key } }))
+            .status,
+        ).toBe(403);
       } finally {
         await server.close();
         await db.close();

@@ -85,7 +85,10 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
 
     test("bob copying alice's thread is a 404; alice's copy is hers, with the same values", async () => {
       const thread = await aliceThread({ topic: "copy-me" });
-      await alice.post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: "hi" }] } });
+      await alice.post(`/threads/${thread.thread_id}/runs/wait`, {
+        assistant_id: "echo",
+        input: { messages: [{ role: "user", content: "hi" }] },
+      });
       expect((await bob.post(`/threads/${thread.thread_id}/copy`)).status).toBe(404);
       const copy = await alice.post(`/threads/${thread.thread_id}/copy`);
       expect(copy.status).toBe(200);
@@ -129,7 +132,13 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
       for (let i = 0; i < 3; i++) await bob.post("/threads", { metadata: { batch, i } });
       const seen: string[] = [];
       for (let offset = 0; offset < 10; offset += 2) {
-        const page = await bob.post("/threads/search", { metadata: { batch }, limit: 2, offset, sort_by: "created_at", sort_order: "asc" });
+        const page = await bob.post("/threads/search", {
+          metadata: { batch },
+          limit: 2,
+          offset,
+          sort_by: "created_at",
+          sort_order: "asc",
+        });
         expect(page.status).toBe(200);
         for (const t of page.body) {
           expect(t.metadata.owner).toBe("bob");
@@ -155,15 +164,24 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
         ["human", "hello"],
         ["ai", "hello"],
       ]);
-      expect(res.headers.get("content-location")).toMatch(new RegExp(`^/threads/${thread.thread_id}/runs/[0-9a-f-]{36}$`));
+      expect(res.headers.get("content-location")).toMatch(
+        new RegExp(`^/threads/${thread.thread_id}/runs/[0-9a-f-]{36}$`),
+      );
     });
 
     test("bob cannot create a run on alice's thread (404), and nothing is stored", async () => {
       const thread = await aliceThread();
-      const res = await bob.post(`/threads/${thread.thread_id}/runs`, { assistant_id: "echo", input: { messages: ["x"] } });
+      const res = await bob.post(`/threads/${thread.thread_id}/runs`, {
+        assistant_id: "echo",
+        input: { messages: ["x"] },
+      });
       expect(res.status).toBe(404);
-      expect((await bob.post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: "echo", input: {} })).status).toBe(404);
-      expect((await bob.post(`/threads/${thread.thread_id}/runs/stream`, { assistant_id: "echo", input: {} })).status).toBe(404);
+      expect(
+        (await bob.post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: "echo", input: {} })).status,
+      ).toBe(404);
+      expect(
+        (await bob.post(`/threads/${thread.thread_id}/runs/stream`, { assistant_id: "echo", input: {} })).status,
+      ).toBe(404);
       expect((await alice.get(`/threads/${thread.thread_id}/runs`)).body).toEqual([]);
       expect((await alice.get(`/threads/${thread.thread_id}`)).body.values).toEqual({});
     });
@@ -177,16 +195,24 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
       expect((await bob.get(`/threads/${thread.thread_id}/runs/${run.run_id}`)).status).toBe(404);
       expect((await bob.get(`/threads/${bobs.thread_id}/runs/${run.run_id}`)).status).toBe(404);
       expect((await alice.get(`/threads/${thread.thread_id}/runs/${run.run_id}`)).body.run_id).toBe(run.run_id);
-      expect((await alice.get(`/threads/${thread.thread_id}/runs`)).body.map((r: { run_id: string }) => r.run_id)).toEqual([run.run_id]);
+      expect(
+        (await alice.get(`/threads/${thread.thread_id}/runs`)).body.map((r: { run_id: string }) => r.run_id),
+      ).toEqual([run.run_id]);
     });
 
     test("bob cannot run alice's assistant on his own thread (404)", async () => {
       const assistant = (await alice.post("/assistants", { graph_id: "echo", name: "alice's" })).body;
       const bobs = (await bob.post("/threads", {})).body;
-      const res = await bob.post(`/threads/${bobs.thread_id}/runs/wait`, { assistant_id: assistant.assistant_id, input: {} });
+      const res = await bob.post(`/threads/${bobs.thread_id}/runs/wait`, {
+        assistant_id: assistant.assistant_id,
+        input: {},
+      });
       expect(res.status).toBe(404);
       const mine = (await alice.post("/threads", {})).body;
-      expect((await alice.post(`/threads/${mine.thread_id}/runs`, { assistant_id: assistant.assistant_id, input: {} })).status).toBe(200);
+      expect(
+        (await alice.post(`/threads/${mine.thread_id}/runs`, { assistant_id: assistant.assistant_id, input: {} }))
+          .status,
+      ).toBe(200);
     });
 
     test("stream answers server-sent events with the run id and the final values", async () => {
@@ -198,10 +224,17 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
       });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-      const events = res.text.trim().split("\n\n").map((block) => {
-        const [id, event, data] = block.split("\n");
-        return { id: id.replace("id: ", ""), event: event.replace("event: ", ""), data: JSON.parse(data.replace("data: ", "")) };
-      });
+      const events = res.text
+        .trim()
+        .split("\n\n")
+        .map((block) => {
+          const [id, event, data] = block.split("\n");
+          return {
+            id: id.replace("id: ", ""),
+            event: event.replace("event: ", ""),
+            data: JSON.parse(data.replace("data: ", "")),
+          };
+        });
       expect(events.map((e) => e.event)).toEqual(["metadata", "updates", "values"]);
       expect(events.map((e) => e.id)).toEqual(["0", "1", "2"]); // what a reconnection sends back as Last-Event-ID
       expect(events[2].data.messages.map((m: { content: string }) => m.content)).toEqual(["streamed", "streamed"]);
@@ -210,7 +243,9 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
 
   describe("assistants", () => {
     test("bob can neither read, update nor delete alice's assistant (404 each), and it stays intact", async () => {
-      const assistant = (await alice.post("/assistants", { graph_id: "echo", name: "private", metadata: { team: "a" } })).body;
+      const assistant = (
+        await alice.post("/assistants", { graph_id: "echo", name: "private", metadata: { team: "a" } })
+      ).body;
       expect(assistant.metadata).toEqual({ team: "a", owner: "alice" });
       const id = assistant.assistant_id;
       expect((await bob.get(`/assistants/${id}`)).status).toBe(404);
@@ -239,23 +274,47 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
 
     test("creating an assistant with an id that is taken is a 409, including a system assistant's id", async () => {
       const assistant = (await alice.post("/assistants", { graph_id: "echo" })).body;
-      expect((await bob.post("/assistants", { graph_id: "echo", assistant_id: assistant.assistant_id })).status).toBe(409);
-      expect((await bob.post("/assistants", { graph_id: "echo", assistant_id: assistant.assistant_id, if_exists: "do_nothing" })).status).toBe(409);
-      expect((await bob.post("/assistants", { graph_id: "echo", assistant_id: systemAssistantId("echo") })).status).toBe(409);
+      expect((await bob.post("/assistants", { graph_id: "echo", assistant_id: assistant.assistant_id })).status).toBe(
+        409,
+      );
+      expect(
+        (
+          await bob.post("/assistants", {
+            graph_id: "echo",
+            assistant_id: assistant.assistant_id,
+            if_exists: "do_nothing",
+          })
+        ).status,
+      ).toBe(409);
+      expect(
+        (await bob.post("/assistants", { graph_id: "echo", assistant_id: systemAssistantId("echo") })).status,
+      ).toBe(409);
     });
   });
 
   describe("crons", () => {
     test("bob cannot see or delete alice's cron; alice can", async () => {
-      const cron = await alice.post("/runs/crons", { assistant_id: "echo", schedule: "*/5 * * * *", metadata: { job: "digest" } });
+      const cron = await alice.post("/runs/crons", {
+        assistant_id: "echo",
+        schedule: "*/5 * * * *",
+        metadata: { job: "digest" },
+      });
       expect(cron.status).toBe(200);
-      expect(cron.body).toMatchObject({ schedule: "*/5 * * * *", user_id: "alice", metadata: { job: "digest", owner: "alice" } });
-      expect((await bob.post("/runs/crons/search", {})).body.map((c: { cron_id: string }) => c.cron_id)).not.toContain(cron.body.cron_id);
+      expect(cron.body).toMatchObject({
+        schedule: "*/5 * * * *",
+        user_id: "alice",
+        metadata: { job: "digest", owner: "alice" },
+      });
+      expect((await bob.post("/runs/crons/search", {})).body.map((c: { cron_id: string }) => c.cron_id)).not.toContain(
+        cron.body.cron_id,
+      );
       expect((await bob.post("/runs/crons/search", { metadata: { job: "digest" } })).body).toEqual([]);
       expect((await bob.delete(`/runs/crons/${cron.body.cron_id}`)).status).toBe(404);
       expect((await bob.patch(`/runs/crons/${cron.body.cron_id}`, { enabled: false })).status).toBe(404);
       const mine = await alice.post("/runs/crons/search", { metadata: { job: "digest" } });
-      expect(mine.body.map((c: { cron_id: string; enabled: boolean }) => [c.cron_id, c.enabled])).toEqual([[cron.body.cron_id, true]]);
+      expect(mine.body.map((c: { cron_id: string; enabled: boolean }) => [c.cron_id, c.enabled])).toEqual([
+        [cron.body.cron_id, true],
+      ]);
       expect((await alice.delete(`/runs/crons/${cron.body.cron_id}`)).status).toBe(204);
       expect((await alice.post("/runs/crons/search", { metadata: { job: "digest" } })).body).toEqual([]);
     });
@@ -263,9 +322,17 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
     test("bob cannot schedule a cron on alice's thread or with alice's assistant (404)", async () => {
       const thread = await aliceThread();
       const assistant = (await alice.post("/assistants", { graph_id: "echo" })).body;
-      expect((await bob.post(`/threads/${thread.thread_id}/runs/crons`, { assistant_id: "echo", schedule: "0 * * * *" })).status).toBe(404);
-      expect((await bob.post("/runs/crons", { assistant_id: assistant.assistant_id, schedule: "0 * * * *" })).status).toBe(404);
-      const onThread = await alice.post(`/threads/${thread.thread_id}/runs/crons`, { assistant_id: assistant.assistant_id, schedule: "0 * * * *" });
+      expect(
+        (await bob.post(`/threads/${thread.thread_id}/runs/crons`, { assistant_id: "echo", schedule: "0 * * * *" }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await bob.post("/runs/crons", { assistant_id: assistant.assistant_id, schedule: "0 * * * *" })).status,
+      ).toBe(404);
+      const onThread = await alice.post(`/threads/${thread.thread_id}/runs/crons`, {
+        assistant_id: assistant.assistant_id,
+        schedule: "0 * * * *",
+      });
       expect(onThread.status).toBe(200);
       expect(onThread.body.thread_id).toBe(thread.thread_id);
     });
@@ -273,7 +340,9 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
 
   describe("store", () => {
     test("alice writes and reads her namespace; bob reading it gets 404, like a missing item", async () => {
-      expect((await alice.put("/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: "hi" } })).status).toBe(204);
+      expect(
+        (await alice.put("/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: "hi" } })).status,
+      ).toBe(204);
       const item = await alice.get("/store/items?namespace=alice.notes&key=n1");
       expect(item.status).toBe(200);
       expect(item.body).toMatchObject({ namespace: ["alice", "notes"], key: "n1", value: { text: "hi" } });
@@ -284,8 +353,12 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
 
     test("bob writing or deleting in alice's namespace is a 403 and changes nothing", async () => {
       await alice.put("/store/items", { namespace: ["alice", "prefs"], key: "theme", value: { v: "dark" } });
-      expect((await bob.put("/store/items", { namespace: ["alice", "prefs"], key: "theme", value: { v: "light" } })).status).toBe(403);
-      expect((await bob.put("/store/items", { namespace: ["alice", "prefs"], key: "new", value: { v: 1 } })).status).toBe(403);
+      expect(
+        (await bob.put("/store/items", { namespace: ["alice", "prefs"], key: "theme", value: { v: "light" } })).status,
+      ).toBe(403);
+      expect(
+        (await bob.put("/store/items", { namespace: ["alice", "prefs"], key: "new", value: { v: 1 } })).status,
+      ).toBe(403);
       expect((await bob.delete("/store/items", { namespace: ["alice", "prefs"], key: "theme" })).status).toBe(403);
       expect((await alice.get("/store/items?namespace=alice.prefs&key=theme")).body.value).toEqual({ v: "dark" });
       expect((await alice.get("/store/items?namespace=alice.prefs&key=new")).status).toBe(404);
@@ -314,7 +387,11 @@ describe.each(DATABASES)("two-user isolation on %s", (kind) => {
       expect((await reader.post("/threads/search", {})).status).toBe(200);
       const denied = await reader.post("/threads", {});
       expect(denied.status).toBe(403);
-      expect(denied.body).toEqual({ error: "forbidden", message: expect.stringContaining("threads:write"), request_id: expect.any(String) });
+      expect(denied.body).toEqual({
+        error: "forbidden",
+        message: expect.stringContaining("threads:write"),
+        request_id: expect.any(String),
+      });
     });
 
     test("without store scopes the store is closed, even the caller's own namespace", async () => {

@@ -9,7 +9,7 @@ jest.setTimeout(60_000);
 
 const env = useMemoryServer();
 
-const threadCount = async () => (await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM threads"))[0]!.n;
+const threadCount = async () => (await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM threads"))[0].n;
 
 describe("bodies that are not JSON are a 415 and change nothing", () => {
   const form = new URLSearchParams({ metadata: "x" }).toString();
@@ -24,20 +24,34 @@ describe("bodies that are not JSON are a 415 and change nothing", () => {
     const before = await threadCount();
     const headers: Record<string, string> = { authorization: `Bearer ${token("alice")}` };
     if (type) headers["content-type"] = type;
-    const res = await fetch(`${env.server.url}/threads`, { method: "POST", headers, body: new TextEncoder().encode(body) });
+    const res = await fetch(`${env.server.url}/threads`, {
+      method: "POST",
+      headers,
+      body: new TextEncoder().encode(body),
+    });
     expect(res.status).toBe(415);
     const json = (await res.json()) as { error: string; message: string };
-    expect(json).toEqual({ error: "unsupported_media_type", message: expect.stringMatching(/Content-Type: application\/json/), request_id: expect.any(String) });
+    expect(json).toEqual({
+      error: "unsupported_media_type",
+      message: expect.stringMatching(/Content-Type: application\/json/),
+      request_id: expect.any(String),
+    });
     expect(await threadCount()).toBe(before);
   });
 
   test("a text/plain body on a store put and on a patch is a 415 too", async () => {
     const alice = client(env.server.url, token("alice"));
     const thread = (await alice.post("/threads", { metadata: { a: 1 } })).body;
-    const patch = await alice.patch(`/threads/${thread.thread_id}`, undefined, { rawBody: '{"metadata":{"a":2}}', headers: { "content-type": "text/plain" } });
+    const patch = await alice.patch(`/threads/${thread.thread_id}`, undefined, {
+      rawBody: '{"metadata":{"a":2}}',
+      headers: { "content-type": "text/plain" },
+    });
     expect(patch.status).toBe(415);
     expect((await alice.get(`/threads/${thread.thread_id}`)).body.metadata).toEqual({ a: 1, owner: "alice" });
-    const put = await alice.put("/store/items", undefined, { rawBody: "namespace=alice&key=k", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const put = await alice.put("/store/items", undefined, {
+      rawBody: "namespace=alice&key=k",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(put.status).toBe(415);
   });
 
@@ -45,14 +59,23 @@ describe("bodies that are not JSON are a 415 and change nothing", () => {
     const alice = client(env.server.url, token("alice"));
     expect((await alice.post("/threads", { metadata: {} })).status).toBe(200);
     expect((await alice.post("/threads/search")).status).toBe(200); // no body at all
-    const empty = await call(env.server.url, "POST", "/threads/search", { token: token("alice"), headers: { "content-length": "0" } });
+    const empty = await call(env.server.url, "POST", "/threads/search", {
+      token: token("alice"),
+      headers: { "content-length": "0" },
+    });
     expect(empty.status).toBe(200);
-    const charset = await alice.post("/threads", undefined, { rawBody: "{}", headers: { "content-type": "application/json; charset=utf-8" } });
+    const charset = await alice.post("/threads", undefined, {
+      rawBody: "{}",
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
     expect(charset.status).toBe(200);
   });
 
   test("without a token the answer is still 401, whatever the body type", async () => {
-    const res = await call(env.server.url, "POST", "/threads", { rawBody: "x", headers: { "content-type": "text/plain" } });
+    const res = await call(env.server.url, "POST", "/threads", {
+      rawBody: "x",
+      headers: { "content-type": "text/plain" },
+    });
     expect(res.status).toBe(401);
   });
 });
@@ -68,9 +91,15 @@ describe("strings PostgreSQL cannot store: a 400 that names the problem", () => 
   ])("%s", async (_name, raw, message) => {
     const res = raw
       ? await alice().post("/threads", undefined, { rawBody: raw })
-      : await alice().put("/store/items", undefined, { rawBody: '{"namespace":["alice"],"key":"k","value":{"t":"\\ud83d"}}' });
+      : await alice().put("/store/items", undefined, {
+          rawBody: '{"namespace":["alice"],"key":"k","value":{"t":"\\ud83d"}}',
+        });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "bad_request", message: expect.stringMatching(message), request_id: expect.any(String) });
+    expect(res.body).toEqual({
+      error: "bad_request",
+      message: expect.stringMatching(message),
+      request_id: expect.any(String),
+    });
     if (String(message) === String(/surrogate/)) expect(res.body.message).not.toMatch(/NUL/);
   });
 

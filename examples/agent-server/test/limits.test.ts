@@ -15,18 +15,29 @@ const big = (n: number, mark = "x") => mark.repeat(n);
 
 describe("configuration", () => {
   test("defaults: 10 MB of state, 10,000 messages, 10 MB per listing", () => {
-    expect(resolveLimits()).toEqual({ maxThreadStateBytes: 10 * 1024 * 1024, maxThreadMessages: 10_000, maxResponseBytes: 10 * 1024 * 1024 });
+    expect(resolveLimits()).toEqual({
+      maxThreadStateBytes: 10 * 1024 * 1024,
+      maxThreadMessages: 10_000,
+      maxResponseBytes: 10 * 1024 * 1024,
+    });
     expect(resolveLimits({ maxThreadMessages: 5 })).toEqual({ ...DEFAULT_LIMITS, maxThreadMessages: 5 });
   });
 
   test("unknown names and values that are not positive integers are refused, naming what is accepted", () => {
-    expect(() => resolveLimits({ maxStateBytes: 1 } as never)).toThrow(/Unknown limits: maxStateBytes; accepted: maxThreadStateBytes, maxThreadMessages, maxResponseBytes/);
-    for (const bad of [0, -1, 1.5, Number.NaN, "10" as never]) expect(() => resolveLimits({ maxResponseBytes: bad })).toThrow(/positive integer/);
+    expect(() => resolveLimits({ maxStateBytes: 1 } as never)).toThrow(
+      /Unknown limits: maxStateBytes; accepted: maxThreadStateBytes, maxThreadMessages, maxResponseBytes/,
+    );
+    for (const bad of [0, -1, 1.5, Number.NaN, "10" as never])
+      expect(() => resolveLimits({ maxResponseBytes: bad })).toThrow(/positive integer/);
   });
 
   test("MAX_THREAD_STATE_BYTES, MAX_THREAD_MESSAGES, MAX_RESPONSE_BYTES", () => {
-    expect(limitsFromEnv({ MAX_THREAD_STATE_BYTES: "1048576", MAX_THREAD_MESSAGES: "100", MAX_RESPONSE_BYTES: "" })).toEqual({ maxThreadStateBytes: 1048576, maxThreadMessages: 100 });
-    expect(() => limitsFromEnv({ MAX_THREAD_STATE_BYTES: "10mb" })).toThrow(/MAX_THREAD_STATE_BYTES must be a positive integer/);
+    expect(
+      limitsFromEnv({ MAX_THREAD_STATE_BYTES: "1048576", MAX_THREAD_MESSAGES: "100", MAX_RESPONSE_BYTES: "" }),
+    ).toEqual({ maxThreadStateBytes: 1048576, maxThreadMessages: 100 });
+    expect(() => limitsFromEnv({ MAX_THREAD_STATE_BYTES: "10mb" })).toThrow(
+      /MAX_THREAD_STATE_BYTES must be a positive integer/,
+    );
     expect(() => limitsFromEnv({ MAX_RESPONSE_BYTES: "0" })).toThrow(/MAX_RESPONSE_BYTES/);
   });
 });
@@ -50,11 +61,16 @@ describe.each(DATABASES)("on %s", (kind) => {
   }, 60_000);
 
   const newThread = async (who: Client) => (await who.post("/threads", {})).body.thread_id as string;
-  const run = (who: Client, threadId: string, messages: string[]) => who.post(`/threads/${threadId}/runs/wait`, { assistant_id: "echo", input: { messages } });
+  const run = (who: Client, threadId: string, messages: string[]) =>
+    who.post(`/threads/${threadId}/runs/wait`, { assistant_id: "echo", input: { messages } });
 
   function expect413(res: Reply, variable: string): void {
     expect(res.status).toBe(413);
-    expect(res.body).toEqual({ error: "payload_too_large", message: expect.stringContaining(variable), request_id: expect.any(String) });
+    expect(res.body).toEqual({
+      error: "payload_too_large",
+      message: expect.stringContaining(variable),
+      request_id: expect.any(String),
+    });
   }
 
   test("a run that would take the state past MAX_THREAD_STATE_BYTES is a 413 and stores nothing; smaller runs still work", async () => {
@@ -70,8 +86,24 @@ describe.each(DATABASES)("on %s", (kind) => {
 
   test("a run that would pass MAX_THREAD_MESSAGES is a 413; exactly the limit is allowed", async () => {
     const id = await newThread(alice);
-    expect((await run(alice, id, Array.from({ length: 20 }, (_, i) => `m${i}`))).status).toBe(200); // 40 messages
-    expect((await run(alice, id, Array.from({ length: 5 }, (_, i) => `n${i}`))).status).toBe(200); // 50
+    expect(
+      (
+        await run(
+          alice,
+          id,
+          Array.from({ length: 20 }, (_, i) => `m${i}`),
+        )
+      ).status,
+    ).toBe(200); // 40 messages
+    expect(
+      (
+        await run(
+          alice,
+          id,
+          Array.from({ length: 5 }, (_, i) => `n${i}`),
+        )
+      ).status,
+    ).toBe(200); // 50
     expect413(await run(alice, id, ["one more"]), "MAX_THREAD_MESSAGES");
     expect((await alice.get(`/threads/${id}/state`)).body.values.messages).toHaveLength(50);
   });
@@ -88,7 +120,7 @@ describe.each(DATABASES)("on %s", (kind) => {
   /** Follows X-Pagination-Next from offset 0; returns every page's answer. */
   async function allPages(fetchPage: (offset: number) => Promise<Reply>): Promise<Reply[]> {
     const pages: Reply[] = [];
-    for (let offset = 0; pages.length < 50; ) {
+    for (let offset = 0; pages.length < 50;) {
       const res = await fetchPage(offset);
       expect(res.status).toBe(200);
       pages.push(res);
@@ -120,7 +152,9 @@ describe.each(DATABASES)("on %s", (kind) => {
     for (let i = 0; i < 2; i++) expect((await run(dave, await newThread(dave), [big(1_500)])).status).toBe(200); // ~3 KB states
     const tight = await startServer({ db: database.db, limits: { ...LIMITS, maxResponseBytes: 1_000 } });
     try {
-      const pages = await allPages((offset) => client(tight.url, token("dave")).post("/threads/search", { limit: 10, offset }));
+      const pages = await allPages((offset) =>
+        client(tight.url, token("dave")).post("/threads/search", { limit: 10, offset }),
+      );
       expect(pages.map((page) => (page.body as unknown[]).length)).toEqual([1, 1]);
     } finally {
       await tight.close();
@@ -139,8 +173,14 @@ describe.each(DATABASES)("on %s", (kind) => {
       expect(runPages.length).toBeGreaterThan(1);
       expect(runPages.flatMap((page) => page.body as unknown[])).toHaveLength(5);
 
-      for (let i = 0; i < 5; i++) expect((await erin.put("/store/items", { namespace: ["erin", "docs"], key: `k${i}`, value: { text: big(1_000) } })).status).toBe(204);
-      const itemPages = await allPages((offset) => viaTight.post("/store/items/search", { namespace_prefix: ["erin"], limit: 100, offset }));
+      for (let i = 0; i < 5; i++)
+        expect(
+          (await erin.put("/store/items", { namespace: ["erin", "docs"], key: `k${i}`, value: { text: big(1_000) } }))
+            .status,
+        ).toBe(204);
+      const itemPages = await allPages((offset) =>
+        viaTight.post("/store/items/search", { namespace_prefix: ["erin"], limit: 100, offset }),
+      );
       expect(itemPages.length).toBeGreaterThan(1);
       const keys = itemPages.flatMap((page) => (page.body.items as { key: string }[]).map((item) => item.key));
       expect(keys.sort()).toEqual(["k0", "k1", "k2", "k3", "k4"]);
@@ -153,7 +193,9 @@ describe.each(DATABASES)("on %s", (kind) => {
     const id = await newThread(alice);
     expect((await run(alice, id, [big(9_000)])).status).toBe(200);
     const hammer = Array.from({ length: 10 }, () => run(alice, id, [big(9_000)]));
-    const others = Array.from({ length: 10 }, (_, i) => (i % 2 ? bob.post("/threads/search", { limit: 100 }) : bob.post("/threads", {})));
+    const others = Array.from({ length: 10 }, (_, i) =>
+      i % 2 ? bob.post("/threads/search", { limit: 100 }) : bob.post("/threads", {}),
+    );
     const [hammered, answered] = await Promise.all([Promise.all(hammer), Promise.all(others)]);
     for (const res of hammered) expect413(res, "MAX_THREAD_STATE_BYTES");
     for (const res of answered) expect(res.status).toBe(200);

@@ -55,7 +55,14 @@ describe("threads", () => {
     const updated = await alice.threads.update(thread.thread_id, { metadata: { year: 2025 } });
     expect(updated.metadata).toEqual({ topic: "tax", year: 2025, owner: "alice" });
 
-    const found = await alice.threads.search({ metadata: { topic: "tax" }, limit: 5, offset: 0, status: "idle", sortBy: "created_at", sortOrder: "desc" });
+    const found = await alice.threads.search({
+      metadata: { topic: "tax" },
+      limit: 5,
+      offset: 0,
+      status: "idle",
+      sortBy: "created_at",
+      sortOrder: "desc",
+    });
     expect(found.map((t) => t.thread_id)).toContain(thread.thread_id);
 
     const copy = await alice.threads.copy(thread.thread_id);
@@ -87,7 +94,9 @@ describe("threads", () => {
 describe("runs", () => {
   test("wait returns the final values", async () => {
     const thread = await alice.threads.create();
-    const values = (await alice.runs.wait(thread.thread_id, "echo", { input: { messages: [{ role: "user", content: "hi" }] } })) as {
+    const values = (await alice.runs.wait(thread.thread_id, "echo", {
+      input: { messages: [{ role: "user", content: "hi" }] },
+    })) as {
       messages: { type: string; content: string }[];
     };
     expect(values.messages.map((m) => [m.type, m.content])).toEqual([
@@ -107,7 +116,11 @@ describe("runs", () => {
       },
     });
     expect(created).toEqual({ run_id: run.run_id, thread_id: thread.thread_id });
-    expect(run).toMatchObject({ thread_id: thread.thread_id, assistant_id: systemAssistantId("echo"), metadata: { source: "sdk", owner: "alice" } });
+    expect(run).toMatchObject({
+      thread_id: thread.thread_id,
+      assistant_id: systemAssistantId("echo"),
+      metadata: { source: "sdk", owner: "alice" },
+    });
     expect((await alice.runs.list(thread.thread_id, { limit: 10 })).map((r) => r.run_id)).toEqual([run.run_id]);
     expect((await alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
     expect(await statusOf(bob.runs.get(thread.thread_id, run.run_id))).toBe(404);
@@ -116,8 +129,11 @@ describe("runs", () => {
   test("stream yields metadata and values events", async () => {
     const thread = await alice.threads.create();
     const events: { event: string; data: any }[] = [];
-    for await (const chunk of alice.runs.stream(thread.thread_id, "echo", { input: { messages: ["streamed"] }, streamMode: "values" })) {
-      events.push(chunk as { event: string; data: any });
+    for await (const chunk of alice.runs.stream(thread.thread_id, "echo", {
+      input: { messages: ["streamed"] },
+      streamMode: "values",
+    })) {
+      events.push(chunk);
     }
     expect(events.map((e) => e.event)).toEqual(["metadata", "values"]);
     expect(events[0].data.run_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -127,8 +143,18 @@ describe("runs", () => {
 
 describe("assistants", () => {
   test("create, get, update, search with pagination, delete", async () => {
-    const assistant = await alice.assistants.create({ graphId: "echo", name: "Echo for alice", metadata: { team: "a" }, config: { tags: ["x"] } });
-    expect(assistant).toMatchObject({ graph_id: "echo", name: "Echo for alice", version: 1, metadata: { team: "a", owner: "alice" } });
+    const assistant = await alice.assistants.create({
+      graphId: "echo",
+      name: "Echo for alice",
+      metadata: { team: "a" },
+      config: { tags: ["x"] },
+    });
+    expect(assistant).toMatchObject({
+      graph_id: "echo",
+      name: "Echo for alice",
+      version: 1,
+      metadata: { team: "a", owner: "alice" },
+    });
     expect((await alice.assistants.get(assistant.assistant_id)).name).toBe("Echo for alice");
     const updated = await alice.assistants.update(assistant.assistant_id, { name: "renamed" });
     expect(updated).toMatchObject({ name: "renamed", version: 2 });
@@ -147,8 +173,16 @@ describe("assistants", () => {
 
 describe("crons", () => {
   test("create, createForThread, search and delete", async () => {
-    const cron = await alice.crons.create("echo", { schedule: "0 9 * * 1", input: { messages: ["weekly"] }, metadata: { job: "weekly" } });
-    expect(cron).toMatchObject({ schedule: "0 9 * * 1", user_id: "alice", payload: { input: { messages: ["weekly"] } } });
+    const cron = await alice.crons.create("echo", {
+      schedule: "0 9 * * 1",
+      input: { messages: ["weekly"] },
+      metadata: { job: "weekly" },
+    });
+    expect(cron).toMatchObject({
+      schedule: "0 9 * * 1",
+      user_id: "alice",
+      payload: { input: { messages: ["weekly"] } },
+    });
     const thread = await alice.threads.create();
     const onThread = await alice.crons.createForThread(thread.thread_id, "echo", { schedule: "*/10 * * * *" });
     expect(onThread.thread_id).toBe(thread.thread_id);

@@ -17,7 +17,8 @@ const built = existsSync(mainJs);
 jest.setTimeout(60_000);
 
 if (!built) {
-  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () => undefined);
+  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () =>
+    undefined);
 }
 
 (built ? describe : describe.skip)("node dist/main.js", () => {
@@ -42,7 +43,9 @@ if (!built) {
         if (/BOB_TOKEN=\S+\n[\s\S]*-d '\{\}'\n/.test(output)) resolve();
       };
       child.stdout!.on("data", check);
-      child.once("exit", (code) => reject(new Error(`the server exited (code ${code}) before printing its tokens:\n${output}`)));
+      child.once("exit", (code) =>
+        reject(new Error(`the server exited (code ${code}) before printing its tokens:\n${output}`)),
+      );
     });
     url = /listening on (http:\/\/\S+)/.exec(output)![1];
     aliceToken = /ALICE_TOKEN=(\S+)/.exec(output)![1];
@@ -82,10 +85,14 @@ if (!built) {
   test("npm run demo (dist/demo.js) drives it with the printed tokens and reports that isolation held", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, AGENT_URL: url, ALICE_TOKEN: aliceToken, BOB_TOKEN: bobToken };
     delete env.JWT_SECRET;
-    const demo = spawn(process.execPath, [path.join(exampleDir, "dist", "demo.js")], { cwd: exampleDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const demo = spawn(process.execPath, [path.join(exampleDir, "dist", "demo.js")], {
+      cwd: exampleDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let text = "";
-    demo.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-    demo.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    demo.stdout.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    demo.stderr.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
     const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
     expect(text).toContain(`Server: ${url}`);
     // The alice/bob table: what each one sees, and what each call answered.
@@ -123,7 +130,9 @@ if (!built) {
         output += chunk.toString("utf8");
         if (/npm run token[^\n]*\n/.test(output)) resolve();
       });
-      child.once("exit", (code) => reject(new Error(`the server exited (code ${code}) before its banner ended:\n${output}`)));
+      child.once("exit", (code) =>
+        reject(new Error(`the server exited (code ${code}) before its banner ended:\n${output}`)),
+      );
     });
     url = /listening on (http:\/\/\S+)/.exec(output)![1];
   }, 120_000);
@@ -149,7 +158,7 @@ if (!built) {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let minted = "";
-    mint.stdout!.on("data", (chunk: Buffer) => (minted += chunk.toString("utf8")));
+    mint.stdout.on("data", (chunk: Buffer) => (minted += chunk.toString("utf8")));
     expect(await new Promise<number | null>((resolve) => mint.once("exit", resolve))).toBe(0);
     const token = minted.trim();
     expect((await call(url, "POST", "/threads/search", { token, body: {} })).status).toBe(200);

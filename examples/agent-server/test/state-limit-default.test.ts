@@ -19,12 +19,19 @@ test("a thread stops growing at 10 MB by default: 413 with a message, nothing st
     const res = await alice.post(`/threads/${id}/runs`, { assistant_id: "echo", input: { messages: [message] } });
     statuses.push(res.status);
     if (res.status === 413) {
-      expect(res.body).toEqual({ error: "payload_too_large", message: expect.stringMatching(/MAX_THREAD_STATE_BYTES/), request_id: res.headers.get("x-request-id") });
+      expect(res.body).toEqual({
+        error: "payload_too_large",
+        message: expect.stringMatching(/MAX_THREAD_STATE_BYTES/),
+        request_id: res.headers.get("x-request-id"),
+      });
       break;
     }
   }
   expect(statuses).toEqual([200, 200, 200, 200, 200, 413]); // 5 runs: 9 MB; the 6th would make 10.8 MB
-  const rows = await env.db.query<{ bytes: number }>("SELECT octet_length(state::text) AS bytes FROM threads WHERE thread_id = $1", [id]);
-  expect(rows[0]!.bytes).toBeLessThan(10 * 1024 * 1024);
+  const rows = await env.db.query<{ bytes: number }>(
+    "SELECT octet_length(state::text) AS bytes FROM threads WHERE thread_id = $1",
+    [id],
+  );
+  expect(rows[0].bytes).toBeLessThan(10 * 1024 * 1024);
   expect((await alice.get(`/threads/${id}/runs?limit=100`)).body).toHaveLength(5);
 });

@@ -35,7 +35,9 @@ describe("PGlite data directory", () => {
       if (created.kind !== "created") throw new Error("expected a new thread");
       const thread = await getThread(second, created.record.thread_id, { owner: "alice" });
       expect(thread?.metadata).toEqual({ owner: "alice", note: "persisted" });
-      const assistants = await second.query("SELECT count(*)::int AS n FROM assistants WHERE metadata @> '{\"created_by\":\"system\"}'");
+      const assistants = await second.query(
+        'SELECT count(*)::int AS n FROM assistants WHERE metadata @> \'{"created_by":"system"}\'',
+      );
       expect(assistants[0].n).toBe(1);
     } finally {
       await second.close();
@@ -45,7 +47,10 @@ describe("PGlite data directory", () => {
 
 describe("database options from the environment", () => {
   test("DATABASE_URL wins; --memory and PGLITE_MEMORY=1 keep PGlite in memory; PGLITE_DIR sets the directory", () => {
-    expect(dbOptionsFromEnv({ DATABASE_URL: "postgres://x@h/db", PGLITE_MEMORY: "1" }, ["--memory"])).toEqual({ databaseUrl: "postgres://x@h/db", schema: undefined });
+    expect(dbOptionsFromEnv({ DATABASE_URL: "postgres://x@h/db", PGLITE_MEMORY: "1" }, ["--memory"])).toEqual({
+      databaseUrl: "postgres://x@h/db",
+      schema: undefined,
+    });
     expect(dbOptionsFromEnv({}, ["--memory"])).toEqual({ memory: true });
     expect(dbOptionsFromEnv({ PGLITE_MEMORY: "1" }, [])).toEqual({ memory: true });
     expect(dbOptionsFromEnv({ PGLITE_DIR: "/tmp/x" }, [])).toEqual({ pgliteDir: "/tmp/x" });
@@ -55,7 +60,10 @@ describe("database options from the environment", () => {
 
 describe("Where", () => {
   test("numbers fixed conditions and the filter's parameters in order, after leading parameters", () => {
-    const where = new Where(["lead"]).add("thread_id = ?", "t1").scope({ owner: "alice" }, "metadata").add("status = ?", "idle");
+    const where = new Where(["lead"])
+      .add("thread_id = ?", "t1")
+      .scope({ owner: "alice" }, "metadata")
+      .add("status = ?", "idle");
     expect(where.text).toBe('thread_id = $2 AND "metadata" @> $3::jsonb AND status = $4');
     expect(where.values).toEqual(["lead", "t1", '{"owner":"alice"}', "idle"]);
     expect(new Where().scope({}, "metadata").text).toBe("TRUE"); // allowed, unscoped
@@ -79,7 +87,12 @@ describe.each(DATABASES)("storage on %s", (kind) => {
       return tx.query(`EXPLAIN SELECT thread_id FROM threads WHERE ${where.text}`, where.values);
     });
     expect(plan.map((row) => String(row["QUERY PLAN"])).join("\n")).toContain("threads_metadata_gin");
-    const { threads: found } = await searchThreads(db, { limit: 100, offset: 0 }, { owner: "alice" }, DEFAULT_LIMITS.maxResponseBytes);
+    const { threads: found } = await searchThreads(
+      db,
+      { limit: 100, offset: 0 },
+      { owner: "alice" },
+      DEFAULT_LIMITS.maxResponseBytes,
+    );
     expect(found.length).toBeGreaterThanOrEqual(25);
     expect(found.every((t) => t.metadata.owner === "alice")).toBe(true);
   });
@@ -94,7 +107,14 @@ describe.each(DATABASES)("storage on %s", (kind) => {
         createAndExecuteRun(
           db,
           threadId,
-          { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: [`m${i}`] }, metadata: {}, kwargs: {}, multitask_strategy: null },
+          {
+            assistant_id: "00000000-0000-4000-8000-000000000000",
+            graph: echoGraph,
+            input: { messages: [`m${i}`] },
+            metadata: {},
+            kwargs: {},
+            multitask_strategy: null,
+          },
           { owner: "alice" },
           DEFAULT_LIMITS,
         ),
@@ -114,7 +134,14 @@ describe.each(DATABASES)("storage on %s", (kind) => {
     const outcome = await createAndExecuteRun(
       db,
       created.record.thread_id,
-      { assistant_id: "00000000-0000-4000-8000-000000000000", graph: echoGraph, input: { messages: ["x"] }, metadata: {}, kwargs: {}, multitask_strategy: null },
+      {
+        assistant_id: "00000000-0000-4000-8000-000000000000",
+        graph: echoGraph,
+        input: { messages: ["x"] },
+        metadata: {},
+        kwargs: {},
+        multitask_strategy: null,
+      },
       { owner: "bob" },
       DEFAULT_LIMITS,
     );

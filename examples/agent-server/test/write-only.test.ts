@@ -30,7 +30,8 @@ afterAll(async () => {
 function expectNoContents(body: Record<string, unknown>, allowed: string[]): void {
   expect(Object.keys(body).every((key) => allowed.includes(key))).toBe(true);
   expect(JSON.stringify(body)).not.toContain(SECRET_MARK);
-  for (const key of ["metadata", "values", "config", "context", "payload", "kwargs", "name", "schedule"]) expect(body).not.toHaveProperty(key);
+  for (const key of ["metadata", "values", "config", "context", "payload", "kwargs", "name", "schedule"])
+    expect(body).not.toHaveProperty(key);
 }
 
 describe("threads with only threads:write", () => {
@@ -40,7 +41,10 @@ describe("threads with only threads:write", () => {
   beforeAll(async () => {
     writer = client(server.url, token("alice", ["threads:write"]));
     threadId = (await owner.post("/threads", { metadata: { note: SECRET_MARK } })).body.thread_id;
-    const run = await owner.post(`/threads/${threadId}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: SECRET_MARK }] } });
+    const run = await owner.post(`/threads/${threadId}/runs/wait`, {
+      assistant_id: "echo",
+      input: { messages: [{ role: "user", content: SECRET_MARK }] },
+    });
     expect(run.status).toBe(200);
   });
 
@@ -51,7 +55,11 @@ describe("threads with only threads:write", () => {
     expect(res.status).toBe(200);
     expectNoContents(res.body, THREAD_FIELDS);
     expect(res.body.thread_id).toBe(threadId);
-    expect((await owner.get(`/threads/${threadId}`)).body.metadata).toEqual({ note: SECRET_MARK, more: 1, owner: "alice" });
+    expect((await owner.get(`/threads/${threadId}`)).body.metadata).toEqual({
+      note: SECRET_MARK,
+      more: 1,
+      owner: "alice",
+    });
   });
 
   test("POST /threads with if_exists do_nothing does not hand back the existing thread", async () => {
@@ -69,14 +77,20 @@ describe("threads with only threads:write", () => {
 
   test.each(["wait", "stream"])("runs/%s answers with values, so it is a 403 and runs nothing", async (route) => {
     const before = (await owner.get(`/threads/${threadId}/runs`)).body.length;
-    const res = await writer.post(`/threads/${threadId}/runs/${route}`, { assistant_id: "echo", input: { messages: ["hi"] } });
+    const res = await writer.post(`/threads/${threadId}/runs/${route}`, {
+      assistant_id: "echo",
+      input: { messages: ["hi"] },
+    });
     expect(res.status).toBe(403);
     expect(res.text).not.toContain(SECRET_MARK);
     expect((await owner.get(`/threads/${threadId}/runs`)).body.length).toBe(before);
   });
 
   test("a background run answers with its ids and status, not its input", async () => {
-    const res = await writer.post(`/threads/${threadId}/runs`, { assistant_id: "echo", input: { messages: [SECRET_MARK] } });
+    const res = await writer.post(`/threads/${threadId}/runs`, {
+      assistant_id: "echo",
+      input: { messages: [SECRET_MARK] },
+    });
     expect(res.status).toBe(200);
     expectNoContents(res.body, ["run_id", "thread_id", "status", "created_at", "updated_at"]);
   });
@@ -84,7 +98,10 @@ describe("threads with only threads:write", () => {
   test("with threads:read as well, the same routes answer with the record (control)", async () => {
     const both = client(server.url, token("alice", ["threads:write", "threads:read"]));
     expect((await both.patch(`/threads/${threadId}`, { metadata: {} })).body.metadata.note).toBe(SECRET_MARK);
-    expect((await both.post(`/threads/${threadId}/runs/wait`, { assistant_id: "echo", input: { messages: ["x"] } })).body.messages.length).toBeGreaterThan(0);
+    expect(
+      (await both.post(`/threads/${threadId}/runs/wait`, { assistant_id: "echo", input: { messages: ["x"] } })).body
+        .messages.length,
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -105,7 +122,12 @@ test("assistants with only assistants:write: create (if_exists do_nothing) and P
 test("crons with only crons:write: create and PATCH answer without contents", async () => {
   const writer = client(server.url, token("alice", ["crons:write"]));
   const fields = ["cron_id", "created_at", "updated_at"];
-  const created = await writer.post("/runs/crons", { assistant_id: "echo", schedule: "*/5 * * * *", metadata: { note: SECRET_MARK }, input: { m: SECRET_MARK } });
+  const created = await writer.post("/runs/crons", {
+    assistant_id: "echo",
+    schedule: "*/5 * * * *",
+    metadata: { note: SECRET_MARK },
+    input: { m: SECRET_MARK },
+  });
   expect(created.status).toBe(200);
   expectNoContents(created.body, fields);
   const patched = await writer.patch(`/runs/crons/${created.body.cron_id}`, { enabled: false });

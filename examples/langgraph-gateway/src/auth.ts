@@ -39,7 +39,9 @@ export function createAuth(options: { jwtSecret: string }) {
       }
       if (namespace[0] === user.identity) return;
       if (action === "get") throw new HTTPException(404, { message: "Item not found" });
-      throw new HTTPException(403, { message: `Forbidden: store namespaces of ${user.identity} start with "${user.identity}"` });
+      throw new HTTPException(403, {
+        message: `Forbidden: store namespaces of ${user.identity} start with "${user.identity}"`,
+      });
     });
 }
 
@@ -50,7 +52,8 @@ const WRITE_ACTIONS = new Set(["create", "update", "delete", "create_run", "put"
 
 function requirePermission(permissions: readonly string[], resource: string, action: string): void {
   const needed = `${resource}:${WRITE_ACTIONS.has(action) ? "write" : "read"}`;
-  if (!permissions.includes(needed)) throw new HTTPException(403, { message: `Forbidden: this needs the "${needed}" permission` });
+  if (!permissions.includes(needed))
+    throw new HTTPException(403, { message: `Forbidden: this needs the "${needed}" permission` });
 }
 
 /** Claims → user: a token without a string `sub`, or with non-string scopes, is not a credential. */

@@ -44,13 +44,18 @@ async function think(state: State, config: LangGraphRunnableConfig): Promise<Par
 function respond(state: State): Partial<State> {
   const text = lastHumanText(state.messages);
   const who = state.user_id ?? "anonymous";
-  return { messages: [new AIMessage(`${who}, you said "${text}" (${state.word_count} ${state.word_count === 1 ? "word" : "words"}).`)] };
+  return {
+    messages: [
+      new AIMessage(`${who}, you said "${text}" (${state.word_count} ${state.word_count === 1 ? "word" : "words"}).`),
+    ],
+  };
 }
 
 function lastHumanText(messages: readonly BaseMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!;
-    if (message.getType() === "human") return typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+    if (message.getType() === "human")
+      return typeof message.content === "string" ? message.content : JSON.stringify(message.content);
   }
   return "";
 }

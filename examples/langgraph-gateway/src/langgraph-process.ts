@@ -71,7 +71,10 @@ export async function startLangGraph(options: StartLangGraphOptions = {}): Promi
 
   const timeoutMs = options.startTimeoutMs ?? 120_000;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`LangGraph's server did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`LangGraph's server did not start within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const onMessage = (message: unknown) => {
       const m = message as { type?: unknown; url?: unknown } | null;
       if (m && m.type === "listening" && typeof m.url === "string") {

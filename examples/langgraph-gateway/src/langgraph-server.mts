@@ -30,8 +30,10 @@ const { values } = parseArgs({
 });
 const port = Number(values.port);
 const workers = Number(values.workers);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer from 0 to 65535, got ${values.port}`);
-if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${values.workers}`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  throw new Error(`--port must be an integer from 0 to 65535, got ${values.port}`);
+if (!Number.isInteger(workers) || workers < 1)
+  throw new Error(`--workers must be a positive integer, got ${values.workers}`);
 
 // The graph beside this file: graph.mts under tsx (tests), graph.mjs once built.
 const here = fileURLToPath(import.meta.url);

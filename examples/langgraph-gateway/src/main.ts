@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   let langgraph: LangGraphProcess | undefined;
   let upstream = env.LANGGRAPH_URL || "";
   if (upstream === "") {
-    console.log("Starting LangGraph's server (in memory, graph \"agent\")…");
+    console.log('Starting LangGraph\'s server (in memory, graph "agent")…');
     langgraph = await startLangGraph({ host: "127.0.0.1", port: portFromEnv("LANGGRAPH_PORT", env.LANGGRAPH_PORT, 0) });
     upstream = langgraph.url;
   }
@@ -33,7 +33,11 @@ async function main(): Promise<void> {
   let server: Server;
   let gateway: GatewayApp;
   try {
-    gateway = createGatewayApp({ jwtSecret, upstream, ...(apiKey ? { upstreamHeaders: { "x-api-key": apiKey } } : {}) });
+    gateway = createGatewayApp({
+      jwtSecret,
+      upstream,
+      ...(apiKey ? { upstreamHeaders: { "x-api-key": apiKey } } : {}),
+    });
     server = gateway.app.listen(port, host);
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
@@ -42,7 +46,9 @@ async function main(): Promise<void> {
   } catch (error) {
     await langgraph?.stop();
     const code = (error as NodeJS.ErrnoException).code;
-    throw code === "EADDRINUSE" ? new Error(`Port ${port} on ${host} is in use: set PORT to another port (PORT=0 picks a free one)`) : error;
+    throw code === "EADDRINUSE"
+      ? new Error(`Port ${port} on ${host} is in use: set PORT to another port (PORT=0 picks a free one)`)
+      : error;
   }
 
   const address = server.address() as AddressInfo;
@@ -105,7 +111,8 @@ async function main(): Promise<void> {
 function portFromEnv(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
   return port;
 }
 

@@ -22,7 +22,15 @@ let threadId: string;
 let runId: string;
 let checkpointId: string;
 let assistantId: string;
-let before: { thread: unknown; state: unknown; runs: string[]; assistant: unknown; versions: number; item: unknown; history: number };
+let before: {
+  thread: unknown;
+  state: unknown;
+  runs: string[];
+  assistant: unknown;
+  versions: number;
+  item: unknown;
+  history: number;
+};
 
 const say = (content: string) => ({ messages: [{ role: "user", content }] });
 
@@ -113,8 +121,19 @@ describe("bob on alice's records", () => {
   });
 
   test("creating a record with alice's id is a conflict, not a takeover", async () => {
-    expect((await call(stack.gateway.url, bobToken, "POST", "/threads", { thread_id: threadId, if_exists: "do_nothing" })).status).toBe(409);
-    expect((await call(stack.gateway.url, bobToken, "POST", "/assistants", { assistant_id: assistantId, graph_id: "agent", if_exists: "do_nothing" })).status).toBe(409);
+    expect(
+      (await call(stack.gateway.url, bobToken, "POST", "/threads", { thread_id: threadId, if_exists: "do_nothing" }))
+        .status,
+    ).toBe(409);
+    expect(
+      (
+        await call(stack.gateway.url, bobToken, "POST", "/assistants", {
+          assistant_id: assistantId,
+          graph_id: "agent",
+          if_exists: "do_nothing",
+        })
+      ).status,
+    ).toBe(409);
   });
 
   test("searches and counts never show alice's records, even when asked for them", async () => {
@@ -129,14 +148,26 @@ describe("bob on alice's records", () => {
       expect((await call(stack.gateway.url, bobToken, "POST", "/assistants/count", body)).body).toBe(0);
     }
     // alice, asking for bob's owner, gets nothing either (the filters contradict: no upstream call needed).
-    const contradiction = await call(stack.gateway.url, aliceToken, "POST", "/threads/search", { metadata: { owner: "bob" } });
+    const contradiction = await call(stack.gateway.url, aliceToken, "POST", "/threads/search", {
+      metadata: { owner: "bob" },
+    });
     expect(contradiction).toMatchObject({ status: 200, body: [] });
   });
 
   test("store: writes into alice's namespace are 403, reads 404, listings leave it out", async () => {
     const gw = stack.gateway.url;
-    expect((await call(gw, bobToken, "PUT", "/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: "bob's" } })).status).toBe(403);
-    expect((await call(gw, bobToken, "DELETE", "/store/items", { namespace: ["alice", "notes"], key: "n1" })).status).toBe(403);
+    expect(
+      (
+        await call(gw, bobToken, "PUT", "/store/items", {
+          namespace: ["alice", "notes"],
+          key: "n1",
+          value: { text: "bob's" },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(gw, bobToken, "DELETE", "/store/items", { namespace: ["alice", "notes"], key: "n1" })).status,
+    ).toBe(403);
     expect((await call(gw, bobToken, "GET", "/store/items?namespace=alice.notes&key=n1")).status).toBe(404);
     expect((await call(gw, bobToken, "POST", "/store/items/search", { namespace_prefix: ["alice"] })).status).toBe(403);
     const namespaces = await call(gw, bobToken, "POST", "/store/namespaces", {});
@@ -145,7 +176,13 @@ describe("bob on alice's records", () => {
   });
 
   test("a route the gateway does not map is refused, never forwarded (LangGraph's /internal/truncate would wipe everything)", async () => {
-    const res = await call(stack.gateway.url, aliceToken, "POST", "/internal/truncate", { threads: true, assistants: true, runs: true, store: true, checkpointer: true });
+    const res = await call(stack.gateway.url, aliceToken, "POST", "/internal/truncate", {
+      threads: true,
+      assistants: true,
+      runs: true,
+      store: true,
+      checkpointer: true,
+    });
     expect([403, 404]).toContain(res.status);
   });
 
@@ -153,7 +190,8 @@ describe("bob on alice's records", () => {
     const res = await call(stack.gateway.url, undefined, "GET", `/threads/${threadId}`);
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);
-    for (const path of ["/ok", "/info", "/health"]) expect([path, (await call(stack.gateway.url, undefined, "GET", path)).status]).toEqual([path, 200]);
+    for (const path of ["/ok", "/info", "/health"])
+      expect([path, (await call(stack.gateway.url, undefined, "GET", path)).status]).toEqual([path, 200]);
   });
 
   test("afterwards, LangGraph itself still has every one of alice's records, unchanged", async () => {

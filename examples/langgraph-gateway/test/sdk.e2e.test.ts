@@ -26,7 +26,7 @@ afterAll(async () => {
 const say = (content: string) => ({ messages: [{ role: "user", content }] });
 
 type Message = { type?: string; content?: unknown };
-const lastMessage = (values: unknown) => ((values as { messages: Message[] }).messages.at(-1) ?? {}) as Message;
+const lastMessage = (values: unknown) => (values as { messages: Message[] }).messages.at(-1) ?? {};
 
 describe("threads", () => {
   test("create stamps the owner, get/update/search/count/copy/delete work for the owner", async () => {
@@ -68,11 +68,18 @@ describe("threads", () => {
 
 describe("assistants", () => {
   test("create, get, update, search, count, graph, versions and delete", async () => {
-    const assistant = await alice.assistants.create({ graphId: "agent", name: "alice's helper", metadata: { team: "a" } });
+    const assistant = await alice.assistants.create({
+      graphId: "agent",
+      name: "alice's helper",
+      metadata: { team: "a" },
+    });
     expect(assistant.metadata).toEqual({ team: "a", owner: "alice" });
     expect((await alice.assistants.get(assistant.assistant_id)).name).toBe("alice's helper");
 
-    const updated = await alice.assistants.update(assistant.assistant_id, { name: "renamed", metadata: { owner: "bob" } });
+    const updated = await alice.assistants.update(assistant.assistant_id, {
+      name: "renamed",
+      metadata: { owner: "bob" },
+    });
     expect(updated.name).toBe("renamed");
     expect(updated.metadata).toMatchObject({ owner: "alice" });
 
@@ -142,10 +149,13 @@ describe("runs", () => {
   test("runs.stream in values and updates modes: several events, in the graph's order", async () => {
     const thread = await alice.threads.create();
     const events: { event: string; data: any }[] = [];
-    for await (const part of alice.runs.stream(thread.thread_id, "agent", { input: say("stream me please"), streamMode: ["values", "updates"] })) {
+    for await (const part of alice.runs.stream(thread.thread_id, "agent", {
+      input: say("stream me please"),
+      streamMode: ["values", "updates"],
+    })) {
       events.push({ event: part.event, data: part.data });
     }
-    expect(events[0]!.event).toBe("metadata");
+    expect(events[0].event).toBe("metadata");
     const updates = events.filter((e) => e.event === "updates").map((e) => Object.keys(e.data)[0]);
     expect(updates).toEqual(["identify", "think", "respond"]);
     const values = events.filter((e) => e.event === "values");
@@ -159,8 +169,11 @@ describe("runs", () => {
   test("runs.stream in updates mode only, and a stateless stream", async () => {
     const thread = await bob.threads.create();
     const names: string[] = [];
-    for await (const part of bob.runs.stream(thread.thread_id, "agent", { input: say("one two"), streamMode: "updates" })) {
-      if (part.event === "updates") names.push(Object.keys(part.data as object)[0]!);
+    for await (const part of bob.runs.stream(thread.thread_id, "agent", {
+      input: say("one two"),
+      streamMode: "updates",
+    })) {
+      if (part.event === "updates") names.push(Object.keys(part.data)[0]);
     }
     expect(names).toEqual(["identify", "think", "respond"]);
 
@@ -173,7 +186,10 @@ describe("runs", () => {
 
   test("create, join, get, list and delete", async () => {
     const thread = await alice.threads.create();
-    const run = await alice.runs.create(thread.thread_id, "agent", { input: say("join me"), config: { configurable: { delay_ms: 300 } } });
+    const run = await alice.runs.create(thread.thread_id, "agent", {
+      input: say("join me"),
+      config: { configurable: { delay_ms: 300 } },
+    });
     const joined = await alice.runs.join(thread.thread_id, run.run_id);
     expect(joined).toMatchObject({ user_id: "alice", word_count: 2 });
     expect((await alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
@@ -191,7 +207,7 @@ describe("runs", () => {
     });
     const seen: string[] = [];
     for await (const part of alice.runs.joinStream(thread.thread_id, run.run_id, { streamMode: ["updates"] })) {
-      if (part.event === "updates") seen.push(Object.keys(part.data as object)[0]!);
+      if (part.event === "updates") seen.push(Object.keys(part.data as object)[0]);
     }
     expect(seen).toContain("respond");
     expect((await alice.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
@@ -199,9 +215,13 @@ describe("runs", () => {
 
   test("cancel stops a running run", async () => {
     const thread = await alice.threads.create();
-    const run = await alice.runs.create(thread.thread_id, "agent", { input: say("slow"), config: { configurable: { delay_ms: 30_000 } } });
+    const run = await alice.runs.create(thread.thread_id, "agent", {
+      input: say("slow"),
+      config: { configurable: { delay_ms: 30_000 } },
+    });
     // Wait until a worker has picked it up, so the cancel interrupts a running graph.
-    for (let i = 0; i < 200 && (await alice.runs.get(thread.thread_id, run.run_id)).status === "pending"; i++) await sleep(50);
+    for (let i = 0; i < 200 && (await alice.runs.get(thread.thread_id, run.run_id)).status === "pending"; i++)
+      await sleep(50);
     await alice.runs.cancel(thread.thread_id, run.run_id, true);
     const status = (await alice.runs.get(thread.thread_id, run.run_id)).status;
     expect(["interrupted", "error"]).toContain(status);

@@ -19,7 +19,8 @@ const built = existsSync(mainJs);
 jest.setTimeout(60_000);
 
 if (!built) {
-  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () => undefined);
+  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () =>
+    undefined);
 }
 
 interface Started {
@@ -38,22 +39,24 @@ async function startMain(env: NodeJS.ProcessEnv): Promise<Started> {
   const child = spawn(process.execPath, [mainJs], { cwd: exampleDir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   await new Promise<void>((resolve, reject) => {
     const check = () => {
       if (/BOB_TOKEN=\S+\n[\s\S]*-d '\{\}'\n/.test(output)) resolve();
     };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => reject(new Error(`dist/main.js exited (code ${code}) before printing its tokens:\n${output}`)));
+    child.stdout.on("data", check);
+    child.once("exit", (code) =>
+      reject(new Error(`dist/main.js exited (code ${code}) before printing its tokens:\n${output}`)),
+    );
   });
   return {
     child,
     output: () => output,
     exited,
-    url: /Gatehouse gateway listening on (http:\/\/\S+)/.exec(output)![1]!,
-    alice: /ALICE_TOKEN=(\S+)/.exec(output)![1]!,
-    bob: /BOB_TOKEN=(\S+)/.exec(output)![1]!,
+    url: /Gatehouse gateway listening on (http:\/\/\S+)/.exec(output)![1],
+    alice: /ALICE_TOKEN=(\S+)/.exec(output)![1],
+    bob: /BOB_TOKEN=(\S+)/.exec(output)![1],
   };
 }
 
@@ -86,12 +89,15 @@ async function kill(started: Started | undefined): Promise<void> {
     const threadId = (created.body as { thread_id: string }).thread_id;
     const bobSearch = await call(main.url, main.bob, "POST", "/threads/search", {});
     expect(bobSearch).toMatchObject({ status: 200, body: [] });
-    const run = await call(main.url, main.alice, "POST", `/threads/${threadId}/runs/wait`, { assistant_id: "agent", input: { messages: [{ role: "user", content: "hi" }] } });
+    const run = await call(main.url, main.alice, "POST", `/threads/${threadId}/runs/wait`, {
+      assistant_id: "agent",
+      input: { messages: [{ role: "user", content: "hi" }] },
+    });
     expect(run).toMatchObject({ status: 200, body: { user_id: "alice" } });
   });
 
   test("SIGTERM stops the gateway and LangGraph's server", async () => {
-    const langgraphUrl = /LangGraph server: (http:\/\/\S+)/.exec(main.output())![1]!;
+    const langgraphUrl = /LangGraph server: (http:\/\/\S+)/.exec(main.output())![1];
     expect((await fetch(`${langgraphUrl}/ok`)).status).toBe(200);
     main.child.kill("SIGTERM");
     expect(await main.exited).toBe(0);
@@ -111,11 +117,17 @@ async function kill(started: Started | undefined): Promise<void> {
     upstream = createServer((req, res) => {
       seen.push(req.headers);
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ thread_id: req.url!.split("/")[2], metadata: { owner: "alice" }, status: "idle", values: {} }));
+      res.end(
+        JSON.stringify({ thread_id: req.url!.split("/")[2], metadata: { owner: "alice" }, status: "idle", values: {} }),
+      );
     });
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    main = await startMain({ LANGGRAPH_URL: url, LANGGRAPH_API_KEY: "deployment-key-123", JWT_SECRET: "a-fixed-secret-of-enough-length" });
+    main = await startMain({
+      LANGGRAPH_URL: url,
+      LANGGRAPH_API_KEY: "deployment-key-123",
+      JWT_SECRET: "a-fixed-secret-of-enough-length",
+    });
   }, 60_000);
 
   afterAll(async () => {

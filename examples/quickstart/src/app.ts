@@ -14,10 +14,15 @@ export function createApp(secret: string) {
   const threads: { thread_id: string; metadata: Record<string, unknown> }[] = [];
   const app = express();
   app.use(express.json());
-  app.get("/health", (_req, res) => { res.json({ ok: true }); });
+  app.get("/health", (_req, res) => {
+    res.json({ ok: true });
+  });
   app.use(auth.middleware({ public: ["/health"] }));
   app.post("/threads", auth.guard("threads:create"), (req, res) => {
-    const thread = { thread_id: String(threads.length + 1), metadata: (req.body as { metadata: Record<string, unknown> }).metadata };
+    const thread = {
+      thread_id: String(threads.length + 1),
+      metadata: (req.body as { metadata: Record<string, unknown> }).metadata,
+    };
     threads.push(thread);
     res.json(thread);
   });

@@ -12,7 +12,10 @@ describe("the README quick start", () => {
   const app = createApp(secret);
 
   test("runs as written: one user's thread is invisible to another", async () => {
-    const created = await request(app).post("/threads").set("Authorization", bearer("alice")).send({ metadata: { topic: "tax", owner: "bob" } });
+    const created = await request(app)
+      .post("/threads")
+      .set("Authorization", bearer("alice"))
+      .send({ metadata: { topic: "tax", owner: "bob" } });
     expect(created.status).toBe(200);
     expect(created.body.metadata).toEqual({ topic: "tax", owner: "alice" });
     const id = created.body.thread_id as string;
@@ -27,7 +30,10 @@ describe("the README quick start", () => {
 
   test("the README shows exactly this file's code", () => {
     const file = readFileSync(join(__dirname, "../src/app.ts"), "utf8");
-    const code = file.slice(file.indexOf("// quickstart:start\n") + "// quickstart:start\n".length, file.indexOf("// quickstart:end"));
+    const code = file.slice(
+      file.indexOf("// quickstart:start\n") + "// quickstart:start\n".length,
+      file.indexOf("// quickstart:end"),
+    );
     const readme = readFileSync(join(root, "README.md"), "utf8");
     expect(code.length).toBeGreaterThan(500);
     expect(readme).toContain(code.trim());

@@ -30,15 +30,23 @@ const TOKEN = /^[!#$%&'*+.^_`|~\w-]+$/;
 /** A function giving the CSRF header for a method (none for safe methods), checked here. */
 export function csrfSource(options: unknown): CsrfSource | undefined {
   if (options === undefined) return undefined;
-  if (options === null || typeof options !== "object") throw new TypeError("createClient: `csrf` must be { cookie?, token?, header? }");
+  if (options === null || typeof options !== "object")
+    throw new TypeError("createClient: `csrf` must be { cookie?, token?, header? }");
   const known = ["cookie", "token", "header"];
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new TypeError(`createClient: \`csrf\`: unknown option(s) ${unknown.join(", ")}; accepted: ${known.join(", ")}`);
+  if (unknown.length > 0)
+    throw new TypeError(
+      `createClient: \`csrf\`: unknown option(s) ${unknown.join(", ")}; accepted: ${known.join(", ")}`,
+    );
   const { cookie, token, header = "x-csrf-token" } = options as CsrfOptions;
-  if (typeof header !== "string" || !TOKEN.test(header)) throw new TypeError(`createClient: \`csrf.header\` "${String(header)}" is not a header name`);
-  if (cookie !== undefined && (typeof cookie !== "string" || !TOKEN.test(cookie))) throw new TypeError("createClient: `csrf.cookie` must be a cookie name");
-  if (token !== undefined && typeof token !== "function") throw new TypeError("createClient: `csrf.token` must be a function");
-  if (cookie !== undefined && token !== undefined) throw new TypeError("createClient: `csrf` takes `cookie` or `token`, not both");
+  if (typeof header !== "string" || !TOKEN.test(header))
+    throw new TypeError(`createClient: \`csrf.header\` "${String(header)}" is not a header name`);
+  if (cookie !== undefined && (typeof cookie !== "string" || !TOKEN.test(cookie)))
+    throw new TypeError("createClient: `csrf.cookie` must be a cookie name");
+  if (token !== undefined && typeof token !== "function")
+    throw new TypeError("createClient: `csrf.token` must be a function");
+  if (cookie !== undefined && token !== undefined)
+    throw new TypeError("createClient: `csrf` takes `cookie` or `token`, not both");
   const read = token ?? (() => readCookie(cookie ?? "csrf_token"));
   return async (method) => {
     if (!UNSAFE.has(method)) return undefined;

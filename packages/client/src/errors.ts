@@ -16,9 +16,24 @@ import { parseChallenge, parseRetryAfter, type AuthChallenge } from "./headers";
 export type { AuthChallenge } from "./headers";
 
 const SERVER_CODES = [
-  "bad_request", "credentials_required", "invalid_token", "unauthorized", "insufficient_scope", "forbidden",
-  "not_found", "method_not_allowed", "request_timeout", "conflict", "payload_too_large", "unsupported_media_type",
-  "unprocessable_entity", "too_many_requests", "internal_error", "bad_gateway", "service_unavailable", "gateway_timeout",
+  "bad_request",
+  "credentials_required",
+  "invalid_token",
+  "unauthorized",
+  "insufficient_scope",
+  "forbidden",
+  "not_found",
+  "method_not_allowed",
+  "request_timeout",
+  "conflict",
+  "payload_too_large",
+  "unsupported_media_type",
+  "unprocessable_entity",
+  "too_many_requests",
+  "internal_error",
+  "bad_gateway",
+  "service_unavailable",
+  "gateway_timeout",
 ] as const;
 
 /**
@@ -90,7 +105,9 @@ type Branded = Record<symbol, readonly string[] | undefined>;
 export class GatehouseError extends Error {
   /** Answers `instanceof` by brand, so it holds across the ESM and CJS builds. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    const own = Object.hasOwn(this.prototype, BRAND) ? (this.prototype as unknown as Branded)[BRAND]?.at(-1) : undefined;
+    const own = Object.hasOwn(this.prototype, BRAND)
+      ? (this.prototype as unknown as Branded)[BRAND]?.at(-1)
+      : undefined;
     const kinds = (value as Branded | null | undefined)?.[BRAND];
     if (own === undefined || !Array.isArray(kinds)) return Function.prototype[Symbol.hasInstance].call(this, value);
     return kinds.includes(own);
@@ -147,9 +164,10 @@ export class HttpError extends GatehouseError {
     const body = details.body as Record<string, unknown> | string | null | undefined;
     const sent = body && typeof body === "object" ? body.error : undefined;
     const allowed = CODES_BY_STATUS[status];
-    const code = (SERVER_CODES as readonly unknown[]).includes(sent) && (!allowed || allowed.includes(sent as ServerErrorCode))
-      ? (sent as ServerErrorCode)
-      : (DEFAULT_CODES[status] ?? "http_error");
+    const code =
+      (SERVER_CODES as readonly unknown[]).includes(sent) && (!allowed || allowed.includes(sent as ServerErrorCode))
+        ? (sent as ServerErrorCode)
+        : (DEFAULT_CODES[status] ?? "http_error");
     super(code, { ...details, status, message: details.message ?? serverMessage(body) ?? describe(details, status) });
     this.retryAfter = parseRetryAfter(this.headers["retry-after"]);
     this.wwwAuthenticate = this.headers["www-authenticate"];
@@ -166,7 +184,10 @@ export class HttpError extends GatehouseError {
  * catch (err) { if (err instanceof UnauthorizedError && err.code === "invalid_token") logout(); }
  * ```
  */
-export class UnauthorizedError extends HttpError { declare readonly status: 401; declare readonly code: "credentials_required" | "invalid_token" | "unauthorized" }
+export class UnauthorizedError extends HttpError {
+  declare readonly status: 401;
+  declare readonly code: "credentials_required" | "invalid_token" | "unauthorized";
+}
 
 /**
  * 403: authenticated, but not allowed. Never retried and never refreshed.
@@ -176,7 +197,10 @@ export class UnauthorizedError extends HttpError { declare readonly status: 401;
  * catch (err) { if (err instanceof ForbiddenError) showNoAccess(err.message); }
  * ```
  */
-export class ForbiddenError extends HttpError { declare readonly status: 403; declare readonly code: "forbidden" | "insufficient_scope" }
+export class ForbiddenError extends HttpError {
+  declare readonly status: 403;
+  declare readonly code: "forbidden" | "insufficient_scope";
+}
 
 /**
  * 404: the resource does not exist, or is not visible to this caller.
@@ -189,7 +213,10 @@ export class ForbiddenError extends HttpError { declare readonly status: 403; de
  * });
  * ```
  */
-export class NotFoundError extends HttpError { declare readonly status: 404; declare readonly code: "not_found" }
+export class NotFoundError extends HttpError {
+  declare readonly status: 404;
+  declare readonly code: "not_found";
+}
 
 /**
  * 409: the resource already exists (e.g. a caller-chosen `thread_id`).
@@ -199,7 +226,10 @@ export class NotFoundError extends HttpError { declare readonly status: 404; dec
  * catch (err) { if (err instanceof ConflictError) return client.threads.get(id); }
  * ```
  */
-export class ConflictError extends HttpError { declare readonly status: 409; declare readonly code: "conflict" }
+export class ConflictError extends HttpError {
+  declare readonly status: 409;
+  declare readonly code: "conflict";
+}
 
 /**
  * 429: too many requests; `retryAfter` says how long to wait. Idempotent
@@ -211,7 +241,10 @@ export class ConflictError extends HttpError { declare readonly status: 409; dec
  * catch (err) { if (err instanceof RateLimitError) await sleep((err.retryAfter ?? 1) * 1000); }
  * ```
  */
-export class RateLimitError extends HttpError { declare readonly status: 429; declare readonly code: "too_many_requests" }
+export class RateLimitError extends HttpError {
+  declare readonly status: 429;
+  declare readonly code: "too_many_requests";
+}
 
 /**
  * No response: connection refused or reset, DNS failure, CORS rejection in a browser.
@@ -280,13 +313,26 @@ export class InvalidArgumentError extends GatehouseError {
 
 /** The class per status; `errorFromResponse` and the subclasses' default status read it. */
 const BY_STATUS: ReadonlyMap<number, typeof HttpError> = new Map<number, typeof HttpError>([
-  [401, UnauthorizedError], [403, ForbiddenError], [404, NotFoundError], [409, ConflictError], [429, RateLimitError],
+  [401, UnauthorizedError],
+  [403, ForbiddenError],
+  [404, NotFoundError],
+  [409, ConflictError],
+  [429, RateLimitError],
 ]);
 
 /** Names and brands, parents first (object keys survive minifiers, class names may not). */
 const CLASSES = {
-  GatehouseError, HttpError, UnauthorizedError, ForbiddenError, NotFoundError, ConflictError, RateLimitError,
-  NetworkError, TimeoutError, AbortError, InvalidArgumentError,
+  GatehouseError,
+  HttpError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  NetworkError,
+  TimeoutError,
+  AbortError,
+  InvalidArgumentError,
 };
 for (const [name, cls] of Object.entries(CLASSES)) {
   const parent = Object.getPrototypeOf(cls.prototype) as Branded;
@@ -308,10 +354,21 @@ export function errorFromResponse(details: ErrorDetails & { status: number }): H
 }
 
 const DEFAULT_CODES: Record<number, ServerErrorCode> = {
-  400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-  408: "request_timeout", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-  422: "unprocessable_entity", 429: "too_many_requests", 500: "internal_error", 502: "bad_gateway",
-  503: "service_unavailable", 504: "gateway_timeout",
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  408: "request_timeout",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "unprocessable_entity",
+  429: "too_many_requests",
+  500: "internal_error",
+  502: "bad_gateway",
+  503: "service_unavailable",
+  504: "gateway_timeout",
 };
 
 /** The codes a status with a class of its own may carry (its class's `code` type says the same). */
@@ -334,9 +391,14 @@ function target(d: ErrorDetails): string {
 
 /** The server's own words: `message` (Gatehouse), `detail` (LangGraph), `error_description` (OAuth), or a text body. */
 function serverMessage(body: Record<string, unknown> | string | null | undefined): string | undefined {
-  const text = typeof body === "string" ? (/^\s*</.test(body) ? undefined : body)
-    : body && typeof body === "object" ? [body.message, body.detail, body.error_description].find((v) => typeof v === "string" && v)
-    : undefined;
+  const text =
+    typeof body === "string"
+      ? /^\s*</.test(body)
+        ? undefined
+        : body
+      : body && typeof body === "object"
+        ? [body.message, body.detail, body.error_description].find((v) => typeof v === "string" && v)
+        : undefined;
   return typeof text === "string" && text.trim() ? text.trim().slice(0, 500) : undefined;
 }
 

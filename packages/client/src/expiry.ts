@@ -28,7 +28,10 @@ export function bearerJwtTimes(headers: CredentialHeaders): { exp: number; iat?:
 }
 
 function decodeBase64Url(part: string): string {
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+  const base64 = part
+    .replace(/-/g, "+")
+    .replace(/_/g, "/")
+    .padEnd(Math.ceil(part.length / 4) * 4, "=");
   const binary = atob(base64);
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   return new TextDecoder().decode(bytes);
@@ -39,7 +42,12 @@ function decodeBase64Url(part: string): string {
  * shrinks to half the token's lifetime when that is known, so a token that
  * lives shorter than the margin is not refreshed on every request.
  */
-export function expiresSoon(exp: number | undefined, iat: number | undefined, margin: number, now = Date.now()): boolean {
+export function expiresSoon(
+  exp: number | undefined,
+  iat: number | undefined,
+  margin: number,
+  now = Date.now(),
+): boolean {
   if (exp === undefined || margin <= 0) return false;
   const effective = iat !== undefined && exp > iat ? Math.min(margin, (exp - iat) / 2) : margin;
   return exp - now <= effective;

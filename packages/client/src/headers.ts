@@ -22,7 +22,7 @@ export function parseChallenge(header: string | undefined): AuthChallenge | unde
   const param = /([!#$%&'*+.^_`|~\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*(?:,\s*|$)/y;
   let rest = m[2];
   let p: RegExpExecArray | null;
-  while ((param.lastIndex = 0, p = param.exec(rest))) {
+  while (((param.lastIndex = 0), (p = param.exec(rest)))) {
     params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
     rest = rest.slice(param.lastIndex);
   }

@@ -11,14 +11,32 @@ import type { ClientOptions } from "./client";
 import axios, { AxiosHeaders } from "axios";
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
 import type { CredentialHeaders } from "./credentials";
-import { AbortError, NetworkError, TimeoutError, UnauthorizedError, errorFromResponse, type ErrorDetails } from "./errors";
+import {
+  AbortError,
+  NetworkError,
+  TimeoutError,
+  UnauthorizedError,
+  errorFromResponse,
+  type ErrorDetails,
+} from "./errors";
 import { bearerJwtTimes, expiresSoon, toEpochMs } from "./expiry";
 import { checkOptions } from "./options";
 import { inBrowser, isSameOrigin, originOf, resolveURL } from "./origin";
 import { acrossTabs, createRefreshGate } from "./refresh";
 import { retriesFor, retryDelay, sleep } from "./retry";
 import {
-  abortable, checkTimeout, fetchHeaders, fingerprint, fromAxios, messageOf, nextHop, ok, okOrRedirect, parseBody, plainHeaders, scrub,
+  abortable,
+  checkTimeout,
+  fetchHeaders,
+  fingerprint,
+  fromAxios,
+  messageOf,
+  nextHop,
+  ok,
+  okOrRedirect,
+  parseBody,
+  plainHeaders,
+  scrub,
 } from "./wire";
 
 /**
@@ -139,11 +157,13 @@ export function createTransport(options: ClientOptions): Transport {
     Promise.resolve(credentials ? credentials({ method: "GET", url: base.href }) : undefined);
   type Why = { reason: RefreshContext["reason"]; error?: UnauthorizedError; stale: string | undefined };
   const gate = refresh
-    ? createRefreshGate((why: Why) => acrossTabs(
-        lockName,
-        async () => why.stale !== fingerprint(await readCredentials()),
-        () => refresh({ reason: why.reason, error: why.error, request: unrefreshed }),
-      ))
+    ? createRefreshGate((why: Why) =>
+        acrossTabs(
+          lockName,
+          async () => why.stale !== fingerprint(await readCredentials()),
+          () => refresh({ reason: why.reason, error: why.error, request: unrefreshed }),
+        ),
+      )
     : undefined;
   let ahead: { stale: string; done: Promise<void> } | undefined;
 
@@ -158,8 +178,14 @@ export function createTransport(options: ClientOptions): Transport {
     const csrfHeader = same && csrf ? await csrf(method) : undefined;
     if (same) call.sent = fingerprint(creds);
     const own = originOf(url) === originOf(call.url) ? call.headers : undefined;
-    const merged = AxiosHeaders.concat(defaults, creds ?? undefined, csrfHeader, own).toJSON(true) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(merged).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+    const merged = AxiosHeaders.concat(defaults, creds ?? undefined, csrfHeader, own).toJSON(true) as Record<
+      string,
+      unknown
+    >;
+    return Object.fromEntries(Object.entries(merged).filter(([, v]) => typeof v === "string")) as Record<
+      string,
+      string
+    >;
   }
 
   async function refreshAhead(call: Call): Promise<void> {
@@ -196,10 +222,14 @@ export function createTransport(options: ClientOptions): Transport {
       return await attempt(call);
     } catch (err) {
       // The origin that answered decides: a 401 from another origin (after a redirect) is not ours to refresh.
-      if (!gate || call.skipRefresh || !(err instanceof UnauthorizedError) || !isSameOrigin(base, err.url ?? "")) throw err;
+      if (!gate || call.skipRefresh || !(err instanceof UnauthorizedError) || !isSameOrigin(base, err.url ?? ""))
+        throw err;
       const { method, url } = call;
       try {
-        await abortable(gate.after(seen, { reason: "unauthorized", error: err, stale: call.sent }), call.signal, { method, url });
+        await abortable(gate.after(seen, { reason: "unauthorized", error: err, stale: call.sent }), call.signal, {
+          method,
+          url,
+        });
       } catch (cause) {
         if (call.signal?.aborted && cause instanceof AbortError) throw cause;
         const message = `${method} ${url} failed with 401 and the credential refresh failed: ${messageOf(cause)}`;
@@ -216,17 +246,42 @@ export function createTransport(options: ClientOptions): Transport {
     let params: unknown = rest.params;
     for (let hop = 0; ; hop++) {
       const headers = await hopHeaders(call, method, url);
-      const res = await guarded(call, method, url, (signal) => instance.request({
-        validateStatus: browser ? ok : okOrRedirect,
-        ...rest,
-        ...(browser ? {} : { maxRedirects: 0, fetchOptions: { ...(rest as { fetchOptions?: object }).fetchOptions, redirect: "manual" } }),
-        withCredentials: rest.withCredentials ?? withCredentials,
-        ...(csrf ? { xsrfCookieName: null as unknown as string } : {}),
-        method, url, data, params, allowAbsoluteUrls: true, headers, signal,
-      }), fromAxios);
+      const res = await guarded(
+        call,
+        method,
+        url,
+        (signal) =>
+          instance.request({
+            validateStatus: browser ? ok : okOrRedirect,
+            ...rest,
+            ...(browser
+              ? {}
+              : {
+                  maxRedirects: 0,
+                  fetchOptions: { ...(rest as { fetchOptions?: object }).fetchOptions, redirect: "manual" },
+                }),
+            withCredentials: rest.withCredentials ?? withCredentials,
+            ...(csrf ? { xsrfCookieName: null as unknown as string } : {}),
+            method,
+            url,
+            data,
+            params,
+            allowAbsoluteUrls: true,
+            headers,
+            signal,
+          }),
+        fromAxios,
+      );
       const next = nextHop(res.status, plainHeaders(res.headers).location, method, url, hop);
       if (!next) {
-        if (res.status >= 300) throw errorFromResponse({ method, url, status: res.status, body: res.data, headers: plainHeaders(res.headers) });
+        if (res.status >= 300)
+          throw errorFromResponse({
+            method,
+            url,
+            status: res.status,
+            body: res.data,
+            headers: plainHeaders(res.headers),
+          });
         return res;
       }
       ({ method, url } = next);
@@ -243,7 +298,8 @@ export function createTransport(options: ClientOptions): Transport {
     let payload = body === undefined ? undefined : JSON.stringify(body);
     for (let hop = 0; ; hop++) {
       const headers = await hopHeaders(call, method, url);
-      if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+      if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+        headers["content-type"] = "application/json";
       if (!Object.keys(headers).some((h) => h.toLowerCase() === "accept")) headers.accept = "text/event-stream";
       const controller = new AbortController();
       const onAbort = () => controller.abort(call.signal?.reason);
@@ -251,14 +307,28 @@ export function createTransport(options: ClientOptions): Transport {
       const release = () => call.signal?.removeEventListener("abort", onAbort);
       let res: Response;
       try {
-        res = await guarded(call, method, url, async (signal) => {
-          signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-          return fetchImpl(url, {
-            method, headers, body: payload, signal: controller.signal,
-            redirect: browser ? "follow" : "manual",
-            credentials: withCredentials ? "include" : "same-origin",
-          });
-        }, (err, details) => new NetworkError({ ...details, message: `${details.method} ${details.url} failed: ${messageOf(err)}`, cause: err }));
+        res = await guarded(
+          call,
+          method,
+          url,
+          async (signal) => {
+            signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+            return fetchImpl(url, {
+              method,
+              headers,
+              body: payload,
+              signal: controller.signal,
+              redirect: browser ? "follow" : "manual",
+              credentials: withCredentials ? "include" : "same-origin",
+            });
+          },
+          (err, details) =>
+            new NetworkError({
+              ...details,
+              message: `${details.method} ${details.url} failed: ${messageOf(err)}`,
+              cause: err,
+            }),
+        );
       } catch (err) {
         release();
         throw err;
@@ -269,18 +339,35 @@ export function createTransport(options: ClientOptions): Transport {
         const text = await res.text().catch(() => "");
         release();
         controller.abort();
-        if (!next) throw errorFromResponse({ method, url: answered, status: res.status, body: parseBody(text), headers: fetchHeaders(res.headers) });
+        if (!next)
+          throw errorFromResponse({
+            method,
+            url: answered,
+            status: res.status,
+            body: parseBody(text),
+            headers: fetchHeaders(res.headers),
+          });
         ({ method, url } = next);
         if (!next.keepBody) payload = undefined;
         continue;
       }
-      return { response: res, url: answered, close: () => { release(); controller.abort(); } };
+      return {
+        response: res,
+        url: answered,
+        close: () => {
+          release();
+          controller.abort();
+        },
+      };
     }
   }
 
   /** Runs `send` with the call's signal and timeout; maps failures to typed errors. */
   async function guarded<R>(
-    call: Call, method: string, url: string, send: (signal: AbortSignal) => Promise<R>,
+    call: Call,
+    method: string,
+    url: string,
+    send: (signal: AbortSignal) => Promise<R>,
     map: (err: unknown, details: ErrorDetails) => unknown,
   ): Promise<R> {
     const timeout = call.timeout ?? options.timeout;
@@ -292,12 +379,22 @@ export function createTransport(options: ClientOptions): Transport {
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     let timedOut = false;
-    const timer = timeout ? setTimeout(() => { timedOut = true; controller.abort(); }, timeout) : undefined;
+    const timer = timeout
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeout)
+      : undefined;
     try {
       return await send(controller.signal);
     } catch (err) {
       if (signal?.aborted) throw new AbortError({ ...details, cause: signal.reason });
-      if (timedOut) throw new TimeoutError({ ...details, message: `${method} ${url} timed out after ${timeout}ms`, cause: scrub(err) });
+      if (timedOut)
+        throw new TimeoutError({
+          ...details,
+          message: `${method} ${url} timed out after ${timeout}ms`,
+          cause: scrub(err),
+        });
       throw map(err, details);
     } finally {
       clearTimeout(timer);
@@ -305,11 +402,24 @@ export function createTransport(options: ClientOptions): Transport {
     }
   }
 
-  function callOf(config: { method?: string; url?: string; signal?: AbortSignal; timeout?: number; headers?: unknown; skipRefresh?: boolean; retry?: boolean | number }): Call {
+  function callOf(config: {
+    method?: string;
+    url?: string;
+    signal?: AbortSignal;
+    timeout?: number;
+    headers?: unknown;
+    skipRefresh?: boolean;
+    retry?: boolean | number;
+  }): Call {
     const method = (config.method ?? "GET").toUpperCase();
     return {
-      method, url: resolveURL(base, config.url ?? ""), signal: config.signal, timeout: config.timeout,
-      headers: config.headers as Record<string, string> | undefined, skipRefresh: config.skipRefresh, retry: config.retry,
+      method,
+      url: resolveURL(base, config.url ?? ""),
+      signal: config.signal,
+      timeout: config.timeout,
+      headers: config.headers as Record<string, string> | undefined,
+      skipRefresh: config.skipRefresh,
+      retry: config.retry,
     };
   }
 
@@ -326,4 +436,3 @@ export function createTransport(options: ClientOptions): Transport {
 
   return { baseURL: base.href, request, open };
 }
-

@@ -11,8 +11,19 @@ import { checkTimeout } from "./wire";
 
 /** The options `createClient` accepts; anything else is refused with this list. */
 export const CLIENT_OPTIONS = [
-  "baseURL", "credentials", "refresh", "axios", "timeout", "headers", "retry", "withCredentials", "csrf",
-  "refreshMargin", "expiresAt", "refreshLock", "fetch",
+  "baseURL",
+  "credentials",
+  "refresh",
+  "axios",
+  "timeout",
+  "headers",
+  "retry",
+  "withCredentials",
+  "csrf",
+  "refreshMargin",
+  "expiresAt",
+  "refreshLock",
+  "fetch",
 ] as const;
 
 export function checkOptions(options: ClientOptions) {
@@ -21,17 +32,24 @@ export function checkOptions(options: ClientOptions) {
   }
   const unknown = Object.keys(options).filter((k) => !(CLIENT_OPTIONS as readonly string[]).includes(k));
   if (unknown.length > 0) {
-    throw new TypeError(`createClient: unknown option(s) ${unknown.join(", ")}; accepted: ${CLIENT_OPTIONS.join(", ")}`);
+    throw new TypeError(
+      `createClient: unknown option(s) ${unknown.join(", ")}; accepted: ${CLIENT_OPTIONS.join(", ")}`,
+    );
   }
   const base = resolveBaseURL(options.baseURL);
   const { credentials, refresh, expiresAt, withCredentials = false } = options;
   if (credentials !== undefined && typeof credentials !== "function") {
-    throw new TypeError("createClient: `credentials` must be a function: bearer(...), apiKey(...) or (request) => headers");
+    throw new TypeError(
+      "createClient: `credentials` must be a function: bearer(...), apiKey(...) or (request) => headers",
+    );
   }
-  if (refresh !== undefined && typeof refresh !== "function") throw new TypeError("createClient: `refresh` must be a function");
-  if (expiresAt !== undefined && typeof expiresAt !== "function") throw new TypeError("createClient: `expiresAt` must be a function");
+  if (refresh !== undefined && typeof refresh !== "function")
+    throw new TypeError("createClient: `refresh` must be a function");
+  if (expiresAt !== undefined && typeof expiresAt !== "function")
+    throw new TypeError("createClient: `expiresAt` must be a function");
   if (typeof withCredentials !== "boolean") throw new TypeError("createClient: `withCredentials` must be a boolean");
-  if (options.fetch !== undefined && typeof options.fetch !== "function") throw new TypeError("createClient: `fetch` must be a function");
+  if (options.fetch !== undefined && typeof options.fetch !== "function")
+    throw new TypeError("createClient: `fetch` must be a function");
   checkTimeout(options.timeout, "createClient: `timeout`");
   checkTimeout(options.refreshMargin, "createClient: `refreshMargin`");
   const { refreshLock } = options;
@@ -42,7 +60,11 @@ export function checkOptions(options: ClientOptions) {
     throw new TypeError("createClient: `axios` must be an axios instance (axios.create())");
   }
   return {
-    base, credentials, refresh, expiresAt, withCredentials,
+    base,
+    credentials,
+    refresh,
+    expiresAt,
+    withCredentials,
     policy: retryPolicy(options.retry, "createClient: `retry`"),
     csrf: csrfSource(options.csrf),
     margin: options.refreshMargin ?? 60_000,

@@ -8,15 +8,17 @@ const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 /** Resolve the client's `baseURL`, which may be relative to the page in a browser. */
 export function resolveBaseURL(baseURL: string): URL {
   if (typeof baseURL !== "string" || baseURL === "") {
-    throw new TypeError("createClient: `baseURL` is required (e.g. \"https://api.example.com\")");
+    throw new TypeError('createClient: `baseURL` is required (e.g. "https://api.example.com")');
   }
   const page = (globalThis as { location?: { href?: string } }).location?.href;
   let url: URL;
   try {
     url = new URL(baseURL, page);
   } catch {
-    throw new TypeError(`createClient: \`baseURL\` "${baseURL}" is not an absolute URL` +
-      (page ? "" : " (relative base URLs only work in a browser page)"));
+    throw new TypeError(
+      `createClient: \`baseURL\` "${baseURL}" is not an absolute URL` +
+        (page ? "" : " (relative base URLs only work in a browser page)"),
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new TypeError(`createClient: \`baseURL\` must be http(s), got "${url.protocol}"`);
@@ -68,7 +70,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export function redirectTarget(status: number, location: unknown, from: string): string | undefined {
   if (!REDIRECTS.has(status) || typeof location !== "string" || location === "") return undefined;
   const next = new URL(location, from);
-  if (next.protocol !== "http:" && next.protocol !== "https:") throw new TypeError(`redirect to a ${next.protocol} URL`);
+  if (next.protocol !== "http:" && next.protocol !== "https:")
+    throw new TypeError(`redirect to a ${next.protocol} URL`);
   return next.href;
 }
 

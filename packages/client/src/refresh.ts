@@ -17,12 +17,19 @@ export function createRefreshGate<A>(refresh: (arg: A) => unknown): RefreshGate<
   let inFlight: Promise<void> | undefined;
   let last: Promise<void> = Promise.resolve();
   return {
-    get generation() { return generation; },
+    get generation() {
+      return generation;
+    },
     after(seen, arg) {
       if (inFlight) return inFlight;
       if (seen !== generation) return last;
-      last = inFlight = Promise.resolve().then(() => refresh(arg)).then(() => undefined)
-        .finally(() => { generation++; inFlight = undefined; });
+      last = inFlight = Promise.resolve()
+        .then(() => refresh(arg))
+        .then(() => undefined)
+        .finally(() => {
+          generation++;
+          inFlight = undefined;
+        });
       return inFlight;
     },
   };
@@ -49,7 +56,12 @@ export function webLocks(): LockManager | undefined {
  * refresh waits the whole grace. Without Web Locks, runs
  * `refresh` directly.
  */
-export async function acrossTabs(name: string | undefined, changed: () => Promise<boolean>, refresh: () => unknown, graceMs = 5_000): Promise<void> {
+export async function acrossTabs(
+  name: string | undefined,
+  changed: () => Promise<boolean>,
+  refresh: () => unknown,
+  graceMs = 5_000,
+): Promise<void> {
   const locks = name ? webLocks() : undefined;
   if (!locks || !name) {
     await refresh();

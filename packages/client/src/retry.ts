@@ -38,10 +38,12 @@ export function retryPolicy(value: unknown, where: string): RetryPolicy {
   if (value === undefined) return defaults;
   if (value === false) return { ...defaults, limit: 0 };
   if (typeof value === "number") return { ...defaults, limit: count(value, `${where}`) };
-  if (value === null || typeof value !== "object") throw new TypeError(`${where} must be a number or { limit, baseDelay, maxDelay }`);
+  if (value === null || typeof value !== "object")
+    throw new TypeError(`${where} must be a number or { limit, baseDelay, maxDelay }`);
   const known = ["limit", "baseDelay", "maxDelay"];
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new TypeError(`${where}: unknown option(s) ${unknown.join(", ")}; accepted: ${known.join(", ")}`);
+  if (unknown.length > 0)
+    throw new TypeError(`${where}: unknown option(s) ${unknown.join(", ")}; accepted: ${known.join(", ")}`);
   const v = value as RetryOptions;
   return {
     limit: v.limit === undefined ? defaults.limit : count(v.limit, `${where}.limit`),

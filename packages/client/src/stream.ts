@@ -55,13 +55,22 @@ interface RunRef {
 }
 
 /** An async iterable of a run's parts; iterating starts the request, `break` or the signal ends it. */
-export function runStream(t: Transport, first: OpenConfig, options: StreamOptions = {}, ref: RunRef = {}): AsyncIterable<StreamPart> {
+export function runStream(
+  t: Transport,
+  first: OpenConfig,
+  options: StreamOptions = {},
+  ref: RunRef = {},
+): AsyncIterable<StreamPart> {
   const policy = retryPolicy(options.reconnect ?? 5, "reconnect");
   return { [Symbol.asyncIterator]: () => parts(t, first, options, { ...ref }, policy) };
 }
 
 async function* parts(
-  t: Transport, first: OpenConfig, options: StreamOptions, ref: RunRef, policy: ReturnType<typeof retryPolicy>,
+  t: Transport,
+  first: OpenConfig,
+  options: StreamOptions,
+  ref: RunRef,
+  policy: ReturnType<typeof retryPolicy>,
 ): AsyncGenerator<StreamPart> {
   const { signal } = options;
   const seen = new Set<string>();
@@ -76,7 +85,13 @@ async function* parts(
       const resume: Record<string, string> = lastEventId === undefined ? {} : { "last-event-id": lastEventId };
       // Reconnections are retried by this loop (bounded by `reconnect`), not again by the pipeline.
       const retry = next === first ? options.retry : 0;
-      opened = await t.open({ ...next, headers: { ...options.headers, ...resume }, signal, timeout: options.timeout, retry });
+      opened = await t.open({
+        ...next,
+        headers: { ...options.headers, ...resume },
+        signal,
+        timeout: options.timeout,
+        retry,
+      });
       locate(ref, opened.response.headers.get("content-location"));
       for await (const message of messages(opened.response.body)) {
         if (message.id !== undefined && message.id !== "") {
@@ -102,22 +117,34 @@ async function* parts(
     // a transient one is an answer, not a drop.
     if (!opened && (next === first || !transient(failure))) throw failure;
     if (failure instanceof GatehouseError && !transient(failure)) throw failure;
-    const dropped = failure instanceof GatehouseError ? failure : new NetworkError({ ...where, message: `${where.method} ${where.url}: the stream dropped`, cause: failure });
+    const dropped =
+      failure instanceof GatehouseError
+        ? failure
+        : new NetworkError({ ...where, message: `${where.method} ${where.url}: the stream dropped`, cause: failure });
     if (!ref.threadId || !ref.runId) throw unresumable(dropped, "the stream named no run to rejoin");
-    if (delivered > 0 && lastEventId === undefined) throw unresumable(dropped, "the stream's events carry no ids to resume from");
+    if (delivered > 0 && lastEventId === undefined)
+      throw unresumable(dropped, "the stream's events carry no ids to resume from");
     if (drops >= policy.limit) throw unresumable(dropped, `gave up after ${drops} reconnection(s)`);
-    const wait = dropped instanceof HttpError && dropped.retryAfter !== undefined
-      ? Math.min(dropped.retryAfter * 1000, policy.maxDelay)
-      : backoff(drops, policy);
+    const wait =
+      dropped instanceof HttpError && dropped.retryAfter !== undefined
+        ? Math.min(dropped.retryAfter * 1000, policy.maxDelay)
+        : backoff(drops, policy);
     await sleep(wait, signal, where);
     drops++;
-    next = { method: "GET", url: `/threads/${encodeURIComponent(ref.threadId)}/runs/${encodeURIComponent(ref.runId)}/stream` };
+    next = {
+      method: "GET",
+      url: `/threads/${encodeURIComponent(ref.threadId)}/runs/${encodeURIComponent(ref.runId)}/stream`,
+    };
   }
 }
 
 /** Worth another connection: no response, a timeout, or an overloaded server. */
 function transient(err: unknown): boolean {
-  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof HttpError && [429, 502, 503, 504].includes(err.status));
+  return (
+    err instanceof NetworkError ||
+    err instanceof TimeoutError ||
+    (err instanceof HttpError && [429, 502, 503, 504].includes(err.status))
+  );
 }
 
 function unresumable(err: GatehouseError, why: string): GatehouseError {

@@ -21,13 +21,18 @@ export function nextHop(status: number, location: string | undefined, method: st
     throw new NetworkError({ method, url, message: `${method} ${url} failed: ${messageOf(err)}` });
   }
   if (!target) return undefined;
-  if (hop >= MAX_REDIRECTS) throw new NetworkError({ method, url, message: `${method} ${url} failed: more than ${MAX_REDIRECTS} redirects` });
+  if (hop >= MAX_REDIRECTS)
+    throw new NetworkError({ method, url, message: `${method} ${url} failed: more than ${MAX_REDIRECTS} redirects` });
   return { url: target, ...redirectMethod(status, method) };
 }
 
 /** A stable text of credential headers, to tell whether a refresh (here or in another tab) replaced them. */
 export function fingerprint(headers: CredentialHeaders): string {
-  return JSON.stringify(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]).sort());
+  return JSON.stringify(
+    Object.entries(headers ?? {})
+      .map(([k, v]) => [k.toLowerCase(), v])
+      .sort(),
+  );
 }
 
 export function fromAxios(err: unknown, details: ErrorDetails): unknown {
@@ -36,8 +41,11 @@ export function fromAxios(err: unknown, details: ErrorDetails): unknown {
     // In a browser the XHR followed any redirects itself: the error came from its final URL.
     const answered = (err.request as { responseURL?: unknown } | undefined)?.responseURL;
     return errorFromResponse({
-      ...details, url: typeof answered === "string" && answered ? answered : details.url,
-      status: err.response.status, body: err.response.data, headers: plainHeaders(err.response.headers),
+      ...details,
+      url: typeof answered === "string" && answered ? answered : details.url,
+      status: err.response.status,
+      body: err.response.data,
+      headers: plainHeaders(err.response.headers),
     });
   }
   if (axios.isCancel(err)) return new AbortError({ ...details, cause: scrub(err) });
@@ -45,7 +53,11 @@ export function fromAxios(err: unknown, details: ErrorDetails): unknown {
     return new TimeoutError({ ...details, cause: scrub(err) });
   }
   const reason = err.code ?? err.message;
-  return new NetworkError({ ...details, message: `${details.method} ${details.url} failed: ${reason}`, cause: scrub(err) });
+  return new NetworkError({
+    ...details,
+    message: `${details.method} ${details.url} failed: ${reason}`,
+    cause: scrub(err),
+  });
 }
 
 /**
@@ -72,7 +84,9 @@ export function plainHeaders(headers: unknown): Record<string, string> {
 
 export function fetchHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
-  headers.forEach((value, name) => { out[name.toLowerCase()] = value; });
+  headers.forEach((value, name) => {
+    out[name.toLowerCase()] = value;
+  });
   return out;
 }
 

@@ -12,16 +12,23 @@ const root = path.join(__dirname, "..");
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+    );
 }
 
 it("no file in src imports anything but axios, eventsource-parser or another src file", () => {
   const imports = sourceFiles(path.join(root, "src")).flatMap((file) =>
-    ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true).importedFiles
-      .map((f) => ({ file: path.relative(root, file), spec: f.fileName })));
+    ts
+      .preProcessFile(fs.readFileSync(file, "utf8"), true, true)
+      .importedFiles.map((f) => ({ file: path.relative(root, file), spec: f.fileName })),
+  );
   expect(imports.length).toBeGreaterThan(10);
-  expect(imports.filter(({ spec }) => !spec.startsWith(".") && spec !== "axios" && spec !== "eventsource-parser")).toEqual([]);
+  expect(
+    imports.filter(({ spec }) => !spec.startsWith(".") && spec !== "axios" && spec !== "eventsource-parser"),
+  ).toEqual([]);
 });
 
 it("bundles src/index.ts for the browser without Node built-ins", async () => {

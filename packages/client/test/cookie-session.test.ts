@@ -40,9 +40,16 @@ test("unsafe methods carry the CSRF header, safe ones do not, another origin nev
   const { cookie, csrf } = await login();
   site.received.length = 0;
   const client = createClient({ baseURL: site.url, credentials: () => ({ cookie }), csrf: { token: () => csrf } });
-  for (const method of ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]) await client.request({ method, url: "/notes" });
+  for (const method of ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
+    await client.request({ method, url: "/notes" });
   expect(site.received.map((r) => [r.method, r.csrf ?? null])).toEqual([
-    ["GET", null], ["HEAD", null], ["OPTIONS", null], ["POST", csrf], ["PUT", csrf], ["PATCH", csrf], ["DELETE", csrf],
+    ["GET", null],
+    ["HEAD", null],
+    ["OPTIONS", null],
+    ["POST", csrf],
+    ["PUT", csrf],
+    ["PATCH", csrf],
+    ["DELETE", csrf],
   ]);
   await client.request({ method: "POST", url: `${other.url}/elsewhere` });
   expect(other.received[0].headers["x-csrf-token"]).toBeUndefined();
@@ -59,7 +66,10 @@ test("without the header the server refuses: a ForbiddenError with the server's 
 
 test("in a page, the token is read from a cookie (csrf_token by default, or the one named)", async () => {
   const saved = Object.getOwnPropertyDescriptor(globalThis, "document");
-  Object.defineProperty(globalThis, "document", { value: { cookie: "theme=dark; csrf_token=from%20cookie; XSRF-TOKEN=xsrf" }, configurable: true });
+  Object.defineProperty(globalThis, "document", {
+    value: { cookie: "theme=dark; csrf_token=from%20cookie; XSRF-TOKEN=xsrf" },
+    configurable: true,
+  });
   try {
     const a = createClient({ baseURL: other.url, csrf: {} });
     const b = createClient({ baseURL: other.url, csrf: { cookie: "XSRF-TOKEN", header: "X-XSRF-TOKEN" } });
@@ -74,15 +84,21 @@ test("in a page, the token is read from a cookie (csrf_token by default, or the 
 });
 
 test("bad cookie options are refused at createClient, with the accepted names", () => {
-  expect(() => createClient({ baseURL: site.url, csrf: { cookies: "x" } as never })).toThrow(/unknown option\(s\) cookies; accepted: cookie, token, header/);
+  expect(() => createClient({ baseURL: site.url, csrf: { cookies: "x" } as never })).toThrow(
+    /unknown option\(s\) cookies; accepted: cookie, token, header/,
+  );
   expect(() => createClient({ baseURL: site.url, withCredentials: "yes" as never })).toThrow(/withCredentials/);
-  expect(() => createClient({ baseURL: site.url, withCredential: true } as never)).toThrow(/unknown option\(s\) withCredential; accepted: baseURL, credentials/);
+  expect(() => createClient({ baseURL: site.url, withCredential: true } as never)).toThrow(
+    /unknown option\(s\) withCredential; accepted: baseURL, credentials/,
+  );
 });
 
 describe("the README's Node recipe", () => {
   const root = path.resolve(__dirname, "..");
   let script = "";
-  afterAll(() => { if (script) rmSync(script, { force: true }); });
+  afterAll(() => {
+    if (script) rmSync(script, { force: true });
+  });
 
   test("runs as written (only the URL from the environment)", async () => {
     if (!existsSync(path.join(root, "dist"))) throw new Error("packages/client/dist is missing: run npm run build");
@@ -91,10 +107,13 @@ describe("the README's Node recipe", () => {
     script = path.join(dir, `cookie-recipe-${randomBytes(4).toString("hex")}.mjs`);
     writeFileSync(script, readmeSnippet("node cookie session"));
     const env = { ...process.env, APP_URL: site.url };
-    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
-      execFile(process.execPath, [script], { cwd: dir, env, timeout: 30_000 }, (error, stdout, stderr) =>
-        resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }));
-    });
+    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+      (resolve) => {
+        execFile(process.execPath, [script], { cwd: dir, env, timeout: 30_000 }, (error, stdout, stderr) =>
+          resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? -1) : 0 }),
+        );
+      },
+    );
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     expect(stdout.trim().split("\n")).toEqual(["logged in as alice", "saved: POST /notes"]);
   });

@@ -6,7 +6,9 @@ beforeAll(async () => {
   server = await startServer((req, res) => json(res, 200, { ok: true }));
 });
 afterAll(() => server.close());
-beforeEach(() => { server.received.length = 0; });
+beforeEach(() => {
+  server.received.length = 0;
+});
 
 const last = () => server.received[server.received.length - 1];
 
@@ -53,7 +55,10 @@ describe("apiKey()", () => {
 
   it("reads a sync or async function", async () => {
     const sync = createClient({ baseURL: server.url, credentials: apiKey("x-api-key", () => "sync-key") });
-    const asyncClient = createClient({ baseURL: server.url, credentials: apiKey("x-api-key", () => Promise.resolve("async-key")) });
+    const asyncClient = createClient({
+      baseURL: server.url,
+      credentials: apiKey("x-api-key", () => Promise.resolve("async-key")),
+    });
     await sync.request({ url: "/x" });
     await asyncClient.request({ url: "/x" });
     expect(server.received.map((r) => r.headers["x-api-key"])).toEqual(["sync-key", "async-key"]);
@@ -94,7 +99,12 @@ describe("a custom credentials function", () => {
 
   it("propagates its own error and sends nothing", async () => {
     const boom = new Error("keychain locked");
-    const client = createClient({ baseURL: server.url, credentials: () => { throw boom; } });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: () => {
+        throw boom;
+      },
+    });
     await expect(client.request({ url: "/x" })).rejects.toBe(boom);
     expect(server.received).toHaveLength(0);
   });

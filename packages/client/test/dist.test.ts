@@ -7,13 +7,24 @@
  * missing or older than the sources (`npm test` builds anyway).
  */
 import path from "node:path";
-import { areTheTypesWrong, buildIfStale, packIntoBlankApp, publint, typecheckNode16, type PackedApp } from "../../../tools/packed-app";
+import {
+  areTheTypesWrong,
+  buildIfStale,
+  packIntoBlankApp,
+  publint,
+  typecheckNode16,
+  type PackedApp,
+} from "../../../tools/packed-app";
 
 jest.setTimeout(180_000);
 let app: PackedApp;
 
 beforeAll(() => {
-  buildIfStale("packages/client", ["src", "scripts", "package.json", "tsconfig.build.json", "tsdown.config.ts"], "dist/browser/gatehouse-client.js");
+  buildIfStale(
+    "packages/client",
+    ["src", "scripts", "package.json", "tsconfig.build.json", "tsdown.config.ts"],
+    "dist/browser/gatehouse-client.js",
+  );
   // Every runtime dependency the package declares (so a new one cannot be forgotten here), plus Node's types.
   const { dependencies } = require("../package.json") as { dependencies: Record<string, string> };
   app = packIntoBlankApp("packages/client", "@gatehouse/client", [...Object.keys(dependencies), "@types/node"]);
@@ -22,10 +33,20 @@ afterAll(() => app?.remove());
 
 describe("the tarball", () => {
   it("holds the builds, the sources for the source maps, LICENSE and README, and no tests", () => {
-    expect(app.files).toEqual(expect.arrayContaining([
-      "dist/index.mjs", "dist/index.cjs", "dist/index.d.mts", "dist/index.d.cts", "dist/browser/gatehouse-client.js",
-      "src/index.ts", "LICENSE", "README.md", "CHANGELOG.md", "package.json",
-    ]));
+    expect(app.files).toEqual(
+      expect.arrayContaining([
+        "dist/index.mjs",
+        "dist/index.cjs",
+        "dist/index.d.mts",
+        "dist/index.d.cts",
+        "dist/browser/gatehouse-client.js",
+        "src/index.ts",
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "package.json",
+      ]),
+    );
     expect(app.files.filter((f) => /\.test\.|(^|\/)test\/|tsdown\.config|tsconfig/.test(f))).toEqual([]);
   });
 
@@ -34,8 +55,14 @@ describe("the tarball", () => {
   });
 
   it("passes are-the-types-wrong; ./browser is an ES module bundle only, so node10 and require() cannot load it", () => {
-    const unexpected = areTheTypesWrong(app.tarball).filter((p) => !(p.entrypoint === "./browser"
-      && ((p.kind === "NoResolution" && p.resolutionKind === "node10") || (p.kind === "CJSResolvesToESM" && p.resolutionKind === "node16-cjs"))));
+    const unexpected = areTheTypesWrong(app.tarball).filter(
+      (p) =>
+        !(
+          p.entrypoint === "./browser" &&
+          ((p.kind === "NoResolution" && p.resolutionKind === "node10") ||
+            (p.kind === "CJSResolvesToESM" && p.resolutionKind === "node16-cjs"))
+        ),
+    );
     expect(unexpected).toEqual([]);
   });
 });
@@ -56,17 +83,28 @@ describe("the packed package in a blank app", () => {
   it.each(["esm", "cjs", "browser"])("%s: errors are instances of every build's classes", (build) => {
     const all = (classes: string[]): Seen => ({ esm: classes, cjs: classes, browser: classes });
     expect(report[`${build}:404`]).toEqual({
-      name: "NotFoundError", code: "not_found", status: 404, retryAfter: 7, seen: all(["GatehouseError", "HttpError", "NotFoundError"]),
+      name: "NotFoundError",
+      code: "not_found",
+      status: 404,
+      retryAfter: 7,
+      seen: all(["GatehouseError", "HttpError", "NotFoundError"]),
     });
     expect(report[`${build}:429`]).toEqual({
-      name: "RateLimitError", code: "too_many_requests", status: 429, retryAfter: 7,
+      name: "RateLimitError",
+      code: "too_many_requests",
+      status: 429,
+      retryAfter: 7,
       seen: all(["GatehouseError", "HttpError", "RateLimitError"]),
     });
     expect(report[`${build}:refused`]).toEqual({
-      name: "NetworkError", code: "network_error", seen: all(["GatehouseError", "NetworkError"]),
+      name: "NetworkError",
+      code: "network_error",
+      seen: all(["GatehouseError", "NetworkError"]),
     });
     expect(report[`${build}:timeout`]).toEqual({
-      name: "TimeoutError", code: "timeout", seen: all(["GatehouseError", "TimeoutError"]),
+      name: "TimeoutError",
+      code: "timeout",
+      seen: all(["GatehouseError", "TimeoutError"]),
     });
   });
 

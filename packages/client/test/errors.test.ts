@@ -1,6 +1,16 @@
 import {
-  AbortError, ConflictError, createClient, errorFromResponse, ForbiddenError, GatehouseError, HttpError,
-  NetworkError, NotFoundError, RateLimitError, TimeoutError, UnauthorizedError,
+  AbortError,
+  ConflictError,
+  createClient,
+  errorFromResponse,
+  ForbiddenError,
+  GatehouseError,
+  HttpError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  TimeoutError,
+  UnauthorizedError,
 } from "@gatehouse/client";
 import { json, startServer, type Handler, type TestServer } from "./helpers/server";
 
@@ -12,7 +22,9 @@ const echoStatus: Handler = (req, res) => {
 };
 
 let server: TestServer;
-beforeAll(async () => { server = await startServer(echoStatus); });
+beforeAll(async () => {
+  server = await startServer(echoStatus);
+});
 beforeEach(() => server.handle(echoStatus));
 afterAll(() => server.close());
 
@@ -20,7 +32,9 @@ function fail(status: number, headers: Record<string, string> = {}) {
   const client = createClient({ baseURL: server.url, retry: false });
   const params = { status, headers: JSON.stringify(headers) };
   return client.request({ url: "/fail", params }).then(
-    () => { throw new Error(`expected ${status} to reject`); },
+    () => {
+      throw new Error(`expected ${status} to reject`);
+    },
     (err: unknown) => err as GatehouseError,
   );
 }
@@ -62,8 +76,13 @@ describe("HTTP statuses map to error classes", () => {
   });
 
   it("keeps a non-JSON body as text", async () => {
-    server.handle((req, res) => { res.writeHead(502, { "content-type": "text/plain" }); res.end("bad gateway"); });
-    const err = (await createClient({ baseURL: server.url, retry: false }).request({ url: "/" }).catch((e: unknown) => e)) as HttpError;
+    server.handle((req, res) => {
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end("bad gateway");
+    });
+    const err = (await createClient({ baseURL: server.url, retry: false })
+      .request({ url: "/" })
+      .catch((e: unknown) => e)) as HttpError;
     expect(err).toBeInstanceOf(HttpError);
     expect(err.body).toBe("bad gateway");
     expect(err.code).toBe("bad_gateway");
@@ -73,12 +92,18 @@ describe("HTTP statuses map to error classes", () => {
 
 describe("UnauthorizedError exposes the WWW-Authenticate challenge", () => {
   it("parses scheme and parameters, quoted or not", async () => {
-    const header = 'Bearer realm="gatehouse", error="invalid_token", error_description="The \\"exp\\" claim is past", scope=read';
+    const header =
+      'Bearer realm="gatehouse", error="invalid_token", error_description="The \\"exp\\" claim is past", scope=read';
     const err = (await fail(401, { "WWW-Authenticate": header })) as UnauthorizedError;
     expect(err.wwwAuthenticate).toBe(header);
     expect(err.challenge).toEqual({
       scheme: "Bearer",
-      params: { realm: "gatehouse", error: "invalid_token", error_description: 'The "exp" claim is past', scope: "read" },
+      params: {
+        realm: "gatehouse",
+        error: "invalid_token",
+        error_description: 'The "exp" claim is past',
+        scope: "read",
+      },
     });
   });
 
@@ -111,27 +136,37 @@ describe("transport failures", () => {
   it("connection refused → NetworkError", async () => {
     const gone = await startServer();
     await gone.close();
-    const err = await createClient({ baseURL: gone.url }).request({ url: "/" }).catch((e: unknown) => e);
+    const err = await createClient({ baseURL: gone.url })
+      .request({ url: "/" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect(err).toMatchObject({ code: "network_error", status: undefined, body: undefined, headers: {} });
     expect((err as NetworkError).message).toMatch(/ECONNREFUSED/);
   });
 
   it("connection reset → NetworkError", async () => {
-    const rude = await startServer((req, res, raw) => { raw.socket.destroy(); });
-    const err = await createClient({ baseURL: rude.url }).request({ url: "/" }).catch((e: unknown) => e);
+    const rude = await startServer((req, res, raw) => {
+      raw.socket.destroy();
+    });
+    const err = await createClient({ baseURL: rude.url })
+      .request({ url: "/" })
+      .catch((e: unknown) => e);
     await rude.close();
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).cause).toBeDefined();
   });
 
   it("no response within the timeout → TimeoutError (client option and per call)", async () => {
-    const silent = await startServer(() => { /* never answers */ });
+    const silent = await startServer(() => {
+      /* never answers */
+    });
     const client = createClient({ baseURL: silent.url, timeout: 50 });
     const err = await client.request({ url: "/slow" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ code: "timeout", method: "GET", url: `${silent.url}/slow` });
-    const perCall = await createClient({ baseURL: silent.url }).threads.get("t", { timeout: 50 }).catch((e: unknown) => e);
+    const perCall = await createClient({ baseURL: silent.url })
+      .threads.get("t", { timeout: 50 })
+      .catch((e: unknown) => e);
     expect(perCall).toBeInstanceOf(TimeoutError);
     await silent.close();
   });
@@ -140,7 +175,8 @@ describe("transport failures", () => {
     const before = server.received.length;
     const controller = new AbortController();
     controller.abort("cancelled by user");
-    const err = await createClient({ baseURL: server.url }).threads.search({}, { signal: controller.signal })
+    const err = await createClient({ baseURL: server.url })
+      .threads.search({}, { signal: controller.signal })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);
     expect((err as AbortError).cause).toBe("cancelled by user");
@@ -149,10 +185,14 @@ describe("transport failures", () => {
 
   it("aborting in flight → AbortError", async () => {
     const arrived: Array<() => void> = [];
-    const hanging = await startServer(() => { arrived.forEach((f) => f()); });
+    const hanging = await startServer(() => {
+      arrived.forEach((f) => f());
+    });
     const controller = new AbortController();
     const inFlight = new Promise<void>((resolve) => arrived.push(resolve));
-    const pending = createClient({ baseURL: hanging.url }).request({ url: "/", signal: controller.signal }).catch((e: unknown) => e);
+    const pending = createClient({ baseURL: hanging.url })
+      .request({ url: "/", signal: controller.signal })
+      .catch((e: unknown) => e);
     await inFlight;
     controller.abort();
     const err = await pending;
@@ -171,7 +211,9 @@ describe("errorFromResponse and instanceof across copies of the module", () => {
 
   it("answers instanceof for errors created by a second copy of the module", () => {
     let copy!: typeof import("../src/errors");
-    jest.isolateModules(() => { copy = require("../src/errors"); });
+    jest.isolateModules(() => {
+      copy = require("../src/errors");
+    });
     expect(copy.NotFoundError).not.toBe(NotFoundError);
     const foreign = new copy.NotFoundError({ body: "x" });
     expect(foreign).toBeInstanceOf(NotFoundError);

@@ -8,14 +8,23 @@ beforeAll(async () => {
   own = await startServer((req, res) => json(res, 200, { ok: true }));
   other = await startServer((req, res) => json(res, 200, { ok: true }));
 });
-afterAll(async () => { await own.close(); await other.close(); });
-beforeEach(() => { own.received.length = 0; other.received.length = 0; });
+afterAll(async () => {
+  await own.close();
+  await other.close();
+});
+beforeEach(() => {
+  own.received.length = 0;
+  other.received.length = 0;
+});
 
 function clientWithCounter(baseURL = own.url) {
   const calls: string[] = [];
   const client = createClient({
     baseURL,
-    credentials: ({ url }) => { calls.push(url); return { authorization: "Bearer secret" }; },
+    credentials: ({ url }) => {
+      calls.push(url);
+      return { authorization: "Bearer secret" };
+    },
   });
   return { client, calls };
 }
@@ -26,7 +35,8 @@ describe("credentials follow the client's origin only", () => {
     await client.request({ url: "/threads" });
     await client.request({ url: "threads" });
     expect(own.received.map((r) => [r.url, r.headers.authorization])).toEqual([
-      ["/threads", "Bearer secret"], ["/threads", "Bearer secret"],
+      ["/threads", "Bearer secret"],
+      ["/threads", "Bearer secret"],
     ]);
   });
 
@@ -62,7 +72,13 @@ describe("credentials follow the client's origin only", () => {
   it("does not refresh on a 401 from another origin", async () => {
     other.handle((req, res) => json(res, 401, { detail: "no" }));
     let refreshes = 0;
-    const client = createClient({ baseURL: own.url, credentials: bearer("t"), refresh: () => { refreshes++; } });
+    const client = createClient({
+      baseURL: own.url,
+      credentials: bearer("t"),
+      refresh: () => {
+        refreshes++;
+      },
+    });
     await expect(client.request({ url: `${other.url}/x` })).rejects.toBeInstanceOf(UnauthorizedError);
     expect(refreshes).toBe(0);
     expect(other.received).toHaveLength(1);

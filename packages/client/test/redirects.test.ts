@@ -6,7 +6,15 @@
  * triggers no refresh; ids that would leave their path segment are refused
  * before any request.
  */
-import { apiKey, bearer, createClient, InvalidArgumentError, UnauthorizedError, type Client, type Credentials } from "@gatehouse/client";
+import {
+  apiKey,
+  bearer,
+  createClient,
+  InvalidArgumentError,
+  UnauthorizedError,
+  type Client,
+  type Credentials,
+} from "@gatehouse/client";
 import { json, startServer, type TestServer } from "./helpers/server";
 
 let own: TestServer;
@@ -41,16 +49,28 @@ function redirecting(status: number, to: () => string) {
 }
 
 function leaked(): string[] {
-  return foreign.received.flatMap((r) => Object.values(r.headers).map(String)).filter((v) => SECRETS.some((s) => v.includes(s)));
+  return foreign.received
+    .flatMap((r) => Object.values(r.headers).map(String))
+    .filter((v) => SECRETS.some((s) => v.includes(s)));
 }
 
 describe.each([301, 302, 303, 307, 308])("a %i to another origin", (status) => {
-  const client = (): Client => createClient({ baseURL: own.url, credentials: all, csrf: { token: () => "s3cret-csrf" }, retry: false });
+  const client = (): Client =>
+    createClient({ baseURL: own.url, credentials: all, csrf: { token: () => "s3cret-csrf" }, retry: false });
 
   test.each(["GET", "POST", "PUT", "DELETE"])("%s: no credential header of any kind reaches it", async (method) => {
     redirecting(status, () => `${foreign.url}/landing`);
-    const result = await client().request({ method, url: "/go", data: method === "GET" ? undefined : { a: 1 }, headers: { "x-call": "s3cret-call" } });
-    expect(own.received[0].headers).toMatchObject({ authorization: "Bearer s3cret-bearer", "x-api-key": "s3cret-key", "x-custom-auth": "s3cret-custom" });
+    const result = await client().request({
+      method,
+      url: "/go",
+      data: method === "GET" ? undefined : { a: 1 },
+      headers: { "x-call": "s3cret-call" },
+    });
+    expect(own.received[0].headers).toMatchObject({
+      authorization: "Bearer s3cret-bearer",
+      "x-api-key": "s3cret-key",
+      "x-custom-auth": "s3cret-custom",
+    });
     expect(foreign.received).toHaveLength(1);
     expect(leaked()).toEqual([]);
     expect(result).toEqual({ landed: "/landing" });
@@ -63,7 +83,8 @@ describe.each([301, 302, 303, 307, 308])("a %i to another origin", (status) => {
       res.end('data: {"ok":true}\n\n');
     });
     const parts = [];
-    for await (const part of client().runs.stream("t", { assistant_id: "a" }, { headers: { "x-call": "s3cret-call" } })) parts.push(part);
+    for await (const part of client().runs.stream("t", { assistant_id: "a" }, { headers: { "x-call": "s3cret-call" } }))
+      parts.push(part);
     expect(parts).toEqual([{ event: "message", data: { ok: true } }]);
     expect(foreign.received).toHaveLength(1);
     expect(leaked()).toEqual([]);
@@ -95,7 +116,9 @@ test("a redirect loop ends in a NetworkError", async () => {
     res.writeHead(302, { location: `/loop${req.url.length}` });
     res.end();
   });
-  await expect(createClient({ baseURL: own.url, retry: false }).request({ url: "/x" })).rejects.toMatchObject({ code: "network_error" });
+  await expect(createClient({ baseURL: own.url, retry: false }).request({ url: "/x" })).rejects.toMatchObject({
+    code: "network_error",
+  });
   expect(own.received.length).toBe(11);
 });
 
@@ -114,7 +137,9 @@ test("a 401 from another origin after a redirect does not trigger a refresh", as
 
 test("a redirect to a non-http URL is not followed", async () => {
   redirecting(302, () => "file:///etc/passwd");
-  await expect(createClient({ baseURL: own.url }).request({ url: "/go" })).rejects.toMatchObject({ code: "network_error" });
+  await expect(createClient({ baseURL: own.url }).request({ url: "/go" })).rejects.toMatchObject({
+    code: "network_error",
+  });
 });
 
 describe("ids that would leave their path segment", () => {
@@ -123,13 +148,28 @@ describe("ids that would leave their path segment", () => {
     own.handle((_req, res) => json(res, 200, {}));
     const c = client();
     const calls: Array<() => Promise<unknown>> = [
-      () => c.threads.get(id), () => c.threads.delete(id), () => c.threads.update(id, {}), () => c.threads.copy(id),
-      () => c.threads.state(id), () => c.threads.state("t", { checkpointId: id }), () => c.threads.history(id),
-      () => c.runs.get("t", id), () => c.runs.get(id, "r"), () => c.runs.create(id, { assistant_id: "a" }),
-      () => c.runs.cancel("t", id), () => c.runs.join(id, "r"), () => c.runs.list(id),
-      () => c.assistants.get(id), () => c.assistants.delete(id), () => c.crons.delete(id),
-      async () => { for await (const _ of c.runs.stream(id, { assistant_id: "a" })) void _; },
-      async () => { for await (const _ of c.runs.joinStream("t", id)) void _; },
+      () => c.threads.get(id),
+      () => c.threads.delete(id),
+      () => c.threads.update(id, {}),
+      () => c.threads.copy(id),
+      () => c.threads.state(id),
+      () => c.threads.state("t", { checkpointId: id }),
+      () => c.threads.history(id),
+      () => c.runs.get("t", id),
+      () => c.runs.get(id, "r"),
+      () => c.runs.create(id, { assistant_id: "a" }),
+      () => c.runs.cancel("t", id),
+      () => c.runs.join(id, "r"),
+      () => c.runs.list(id),
+      () => c.assistants.get(id),
+      () => c.assistants.delete(id),
+      () => c.crons.delete(id),
+      async () => {
+        for await (const _ of c.runs.stream(id, { assistant_id: "a" })) void _;
+      },
+      async () => {
+        for await (const _ of c.runs.joinStream("t", id)) void _;
+      },
     ];
     for (const call of calls) {
       const err = await call().catch((e: unknown) => e);

@@ -12,7 +12,9 @@ beforeAll(async () => {
   server = await startServer((req, res) => json(res, 200, { auth: req.headers.authorization ?? null }));
 });
 afterAll(() => server.close());
-beforeEach(() => { server.received.length = 0; });
+beforeEach(() => {
+  server.received.length = 0;
+});
 
 /** An unsigned JWT-shaped token (the client reads `exp`, it never verifies). */
 function jwt(claims: Record<string, unknown>): string {
@@ -34,7 +36,9 @@ test("50 concurrent requests with a token inside the margin: exactly one refresh
       session.token = fresh;
     },
   });
-  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.request<{ auth: string }>({ url: `/r/${i}` })));
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => client.request<{ auth: string }>({ url: `/r/${i}` })),
+  );
   expect(session.refreshes).toEqual([{ reason: "expiring", sentBefore: 0 }]);
   expect(results.every((r) => r.auth === `Bearer ${fresh}`)).toBe(true);
   expect(server.received).toHaveLength(50);
@@ -44,9 +48,13 @@ test("50 concurrent requests with a token inside the margin: exactly one refresh
 test("a token outside the margin is not refreshed; refreshMargin moves the line; 0 turns it off", async () => {
   const token = jwt({ sub: "alice", exp: now() + 300 });
   let refreshes = 0;
-  const make = (refreshMargin?: number) => createClient({
-    baseURL: server.url, credentials: bearer(token), refresh: () => void refreshes++, ...(refreshMargin === undefined ? {} : { refreshMargin }),
-  });
+  const make = (refreshMargin?: number) =>
+    createClient({
+      baseURL: server.url,
+      credentials: bearer(token),
+      refresh: () => void refreshes++,
+      ...(refreshMargin === undefined ? {} : { refreshMargin }),
+    });
   await make().request({ url: "/a" });
   expect(refreshes).toBe(0);
   await make(0).request({ url: "/b" });
@@ -82,7 +90,13 @@ test("a provider-reported expiry (expiresAt) works for opaque tokens", async () 
 
 test("a failed refresh ahead does not fail the request: it goes out with the current token", async () => {
   const token = jwt({ sub: "alice", exp: now() + 10 });
-  const client = createClient({ baseURL: server.url, credentials: bearer(token), refresh: () => { throw new Error("offline"); } });
+  const client = createClient({
+    baseURL: server.url,
+    credentials: bearer(token),
+    refresh: () => {
+      throw new Error("offline");
+    },
+  });
   await expect(client.request({ url: "/x" })).resolves.toEqual({ auth: `Bearer ${token}` });
 });
 
@@ -116,7 +130,10 @@ describe("across tabs (a Web Locks implementation installed on navigator)", () =
             held.delete(name);
           }
         });
-        tails.set(name, run.catch(() => undefined));
+        tails.set(
+          name,
+          run.catch(() => undefined),
+        );
         return run;
       },
     };
@@ -131,18 +148,21 @@ describe("across tabs (a Web Locks implementation installed on navigator)", () =
     const locks = lockManager();
     Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true, writable: true });
     const storage = { token: "stale", calls: 0 }; // localStorage, shared by the tabs
-    server.handle((req, res) => req.headers.authorization === "Bearer fresh"
-      ? json(res, 200, { ok: true })
-      : json(res, 401, { error: "invalid_token" }));
-    const tab = () => createClient({
-      baseURL: server.url,
-      credentials: bearer(() => storage.token),
-      refresh: async () => {
-        storage.calls++;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        storage.token = "fresh";
-      },
-    });
+    server.handle((req, res) =>
+      req.headers.authorization === "Bearer fresh"
+        ? json(res, 200, { ok: true })
+        : json(res, 401, { error: "invalid_token" }),
+    );
+    const tab = () =>
+      createClient({
+        baseURL: server.url,
+        credentials: bearer(() => storage.token),
+        refresh: async () => {
+          storage.calls++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          storage.token = "fresh";
+        },
+      });
     const [a, b] = [tab(), tab()];
     await Promise.all([a.request({ url: "/a" }), b.request({ url: "/b" })]);
     expect(storage.calls).toBe(1);
@@ -155,7 +175,12 @@ describe("across tabs (a Web Locks implementation installed on navigator)", () =
     Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true, writable: true });
     let refreshes = 0;
     server.handle((_req, res) => json(res, 401, { error: "invalid_token" }));
-    const client = createClient({ baseURL: server.url, credentials: bearer("x"), refresh: () => void refreshes++, refreshLock: false });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: bearer("x"),
+      refresh: () => void refreshes++,
+      refreshLock: false,
+    });
     await expect(client.request({ url: "/x" })).rejects.toMatchObject({ status: 401 });
     expect(refreshes).toBe(1);
     expect(locks.names).toEqual([]);

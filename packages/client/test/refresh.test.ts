@@ -1,5 +1,10 @@
 import {
-  AbortError, bearer, createClient, ForbiddenError, UnauthorizedError, type RefreshContext,
+  AbortError,
+  bearer,
+  createClient,
+  ForbiddenError,
+  UnauthorizedError,
+  type RefreshContext,
 } from "@gatehouse/client";
 import { createRefreshGate } from "../src/refresh";
 import { deferred, json, startServer, type TestServer } from "./helpers/server";
@@ -34,7 +39,11 @@ describe("single-flight refresh", () => {
     const client = createClient({
       baseURL: server.url,
       credentials: bearer(() => session.token),
-      refresh: () => { refreshes++; session.token = "fresh"; return Promise.resolve(); },
+      refresh: () => {
+        refreshes++;
+        session.token = "fresh";
+        return Promise.resolve();
+      },
     });
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.request({ url: `/r/${i}` })));
     expect(results).toHaveLength(50);
@@ -51,20 +60,32 @@ describe("single-flight refresh", () => {
     const client = createClient({
       baseURL: server.url,
       credentials: bearer(() => session.token),
-      refresh: () => { refreshes++; session.token = valid; },
+      refresh: () => {
+        refreshes++;
+        session.token = valid;
+      },
     });
     await client.request({ url: "/a" });
     valid = "rotated";
     await client.request({ url: "/b" });
     expect(refreshes).toBe(2);
     expect(server.received.map((r) => [r.url, r.headers.authorization])).toEqual([
-      ["/a", "Bearer stale"], ["/a", "Bearer fresh"], ["/b", "Bearer fresh"], ["/b", "Bearer rotated"],
+      ["/a", "Bearer stale"],
+      ["/a", "Bearer fresh"],
+      ["/b", "Bearer fresh"],
+      ["/b", "Bearer rotated"],
     ]);
   });
 
   it("retries once, then gives up with the second 401", async () => {
     let refreshes = 0;
-    const client = createClient({ baseURL: server.url, credentials: bearer("revoked"), refresh: () => { refreshes++; } });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: bearer("revoked"),
+      refresh: () => {
+        refreshes++;
+      },
+    });
     const err = await client.request({ url: "/x" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect((err as UnauthorizedError).cause).toBeUndefined();
@@ -74,7 +95,13 @@ describe("single-flight refresh", () => {
 
   it("never refreshes or retries on 403", async () => {
     let refreshes = 0;
-    const client = createClient({ baseURL: server.url, credentials: bearer("fresh"), refresh: () => { refreshes++; } });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: bearer("fresh"),
+      refresh: () => {
+        refreshes++;
+      },
+    });
     await expect(client.request({ url: "/forbidden" })).rejects.toBeInstanceOf(ForbiddenError);
     expect(refreshes).toBe(0);
     expect(server.received).toHaveLength(1);
@@ -86,9 +113,14 @@ describe("single-flight refresh", () => {
     const client = createClient({
       baseURL: server.url,
       credentials: bearer("stale"),
-      refresh: () => { refreshes++; return Promise.reject(failure); },
+      refresh: () => {
+        refreshes++;
+        return Promise.reject(failure);
+      },
     });
-    const errors = await Promise.all(Array.from({ length: 5 }, () => client.request({ url: "/x" }).catch((e: unknown) => e)));
+    const errors = await Promise.all(
+      Array.from({ length: 5 }, () => client.request({ url: "/x" }).catch((e: unknown) => e)),
+    );
     for (const err of errors) {
       expect(err).toBeInstanceOf(UnauthorizedError);
       expect((err as UnauthorizedError).cause).toBe(failure);
@@ -134,7 +166,13 @@ describe("single-flight refresh", () => {
 
   it("does not refresh for a request marked skipRefresh", async () => {
     let refreshes = 0;
-    const client = createClient({ baseURL: server.url, credentials: bearer("stale"), refresh: () => { refreshes++; } });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: bearer("stale"),
+      refresh: () => {
+        refreshes++;
+      },
+    });
     await expect(client.request({ url: "/login", skipRefresh: true })).rejects.toBeInstanceOf(UnauthorizedError);
     expect(refreshes).toBe(0);
     expect(server.received).toHaveLength(1);
@@ -173,7 +211,10 @@ describe("single-flight refresh", () => {
 describe("createRefreshGate", () => {
   it("reports a failed refresh to requests sent before it settled, without running it again", async () => {
     let runs = 0;
-    const gate = createRefreshGate(() => { runs++; return Promise.reject(new Error("nope")); });
+    const gate = createRefreshGate(() => {
+      runs++;
+      return Promise.reject(new Error("nope"));
+    });
     const seen = gate.generation;
     await expect(gate.after(seen, undefined)).rejects.toThrow("nope");
     await expect(gate.after(seen, undefined)).rejects.toThrow("nope"); // a straggler of the same burst
@@ -185,7 +226,11 @@ describe("createRefreshGate", () => {
   it("joins the refresh in flight whatever generation the caller saw", async () => {
     const release = deferred();
     let runs = 0;
-    const gate = createRefreshGate(async (arg: string) => { runs++; await release.promise; return arg; });
+    const gate = createRefreshGate(async (arg: string) => {
+      runs++;
+      await release.promise;
+      return arg;
+    });
     const first = gate.after(0, "a");
     const second = gate.after(0, "b");
     release.resolve();

@@ -12,7 +12,9 @@ let server: TestServer;
 let arrived: number[] = [];
 let answered: number[] = [];
 
-beforeAll(async () => { server = await startServer(); });
+beforeAll(async () => {
+  server = await startServer();
+});
 afterAll(() => server.close());
 beforeEach(() => {
   server.received.length = 0;
@@ -28,7 +30,14 @@ function script(...steps: Array<[number, Record<string, string>?] | "drop">) {
     if (step === "drop") return void raw.socket.destroy();
     const [status, headers = {}] = step;
     answered.push(Date.now());
-    json(res, status, status < 400 ? { ok: arrived.length } : { error: status === 429 ? "too_many_requests" : undefined, message: `status ${status}` }, headers);
+    json(
+      res,
+      status,
+      status < 400
+        ? { ok: arrived.length }
+        : { error: status === 429 ? "too_many_requests" : undefined, message: `status ${status}` },
+      headers,
+    );
   });
 }
 
@@ -145,11 +154,12 @@ test("aborting during the wait rejects with AbortError and sends nothing more", 
 
 test("bad retry options are refused at createClient", () => {
   expect(() => createClient({ baseURL: server.url, retry: -1 })).toThrow(/retry/);
-  expect(() => createClient({ baseURL: server.url, retry: { limt: 2 } as never })).toThrow(/unknown option\(s\) limt; accepted: limit, baseDelay, maxDelay/);
+  expect(() => createClient({ baseURL: server.url, retry: { limt: 2 } as never })).toThrow(
+    /unknown option\(s\) limt; accepted: limit, baseDelay, maxDelay/,
+  );
 });
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
 }
-

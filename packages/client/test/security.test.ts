@@ -8,7 +8,14 @@
  */
 import type http from "node:http";
 import {
-  AbortError, bearer, createClient, ForbiddenError, GatehouseError, NetworkError, TimeoutError, UnauthorizedError,
+  AbortError,
+  bearer,
+  createClient,
+  ForbiddenError,
+  GatehouseError,
+  NetworkError,
+  TimeoutError,
+  UnauthorizedError,
 } from "@gatehouse/client";
 import { deferred, json, startServer, type TestServer } from "./helpers/server";
 
@@ -44,7 +51,8 @@ afterEach(async () => {
 /** 401 unless the fresh token is sent; `onFresh` decides what the fresh token gets. */
 function guarded(onFresh: (req: { url: string }, res: http.ServerResponse, raw: http.IncomingMessage) => void) {
   server.handle((req, res, raw) => {
-    if (req.headers.authorization !== `Bearer ${TOKEN_FRESH}`) return json(res, 401, { error: "invalid_token" }, { "www-authenticate": CHALLENGE });
+    if (req.headers.authorization !== `Bearer ${TOKEN_FRESH}`)
+      return json(res, 401, { error: "invalid_token" }, { "www-authenticate": CHALLENGE });
     onFresh(req, res, raw);
   });
 }
@@ -76,36 +84,48 @@ describe("refresh that fails", () => {
     ["an Error", () => Promise.reject(new Error("refresh endpoint said no"))],
     ["a string", () => Promise.reject("nope")],
     ["undefined", () => Promise.reject(undefined)],
-    ["a synchronous throw", () => {
-      throw new TypeError("refresh crashed");
-    }],
-  ])("rejecting with %s: a burst of 10 gets UnauthorizedError, one refresh, one request each, no retry", async (_name, failure) => {
+    [
+      "a synchronous throw",
+      () => {
+        throw new TypeError("refresh crashed");
+      },
+    ],
+  ])(
+    "rejecting with %s: a burst of 10 gets UnauthorizedError, one refresh, one request each, no retry",
+    async (_name, failure) => {
+      guarded((_req, res) => json(res, 200, { ok: true }));
+      const s = session();
+      const client = createClient({
+        baseURL: server.url,
+        credentials: bearer(() => s.token),
+        refresh: () => {
+          s.refreshes++;
+          return failure();
+        },
+      });
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => client.request({ url: `/r/${i}` })),
+      );
+      for (const result of results) {
+        expect(result.status).toBe("rejected");
+        const err = (result as PromiseRejectedResult).reason;
+        expect(err).toBeInstanceOf(UnauthorizedError);
+        expect(err.status).toBe(401);
+        expect(err.challenge?.params.error).toBe("invalid_token");
+      }
+      expect(s.refreshes).toBe(1);
+      expect(server.received).toHaveLength(10);
+    },
+  );
+
+  test("a refresh that 'succeeds' but leaves the credential invalid: one retry, then UnauthorizedError; 20 calls cost at most 2 requests each", async () => {
     guarded((_req, res) => json(res, 200, { ok: true }));
     const s = session();
     const client = createClient({
       baseURL: server.url,
       credentials: bearer(() => s.token),
-      refresh: () => {
-        s.refreshes++;
-        return failure();
-      },
+      refresh: () => void s.refreshes++,
     });
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => client.request({ url: `/r/${i}` })));
-    for (const result of results) {
-      expect(result.status).toBe("rejected");
-      const err = (result as PromiseRejectedResult).reason;
-      expect(err).toBeInstanceOf(UnauthorizedError);
-      expect(err.status).toBe(401);
-      expect(err.challenge?.params.error).toBe("invalid_token");
-    }
-    expect(s.refreshes).toBe(1);
-    expect(server.received).toHaveLength(10);
-  });
-
-  test("a refresh that 'succeeds' but leaves the credential invalid: one retry, then UnauthorizedError; 20 calls cost at most 2 requests each", async () => {
-    guarded((_req, res) => json(res, 200, { ok: true }));
-    const s = session();
-    const client = createClient({ baseURL: server.url, credentials: bearer(() => s.token), refresh: () => void s.refreshes++ });
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => client.threads.search({})));
     expect(results.every((r) => r.status === "rejected" && r.reason instanceof UnauthorizedError)).toBe(true);
     expect(s.refreshes).toBeLessThanOrEqual(2);
@@ -147,7 +167,10 @@ describe("403 after a successful refresh", () => {
     expect(err).toBeInstanceOf(ForbiddenError);
     expect((err as ForbiddenError).body).toEqual({ error: "forbidden", message: "needs threads:write" });
     expect(s.refreshes).toBe(1);
-    expect(server.received.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN_STALE}`, `Bearer ${TOKEN_FRESH}`]);
+    expect(server.received.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${TOKEN_STALE}`,
+      `Bearer ${TOKEN_FRESH}`,
+    ]);
     // And with the fresh token, a 403 is final at once.
     await expect(client.threads.create({ metadata: {} })).rejects.toBeInstanceOf(ForbiddenError);
     expect(s.refreshes).toBe(1);
@@ -202,7 +225,11 @@ describe("abort during refresh", () => {
 
   test("a signal aborted before the call: AbortError, nothing sent, no refresh", async () => {
     let refreshes = 0;
-    const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_STALE), refresh: () => void refreshes++ });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: bearer(() => TOKEN_STALE),
+      refresh: () => void refreshes++,
+    });
     await expect(client.request({ url: "/x", signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
     expect(server.received).toHaveLength(0);
     expect(refreshes).toBe(0);
@@ -216,7 +243,10 @@ describe("the server closes the connection", () => {
     server.handle(destroy);
     let refreshes = 0;
     const client = createClient({
-      baseURL: server.url, credentials: bearer(() => TOKEN_FRESH), refresh: () => void refreshes++, retry: { limit: 2, baseDelay: 1 },
+      baseURL: server.url,
+      credentials: bearer(() => TOKEN_FRESH),
+      refresh: () => void refreshes++,
+      retry: { limit: 2, baseDelay: 1 },
     });
     const err = await client.threads.get("t1").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
@@ -300,7 +330,11 @@ describe("the credential stays with the client's origin", () => {
   test("an absolute URL to another origin gets no credential and triggers no refresh on its 401", async () => {
     elsewhere.handle((_req, res) => json(res, 401, {}, { "www-authenticate": CHALLENGE }));
     let refreshes = 0;
-    const client = createClient({ baseURL: server.url, credentials: bearer(() => TOKEN_FRESH), refresh: () => void refreshes++ });
+    const client = createClient({
+      baseURL: server.url,
+      credentials: bearer(() => TOKEN_FRESH),
+      refresh: () => void refreshes++,
+    });
     await expect(client.request({ url: `${elsewhere.url}/steal` })).rejects.toBeInstanceOf(UnauthorizedError);
     expect(elsewhere.received[0].headers.authorization).toBeUndefined();
     expect(refreshes).toBe(0);
@@ -308,8 +342,14 @@ describe("the credential stays with the client's origin", () => {
   });
 
   test.each([
-    ["NetworkError (connection closed)", (_req: unknown, _res: http.ServerResponse, raw: http.IncomingMessage) => void raw.socket.destroy()],
-    ["UnauthorizedError (401)", (_req: unknown, res: http.ServerResponse) => json(res, 401, {}, { "www-authenticate": CHALLENGE })],
+    [
+      "NetworkError (connection closed)",
+      (_req: unknown, _res: http.ServerResponse, raw: http.IncomingMessage) => void raw.socket.destroy(),
+    ],
+    [
+      "UnauthorizedError (401)",
+      (_req: unknown, res: http.ServerResponse) => json(res, 401, {}, { "www-authenticate": CHALLENGE }),
+    ],
     ["HttpError (500)", (_req: unknown, res: http.ServerResponse) => json(res, 500, { error: "internal_error" })],
   ])("a %s does not carry the credential anywhere, its cause chain included", async (_name, handler) => {
     server.handle(handler);

@@ -7,7 +7,14 @@
  */
 import type http from "node:http";
 import {
-  AbortError, bearer, createClient, NetworkError, NotFoundError, TimeoutError, UnauthorizedError, type StreamPart,
+  AbortError,
+  bearer,
+  createClient,
+  NetworkError,
+  NotFoundError,
+  TimeoutError,
+  UnauthorizedError,
+  type StreamPart,
 } from "@gatehouse/client";
 import { deferred, json, startServer, type TestServer } from "./helpers/server";
 
@@ -25,7 +32,9 @@ let server: TestServer;
 /** Requests whose connection the server saw close, by url. */
 let closed: string[] = [];
 
-beforeAll(async () => { server = await startServer(); });
+beforeAll(async () => {
+  server = await startServer();
+});
 afterAll(() => server.close());
 beforeEach(() => {
   server.received.length = 0;
@@ -81,9 +90,15 @@ test("parses every part: event, JSON data (or the raw text), id", async () => {
   expect(parts).toEqual(expected);
   expect(server.received).toHaveLength(1);
   expect(server.received[0]).toMatchObject({
-    method: "POST", url: `/threads/${THREAD}/runs/stream`, body: { assistant_id: "agent", input: { messages: ["hi"] } },
+    method: "POST",
+    url: `/threads/${THREAD}/runs/stream`,
+    body: { assistant_id: "agent", input: { messages: ["hi"] } },
   });
-  expect(server.received[0].headers).toMatchObject({ authorization: "Bearer tok", accept: "text/event-stream", "content-type": "application/json" });
+  expect(server.received[0].headers).toMatchObject({
+    authorization: "Bearer tok",
+    accept: "text/event-stream",
+    "content-type": "application/json",
+  });
 });
 
 test("a drop mid-stream resumes through the join route with Last-Event-ID: no part twice, none lost, a fresh credential", async () => {
@@ -111,7 +126,9 @@ test("a server that replays what was already delivered: the client still deliver
     res.end();
   });
   const client = createClient({ baseURL: server.url });
-  expect(await collect(client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { baseDelay: 5 } }))).toEqual(expected);
+  expect(await collect(client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { baseDelay: 5 } }))).toEqual(
+    expected,
+  );
 });
 
 test("reconnections are bounded: a join that keeps dropping ends in NetworkError", async () => {
@@ -119,7 +136,12 @@ test("reconnections are bounded: a join that keeps dropping ends in NetworkError
   const client = createClient({ baseURL: server.url });
   const parts: StreamPart[] = [];
   const err = await (async () => {
-    for await (const part of client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { limit: 3, baseDelay: 5 } })) parts.push(part);
+    for await (const part of client.runs.stream(
+      THREAD,
+      { assistant_id: "agent" },
+      { reconnect: { limit: 3, baseDelay: 5 } },
+    ))
+      parts.push(part);
   })().catch((e: unknown) => e);
   expect(err).toBeInstanceOf(NetworkError);
   expect((err as Error).message).toMatch(/gave up after 3 reconnection/);
@@ -139,7 +161,12 @@ test("a 401 before the first byte: one refresh, then the stream with the new cre
   const session = { token: "stale", refreshes: 0 };
   server.handle((req, res, raw) => {
     if (req.headers.authorization !== "Bearer fresh") {
-      return json(res, 401, { error: "invalid_token", message: "jwt expired" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+      return json(
+        res,
+        401,
+        { error: "invalid_token", message: "jwt expired" },
+        { "www-authenticate": 'Bearer error="invalid_token"' },
+      );
     }
     startSse(res, raw);
     res.end(frame(0) + frame(1));
@@ -147,7 +174,10 @@ test("a 401 before the first byte: one refresh, then the stream with the new cre
   const client = createClient({
     baseURL: server.url,
     credentials: bearer(() => session.token),
-    refresh: () => { session.refreshes++; session.token = "fresh"; },
+    refresh: () => {
+      session.refreshes++;
+      session.token = "fresh";
+    },
   });
   const parts = await collect(client.runs.stream(THREAD, { assistant_id: "agent" }));
   expect(parts).toEqual(expected.slice(0, 2));

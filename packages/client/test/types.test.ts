@@ -5,12 +5,30 @@
  * never run.
  */
 import {
-  apiKey, bearer, createClient, ForbiddenError, GatehouseError, HttpError, NetworkError, NotFoundError, RateLimitError,
-  UnauthorizedError, type Assistant, type Client, type Cron, type ErrorCode, type Item, type ListNamespaceResponse,
-  type Run, type SearchItemsResponse, type StreamPart, type Thread, type ThreadState,
+  apiKey,
+  bearer,
+  createClient,
+  ForbiddenError,
+  GatehouseError,
+  HttpError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  UnauthorizedError,
+  type Assistant,
+  type Client,
+  type Cron,
+  type ErrorCode,
+  type Item,
+  type ListNamespaceResponse,
+  type Run,
+  type SearchItemsResponse,
+  type StreamPart,
+  type Thread,
+  type ThreadState,
 } from "@gatehouse/client";
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 type Resolved<P> = P extends Promise<infer T> ? T : never;
 
@@ -82,7 +100,11 @@ export async function streamTypes(client: Client) {
   type _join = Expect<Equal<ReturnType<Client["runs"]["joinStream"]>, AsyncIterable<StreamPart>>>;
   const state = await client.threads.state<{ n: number }>("t");
   type _state = Expect<Equal<typeof state, ThreadState<{ n: number }>>>;
-  for await (const part of client.runs.stream(null, { assistant_id: "agent" }, { lastEventId: "3", reconnect: { limit: 2 } })) {
+  for await (const part of client.runs.stream(
+    null,
+    { assistant_id: "agent" },
+    { lastEventId: "3", reconnect: { limit: 2 } },
+  )) {
     type _part = Expect<Equal<typeof part.id, string | undefined>>;
   }
   // @ts-expect-error the thread is a string or null, not undefined
@@ -127,12 +149,29 @@ export function errorNarrowing(err: unknown) {
   if (err instanceof GatehouseError) {
     type _code = Expect<Equal<typeof err.code, ErrorCode>>;
     switch (err.code) {
-      case "bad_request": case "credentials_required": case "invalid_token": case "unauthorized":
-      case "insufficient_scope": case "forbidden": case "not_found": case "method_not_allowed":
-      case "request_timeout": case "conflict": case "payload_too_large": case "unsupported_media_type":
-      case "unprocessable_entity": case "too_many_requests": case "internal_error": case "bad_gateway":
-      case "service_unavailable": case "gateway_timeout":
-      case "http_error": case "network_error": case "timeout": case "aborted": case "invalid_argument":
+      case "bad_request":
+      case "credentials_required":
+      case "invalid_token":
+      case "unauthorized":
+      case "insufficient_scope":
+      case "forbidden":
+      case "not_found":
+      case "method_not_allowed":
+      case "request_timeout":
+      case "conflict":
+      case "payload_too_large":
+      case "unsupported_media_type":
+      case "unprocessable_entity":
+      case "too_many_requests":
+      case "internal_error":
+      case "bad_gateway":
+      case "service_unavailable":
+      case "gateway_timeout":
+      case "http_error":
+      case "network_error":
+      case "timeout":
+      case "aborted":
+      case "invalid_argument":
         return;
       default: {
         const exhaustive: never = err.code;

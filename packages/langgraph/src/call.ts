@@ -7,12 +7,25 @@ import type { Request, Response } from "express";
 import { HTTPException, toErrorResponse, type AuthContext } from "@gatehouse/express";
 import type { GatewayRoute } from "./routes";
 import type { Scope } from "./scope";
-import { badGateway, parseJson, readBody, responseHeaders, upstreamFailure, type Upstream, type UpstreamRequest, type UpstreamResponse } from "./upstream";
+import {
+  badGateway,
+  parseJson,
+  readBody,
+  responseHeaders,
+  upstreamFailure,
+  type Upstream,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from "./upstream";
 import type { ResolvedOptions } from "./options";
 
 /** An upstream error answer (4xx/5xx) that goes back to the caller as it came. */
 export class UpstreamAnswer extends Error {
-  constructor(readonly status: number, readonly raw: Buffer, readonly headers: Record<string, string>) {
+  constructor(
+    readonly status: number,
+    readonly raw: Buffer,
+    readonly headers: Record<string, string>,
+  ) {
     super(`upstream answered ${status}`);
     this.name = "UpstreamAnswer";
   }
@@ -75,7 +88,8 @@ export class Call {
   body(): Record<string, unknown> {
     const body: unknown = this.req.body;
     if (body === undefined || body === null) return {};
-    if (typeof body !== "object" || Array.isArray(body)) throw new HTTPException(400, { message: "The request body must be a JSON object" });
+    if (typeof body !== "object" || Array.isArray(body))
+      throw new HTTPException(400, { message: "The request body must be a JSON object" });
     return { ...(body as Record<string, unknown>) };
   }
 
@@ -89,8 +103,8 @@ export class Call {
   /** The LangGraph path of this route with the caller's parameters, encoded. */
   upstreamPath(path = this.route.path): string {
     const parts = compiledPath(path);
-    let out = parts[0] as string;
-    for (let i = 1; i < parts.length; i += 2) out += encodeURIComponent(this.param(parts[i] as string)) + (parts[i + 1] as string);
+    let out = parts[0];
+    for (let i = 1; i < parts.length; i += 2) out += encodeURIComponent(this.param(parts[i])) + parts[i + 1];
     return out;
   }
 
@@ -115,7 +129,11 @@ export class Call {
   }
 
   /** Sends a request upstream and reads its JSON answer; a 4xx/5xx throws {@link UpstreamAnswer}. */
-  async fetchJson(method: string, path: string, json?: unknown): Promise<{ data: unknown; raw: Buffer; headers: Record<string, string> }> {
+  async fetchJson(
+    method: string,
+    path: string,
+    json?: unknown,
+  ): Promise<{ data: unknown; raw: Buffer; headers: Record<string, string> }> {
     const res = await this.upstream.request(this.upstreamRequest({ method, path, json }));
     const raw = await readBody(res, this.options.maxResponseBytes);
     const headers = responseHeaders(res.headers, this.req.baseUrl, this.options.basePath);
@@ -189,7 +207,10 @@ export class Call {
     } catch (err) {
       if (this.signal.aborted) return; // the caller left; the upstream request is aborted
       const mapped = upstreamFailure(err);
-      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: the upstream answer broke off`, err);
+      this.options.logger.error(
+        `[gatehouse/langgraph] ${this.req.method} ${this.route.path}: the upstream answer broke off`,
+        err,
+      );
       if (!this.res.headersSent) throw mapped;
       this.res.destroy();
     }
@@ -214,7 +235,10 @@ export class Call {
       this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path} failed`, err);
     } else if (failure === 502 || failure === 504) {
       // The caller gets a short fixed message; the operator gets the cause.
-      this.options.logger.error(`[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${(err).message} (${failure})`, (err).cause);
+      this.options.logger.error(
+        `[gatehouse/langgraph] ${this.req.method} ${this.route.path}: ${err.message} (${failure})`,
+        err.cause,
+      );
     }
     const { status, headers, body } = toErrorResponse(err);
     this.res.status(status).set(headers).set("Cache-Control", "no-store").json(body);

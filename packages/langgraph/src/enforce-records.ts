@@ -54,7 +54,8 @@ export async function create(call: Call): Promise<void> {
     if (existing && !inScope(scope, existing.metadata)) throw new HTTPException(409, { message: "Already exists" });
   }
   const answer = await call.fetchJson("POST", call.upstreamPath(), body);
-  if (chosenId !== undefined && !inScope(scope, metadataOf(answer.data))) throw new HTTPException(409, { message: "Already exists" });
+  if (chosenId !== undefined && !inScope(scope, metadataOf(answer.data)))
+    throw new HTTPException(409, { message: "Already exists" });
   call.sendChecked(answer);
 }
 
@@ -102,7 +103,9 @@ export async function search(call: Call): Promise<void> {
   if (!Array.isArray(data)) throw badGateway();
   for (const item of data) {
     if (!inScope(scope, metadataOf(item))) {
-      call.logger.error(`[gatehouse/langgraph] ${call.route.path}: the upstream answered records outside the metadata filter it was sent; refusing (502)`);
+      call.logger.error(
+        `[gatehouse/langgraph] ${call.route.path}: the upstream answered records outside the metadata filter it was sent; refusing (502)`,
+      );
       throw badGateway();
     }
     if (dropMetadata) delete (item as Record<string, unknown>).metadata;
@@ -172,7 +175,10 @@ export async function scoped(call: Call): Promise<void> {
   if (call.route.method === "DELETE" && call.route.record === "assistant" && call.req.query.delete_threads === "true") {
     // LangGraph then deletes every thread made with this assistant, whoever owns it: only for callers unscoped on threads.
     const threads = await call.decide("threads:delete", { assistant_id: call.param("assistant_id") });
-    if (!unscoped(threads)) throw new HTTPException(403, { message: "Forbidden: delete_threads would delete threads outside your reach; delete your threads one by one" });
+    if (!unscoped(threads))
+      throw new HTTPException(403, {
+        message: "Forbidden: delete_threads would delete threads outside your reach; delete your threads one by one",
+      });
   }
   await call.forward(call.req.method, call.upstreamPath() + call.query(), body);
 }
@@ -185,7 +191,14 @@ export async function update(call: Call): Promise<void> {
   const value: Record<string, unknown> =
     record === "thread"
       ? { thread_id: id, metadata: metadataInput(body) }
-      : { assistant_id: id, graph_id: body.graph_id, config: body.config, metadata: metadataInput(body), name: body.name, description: body.description };
+      : {
+          assistant_id: id,
+          graph_id: body.graph_id,
+          config: body.config,
+          metadata: metadataInput(body),
+          name: body.name,
+          description: body.description,
+        };
   const scope = await call.decide(call.route.event!, value);
   const patch = stampedMetadata(value);
   if (patch !== undefined) body.metadata = patch;
@@ -194,7 +207,8 @@ export async function update(call: Call): Promise<void> {
     const existing = await call.readRecord(record, id);
     if (!existing || !inScope(scope, existing.metadata)) throw notFound();
     const after = { ...(isPlainObject(existing.metadata) ? existing.metadata : {}), ...(patch ?? {}) };
-    if (!inScope(scope, after)) throw new HTTPException(403, { message: "Forbidden: this update would move the record out of your reach" });
+    if (!inScope(scope, after))
+      throw new HTTPException(403, { message: "Forbidden: this update would move the record out of your reach" });
   }
   call.sendChecked(await call.fetchJson("PATCH", call.upstreamPath(), body));
 }
@@ -209,8 +223,15 @@ export async function copy(call: Call): Promise<void> {
   await call.decide("threads:create", value);
   const copied = await call.fetchJson("POST", call.upstreamPath());
   const stamped = stampedMetadata(value);
-  if (stamped && isPlainObject(copied.data) && typeof copied.data.thread_id === "string" && JSON.stringify(stamped) !== JSON.stringify(source.metadata)) {
-    const patched = await call.fetchJson("PATCH", `/threads/${encodeURIComponent(copied.data.thread_id)}`, { metadata: stamped });
+  if (
+    stamped &&
+    isPlainObject(copied.data) &&
+    typeof copied.data.thread_id === "string" &&
+    JSON.stringify(stamped) !== JSON.stringify(source.metadata)
+  ) {
+    const patched = await call.fetchJson("PATCH", `/threads/${encodeURIComponent(copied.data.thread_id)}`, {
+      metadata: stamped,
+    });
     call.sendJson(200, patched.data, copied.headers);
     return;
   }
@@ -224,5 +245,9 @@ export async function versions(call: Call): Promise<void> {
   await requireInScope(call, scope);
   const { data, headers } = await call.fetchJson("POST", call.upstreamPath(), body);
   if (!Array.isArray(data)) throw badGateway();
-  call.sendJson(200, data.filter((version) => inScope(scope, metadataOf(version))), headers);
+  call.sendJson(
+    200,
+    data.filter((version) => inScope(scope, metadataOf(version))),
+    headers,
+  );
 }

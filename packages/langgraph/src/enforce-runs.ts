@@ -90,7 +90,8 @@ export async function statelessRun(call: Call): Promise<void> {
 /** POST /runs/batch: every run is decided on its own; one refusal refuses the batch. */
 export async function batchRun(call: Call): Promise<void> {
   const runs: unknown = call.req.body;
-  if (!Array.isArray(runs) || runs.length === 0) throw new HTTPException(400, { message: "The body must be a non-empty JSON array of runs" });
+  if (!Array.isArray(runs) || runs.length === 0)
+    throw new HTTPException(400, { message: "The body must be a non-empty JSON array of runs" });
   const bodies: Record<string, unknown>[] = [];
   for (const run of runs) {
     if (!isPlainObject(run)) throw new HTTPException(400, { message: "Each run must be a JSON object" });
@@ -121,7 +122,11 @@ export async function cronSearch(call: Call): Promise<void> {
   const scope = await call.decide("crons:search", { ...body });
   const { data, headers } = await call.fetchJson("POST", call.upstreamPath(), body);
   if (!Array.isArray(data)) throw badGateway();
-  call.sendJson(200, data.filter((cron) => inScope(scope, metadataOf(cron))), headers);
+  call.sendJson(
+    200,
+    data.filter((cron) => inScope(scope, metadataOf(cron))),
+    headers,
+  );
 }
 
 const CRON_PAGE = 100;
@@ -134,7 +139,10 @@ export async function cronDelete(call: Call): Promise<void> {
   if (Object.keys(scope).length > 0) {
     let found: unknown;
     for (let page = 0; page < CRON_PAGES && found === undefined; page++) {
-      const { data } = await call.fetchJson("POST", "/runs/crons/search", { limit: CRON_PAGE, offset: page * CRON_PAGE });
+      const { data } = await call.fetchJson("POST", "/runs/crons/search", {
+        limit: CRON_PAGE,
+        offset: page * CRON_PAGE,
+      });
       if (!Array.isArray(data)) throw badGateway();
       found = data.find((cron) => isPlainObject(cron) && cron.cron_id === cronId);
       if (data.length < CRON_PAGE) break;

@@ -23,20 +23,30 @@ function namespaceOf(value: unknown, what: string, allowEmpty = false): string[]
     if (allowEmpty) return [];
     throw new HTTPException(400, { message: `${what} is required` });
   }
-  if (!Array.isArray(value) || !value.every((label): label is string => typeof label === "string" && label !== "" && !label.includes("."))) {
-    throw new HTTPException(400, { message: `${what} must be an array of labels without dots, e.g. ["alice", "notes"]` });
+  if (
+    !Array.isArray(value) ||
+    !value.every((label): label is string => typeof label === "string" && label !== "" && !label.includes("."))
+  ) {
+    throw new HTTPException(400, {
+      message: `${what} must be an array of labels without dots, e.g. ["alice", "notes"]`,
+    });
   }
   if (!allowEmpty && value.length === 0) throw new HTTPException(400, { message: `${what} is required` });
   return [...value];
 }
 
 function keyOf(value: unknown): string {
-  if (typeof value !== "string" || value === "") throw new HTTPException(400, { message: "key must be a non-empty string" });
+  if (typeof value !== "string" || value === "")
+    throw new HTTPException(400, { message: "key must be a non-empty string" });
   return value;
 }
 
 function itemMatches(scope: Scope, namespace: unknown, key: unknown, value: unknown): boolean {
-  return inScope(scope, { ...(isPlainObject(value) ? value : {}), namespace: namespace ?? [], ...(key === undefined ? {} : { key }) });
+  return inScope(scope, {
+    ...(isPlainObject(value) ? value : {}),
+    namespace: namespace ?? [],
+    ...(key === undefined ? {} : { key }),
+  });
 }
 
 const unscoped = (scope: Scope): boolean => Object.keys(scope).length === 0;
@@ -58,7 +68,11 @@ async function getItem(call: Call, namespace: string[], key: string): Promise<Re
 /** PUT /store/items. */
 export async function storePut(call: Call): Promise<void> {
   const body = call.body();
-  const value: Record<string, unknown> = { namespace: namespaceOf(body.namespace, "namespace"), key: keyOf(body.key), value: body.value };
+  const value: Record<string, unknown> = {
+    namespace: namespaceOf(body.namespace, "namespace"),
+    key: keyOf(body.key),
+    value: body.value,
+  };
   const scope = await call.decide("store:put", value);
   const namespace = namespaceOf(value.namespace, "namespace (as set by the authorization handler)");
   const key = keyOf(value.key);
@@ -78,7 +92,11 @@ export async function storeGet(call: Call): Promise<void> {
     key: keyOf(call.req.query.key),
   };
   const scope = await call.decide("store:get", value);
-  const item = await getItem(call, namespaceOf(value.namespace, "namespace (as set by the authorization handler)"), keyOf(value.key));
+  const item = await getItem(
+    call,
+    namespaceOf(value.namespace, "namespace (as set by the authorization handler)"),
+    keyOf(value.key),
+  );
   if (!item) throw notFound();
   if (!itemMatches(scope, item.namespace, item.key, item.value)) throw notFound();
   call.sendJson(200, item);
@@ -93,7 +111,9 @@ export async function storeDelete(call: Call): Promise<void> {
   const key = keyOf(value.key);
   if (!unscoped(scope)) {
     const existing = await getItem(call, namespace, key);
-    const ok = existing ? itemMatches(scope, existing.namespace, existing.key, existing.value) : itemMatches(scope, namespace, key, undefined);
+    const ok = existing
+      ? itemMatches(scope, existing.namespace, existing.key, existing.value)
+      : itemMatches(scope, namespace, key, undefined);
     if (!ok) throw forbidden();
   }
   await call.forward("DELETE", "/store/items", { namespace, key });
@@ -103,7 +123,12 @@ const SCAN_PAGE = 1000;
 const SCAN_MAX = 10_000;
 
 /** Pages through an upstream listing until `offset + limit` entries in scope are found (LangGraph's own approach). */
-async function scan<T>(fetchPage: (offset: number, limit: number) => Promise<T[]>, matches: (entry: T) => boolean, offset: number, limit: number): Promise<T[]> {
+async function scan<T>(
+  fetchPage: (offset: number, limit: number) => Promise<T[]>,
+  matches: (entry: T) => boolean,
+  offset: number,
+  limit: number,
+): Promise<T[]> {
   const found: T[] = [];
   let scanned = 0;
   while (found.length < offset + limit && scanned < SCAN_MAX) {
@@ -122,8 +147,10 @@ async function scan<T>(fetchPage: (offset: number, limit: number) => Promise<T[]
 function paging(body: Record<string, unknown>, defaultLimit: number): { limit: number; offset: number } {
   const limit = body.limit === undefined || body.limit === null ? defaultLimit : body.limit;
   const offset = body.offset === undefined || body.offset === null ? 0 : body.offset;
-  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) throw new HTTPException(400, { message: "limit must be an integer from 1 to 1000" });
-  if (!Number.isInteger(offset) || (offset as number) < 0) throw new HTTPException(400, { message: "offset must be an integer ≥ 0" });
+  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)
+    throw new HTTPException(400, { message: "limit must be an integer from 1 to 1000" });
+  if (!Number.isInteger(offset) || (offset as number) < 0)
+    throw new HTTPException(400, { message: "offset must be an integer ≥ 0" });
   return { limit: limit as number, offset: offset as number };
 }
 
@@ -131,17 +158,32 @@ function paging(body: Record<string, unknown>, defaultLimit: number): { limit: n
 export async function storeSearch(call: Call): Promise<void> {
   const body = call.body();
   const { limit, offset } = paging(body, 10);
-  const value: Record<string, unknown> = { namespace: namespaceOf(body.namespace_prefix, "namespace_prefix", true), filter: body.filter, limit, offset, query: body.query };
+  const value: Record<string, unknown> = {
+    namespace: namespaceOf(body.namespace_prefix, "namespace_prefix", true),
+    filter: body.filter,
+    limit,
+    offset,
+    query: body.query,
+  };
   const scope = await call.decide("store:search", value);
   body.namespace_prefix = namespaceOf(value.namespace, "namespace (as set by the authorization handler)", true);
   const fetchPage = async (pageOffset: number, pageLimit: number): Promise<Record<string, unknown>[]> => {
-    const { data } = await call.fetchJson("POST", "/store/items/search", { ...body, limit: pageLimit, offset: pageOffset });
+    const { data } = await call.fetchJson("POST", "/store/items/search", {
+      ...body,
+      limit: pageLimit,
+      offset: pageOffset,
+    });
     if (!isPlainObject(data) || !Array.isArray(data.items)) throw badGateway();
     return data.items as Record<string, unknown>[];
   };
   const items = unscoped(scope)
     ? await fetchPage(offset, limit)
-    : await scan(fetchPage, (item) => isPlainObject(item) && itemMatches(scope, item.namespace, item.key, item.value), offset, limit);
+    : await scan(
+        fetchPage,
+        (item) => isPlainObject(item) && itemMatches(scope, item.namespace, item.key, item.value),
+        offset,
+        limit,
+      );
   call.sendJson(200, { items });
 }
 
@@ -149,13 +191,23 @@ export async function storeSearch(call: Call): Promise<void> {
 export async function storeNamespaces(call: Call): Promise<void> {
   const body = call.body();
   const { limit, offset } = paging(body, 100);
-  const value: Record<string, unknown> = { namespace: namespaceOf(body.prefix, "prefix", true), suffix: body.suffix, max_depth: body.max_depth, limit, offset };
+  const value: Record<string, unknown> = {
+    namespace: namespaceOf(body.prefix, "prefix", true),
+    suffix: body.suffix,
+    max_depth: body.max_depth,
+    limit,
+    offset,
+  };
   const scope = await call.decide("store:list_namespaces", value);
   const prefix = namespaceOf(value.namespace, "namespace (as set by the authorization handler)", true);
   if (prefix.length > 0) body.prefix = prefix;
   else delete body.prefix;
   const fetchPage = async (pageOffset: number, pageLimit: number): Promise<unknown[]> => {
-    const { data } = await call.fetchJson("POST", "/store/namespaces", { ...body, limit: pageLimit, offset: pageOffset });
+    const { data } = await call.fetchJson("POST", "/store/namespaces", {
+      ...body,
+      limit: pageLimit,
+      offset: pageOffset,
+    });
     if (!isPlainObject(data) || !Array.isArray(data.namespaces)) throw badGateway();
     return data.namespaces as unknown[];
   };

@@ -59,9 +59,17 @@ const JSON_TYPES = ["application/json", "application/*+json"];
  * send text/plain with the user's cookies without a CORS preflight.)
  */
 function requireJson(req: Request, res: Response, next: NextFunction): void {
-  const hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
+  const hasBody =
+    req.headers["transfer-encoding"] !== undefined ||
+    (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
   if (hasBody && !req.is(JSON_TYPES)) {
-    sendError(res, new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as JSON (Content-Type: application/json)" }));
+    sendError(
+      res,
+      new HTTPException(415, {
+        code: "unsupported_media_type",
+        message: "Send the body as JSON (Content-Type: application/json)",
+      }),
+    );
     return;
   }
   next();
@@ -70,9 +78,12 @@ function requireJson(req: Request, res: Response, next: NextFunction): void {
 /** A body-parser failure as the caller should see it. */
 function bodyError(err: unknown, _req: Request, res: Response, next: NextFunction): void {
   const type = (err as { type?: string } | null)?.type;
-  if (type === "entity.parse.failed") sendError(res, new HTTPException(400, { message: "The request body is not valid JSON" }));
-  else if (type === "entity.too.large") sendError(res, new HTTPException(413, { code: "payload_too_large", message: "The request body is too large" }));
-  else if (type === "encoding.unsupported" || type === "charset.unsupported") sendError(res, new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as UTF-8 JSON" }));
+  if (type === "entity.parse.failed")
+    sendError(res, new HTTPException(400, { message: "The request body is not valid JSON" }));
+  else if (type === "entity.too.large")
+    sendError(res, new HTTPException(413, { code: "payload_too_large", message: "The request body is too large" }));
+  else if (type === "encoding.unsupported" || type === "charset.unsupported")
+    sendError(res, new HTTPException(415, { code: "unsupported_media_type", message: "Send the body as UTF-8 JSON" }));
   else next(err);
 }
 

@@ -85,7 +85,15 @@ const ACCEPTED = [
 export const DEFAULT_FORWARD_HEADERS = ["accept", "content-type", "last-event-id", "user-agent"] as const;
 
 /** Headers the gateway sets or that describe the hop itself; never copied from the caller. */
-const NEVER_FORWARD = new Set(["authorization", "cookie", "proxy-authorization", "host", "connection", "content-length", "transfer-encoding"]);
+const NEVER_FORWARD = new Set([
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+]);
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -95,33 +103,40 @@ function fail(message: string): never {
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) fail(`${name} must be a positive integer, got ${shown(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0)
+    fail(`${name} must be a positive integer, got ${shown(value)}`);
   return value;
 }
 
 function parseUpstream(value: unknown): { origin: string; basePath: string } {
-  if (typeof value !== "string" || value.length === 0) fail('upstream must be the LangGraph server\'s URL, e.g. "http://127.0.0.1:2024"');
+  if (typeof value !== "string" || value.length === 0)
+    fail('upstream must be the LangGraph server\'s URL, e.g. "http://127.0.0.1:2024"');
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     fail(`upstream ${JSON.stringify(value)} is not a valid URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") fail(`upstream must be an http: or https: URL, got ${url.protocol}`);
-  if (url.username || url.password) fail("upstream must not carry credentials in the URL: pass them in upstreamHeaders");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    fail(`upstream must be an http: or https: URL, got ${url.protocol}`);
+  if (url.username || url.password)
+    fail("upstream must not carry credentials in the URL: pass them in upstreamHeaders");
   if (url.search || url.hash) fail("upstream must not have a query string or fragment");
   return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
 }
 
 function parseUpstreamHeaders(value: unknown): Record<string, string> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) fail('upstreamHeaders must be an object of header name → string, e.g. { "x-api-key": key }');
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    fail('upstreamHeaders must be an object of header name → string, e.g. { "x-api-key": key }');
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(value)) {
     const lower = name.toLowerCase();
     if (!TOKEN.test(name)) fail(`upstreamHeaders: ${JSON.stringify(name)} is not a valid header name`);
-    if (NEVER_FORWARD.has(lower) && lower !== "authorization") fail(`upstreamHeaders: "${name}" is set by the gateway itself`);
-    if (typeof v !== "string" || v.length === 0) fail(`upstreamHeaders["${name}"] must be a non-empty string (is the environment variable set?)`);
+    if (NEVER_FORWARD.has(lower) && lower !== "authorization")
+      fail(`upstreamHeaders: "${name}" is set by the gateway itself`);
+    if (typeof v !== "string" || v.length === 0)
+      fail(`upstreamHeaders["${name}"] must be a non-empty string (is the environment variable set?)`);
     if (/[\r\n\0]/.test(v)) fail(`upstreamHeaders["${name}"] contains a line break or NUL`);
     out[lower] = v;
   }
@@ -133,10 +148,13 @@ function parseForwardHeaders(value: unknown, upstreamHeaders: Record<string, str
   if (value === undefined) return names;
   if (!Array.isArray(value)) fail('forwardHeaders must be an array of header names, e.g. ["x-request-id"]');
   for (const name of value) {
-    if (typeof name !== "string" || !TOKEN.test(name)) fail(`forwardHeaders: ${JSON.stringify(name)} is not a valid header name`);
+    if (typeof name !== "string" || !TOKEN.test(name))
+      fail(`forwardHeaders: ${JSON.stringify(name)} is not a valid header name`);
     const lower = name.toLowerCase();
-    if (NEVER_FORWARD.has(lower)) fail(`forwardHeaders: "${name}" is never forwarded (the caller's credentials stay at the gateway)`);
-    if (Object.prototype.hasOwnProperty.call(upstreamHeaders, lower)) fail(`forwardHeaders: "${name}" is one of upstreamHeaders and is never taken from the caller`);
+    if (NEVER_FORWARD.has(lower))
+      fail(`forwardHeaders: "${name}" is never forwarded (the caller's credentials stay at the gateway)`);
+    if (Object.prototype.hasOwnProperty.call(upstreamHeaders, lower))
+      fail(`forwardHeaders: "${name}" is one of upstreamHeaders and is never taken from the caller`);
     names.add(lower);
   }
   return names;
@@ -144,7 +162,8 @@ function parseForwardHeaders(value: unknown, upstreamHeaders: Record<string, str
 
 function parsePublic(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((p): p is string => typeof p === "string" && p.startsWith("/"))) fail('public must be an array of paths starting with "/"');
+  if (!Array.isArray(value) || !value.every((p): p is string => typeof p === "string" && p.startsWith("/")))
+    fail('public must be an array of paths starting with "/"');
   return [...value];
 }
 
@@ -152,7 +171,10 @@ function parsePublic(value: unknown): string[] {
 export function resolveOptions(options: GatewayOptions): ResolvedOptions {
   if (options === null || typeof options !== "object") fail("options must be an object: { auth, upstream }");
   const unknown = Object.keys(options).filter((k) => !(ACCEPTED as readonly string[]).includes(k));
-  if (unknown.length > 0) fail(`unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; accepted: ${ACCEPTED.join(", ")}`);
+  if (unknown.length > 0)
+    fail(
+      `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; accepted: ${ACCEPTED.join(", ")}`,
+    );
   const auth = options.auth as unknown as { middleware?: unknown; authorize?: unknown } | undefined;
   if (!auth || typeof auth.middleware !== "function" || typeof auth.authorize !== "function") {
     fail("auth must be a Gatehouse Auth (new Auth().authenticate(…).on(…)) from @gatehouse/express");

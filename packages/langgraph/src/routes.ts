@@ -66,7 +66,13 @@ export interface GatewayRoute {
   stream?: boolean;
 }
 
-function r(method: GatewayRoute["method"], path: string, event: string | null, kind: RouteKind, extra: Partial<GatewayRoute> = {}): GatewayRoute {
+function r(
+  method: GatewayRoute["method"],
+  path: string,
+  event: string | null,
+  kind: RouteKind,
+  extra: Partial<GatewayRoute> = {},
+): GatewayRoute {
   return Object.freeze({ method, path, event, kind, ...extra });
 }
 
@@ -150,8 +156,16 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = Object.freeze([
  */
 export const REFUSED_ROUTES: readonly { method: string; path: string; reason: string }[] = Object.freeze([
   { method: "POST", path: "/internal/truncate", reason: "wipes the whole server; an operator task, not a user's" },
-  { method: "GET", path: "/runs/:run_id/stream", reason: "names no thread, so the owner cannot be checked; join through /threads/:thread_id/runs/:run_id/stream" },
-  { method: "GET", path: "/threads/:thread_id/stream/events", reason: "protocol v2 WebSocket transport: not proxied yet" },
+  {
+    method: "GET",
+    path: "/runs/:run_id/stream",
+    reason: "names no thread, so the owner cannot be checked; join through /threads/:thread_id/runs/:run_id/stream",
+  },
+  {
+    method: "GET",
+    path: "/threads/:thread_id/stream/events",
+    reason: "protocol v2 WebSocket transport: not proxied yet",
+  },
   { method: "POST", path: "/threads/:thread_id/stream/events", reason: "protocol v2 event stream: not mapped yet" },
   { method: "POST", path: "/threads/:thread_id/commands", reason: "protocol v2 commands: not mapped yet" },
 ]);

@@ -44,7 +44,12 @@ export function mergeSearchMetadata(callerMetadata: unknown, scope: Scope): Reco
       if (eq.has(clause.key) && eq.get(clause.key) !== clause.value) return null;
       if (has && current !== clause.value) return null; // a scalar equals one value; containment of anything else fails
       eq.set(clause.key, clause.value);
-      Object.defineProperty(merged, clause.key, { value: clause.value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(merged, clause.key, {
+        value: clause.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else {
       if (eq.has(clause.key)) return null; // equal to a scalar and an array at once
       if (has && !Array.isArray(current)) return null;

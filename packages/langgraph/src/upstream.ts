@@ -29,15 +29,30 @@ export interface UpstreamRequest {
 }
 
 /** Headers of an upstream answer the caller may see; everything else (set-cookie included) stays here. */
-const RESPONSE_HEADERS = ["content-type", "content-location", "x-pagination-total", "x-pagination-next", "cache-control", "retry-after", "last-event-id"];
+const RESPONSE_HEADERS = [
+  "content-type",
+  "content-location",
+  "x-pagination-total",
+  "x-pagination-next",
+  "cache-control",
+  "retry-after",
+  "last-event-id",
+];
 
 /** The gateway's answer when the upstream could not be reached or answered nonsense. */
-export function badGateway(message = "The LangGraph server did not give a valid answer", cause?: unknown): HTTPException {
+export function badGateway(
+  message = "The LangGraph server did not give a valid answer",
+  cause?: unknown,
+): HTTPException {
   return new HTTPException(502, { code: "bad_gateway", message, cause });
 }
 
 function timedOut(cause: unknown): HTTPException {
-  return new HTTPException(504, { code: "gateway_timeout", message: "The LangGraph server did not answer in time", cause });
+  return new HTTPException(504, {
+    code: "gateway_timeout",
+    message: "The LangGraph server did not answer in time",
+    cause,
+  });
 }
 
 /** Maps an undici failure to 502/504; anything else is rethrown unchanged. */
@@ -51,7 +66,8 @@ export function upstreamFailure(err: unknown): unknown {
     return timedOut(err);
   }
   if (err instanceof undiciErrors.RequestAbortedError || (err as { name?: string })?.name === "AbortError") return err;
-  if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return badGateway("The LangGraph server's answer is too large", err);
+  if (err instanceof undiciErrors.ResponseExceededMaxSizeError)
+    return badGateway("The LangGraph server's answer is too large", err);
   return badGateway("The LangGraph server is unreachable", err);
 }
 
@@ -173,7 +189,11 @@ export function parseJson(raw: Buffer): unknown {
 }
 
 /** The answer headers to copy to the caller; `Content-Location` is moved under the gateway's mount path. */
-export function responseHeaders(headers: IncomingHttpHeaders, mountPath: string, basePath: string): Record<string, string> {
+export function responseHeaders(
+  headers: IncomingHttpHeaders,
+  mountPath: string,
+  basePath: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of RESPONSE_HEADERS) {
     const value = headers[name];

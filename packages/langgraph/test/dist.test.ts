@@ -46,9 +46,19 @@ test("require('@gatehouse/langgraph') loads dist and serves /health and a 401", 
       console.log(JSON.stringify({ exports: Object.keys(lg).sort(), routes: lg.GATEWAY_ROUTES.length, health: health.status, threads: threads.status }));
       server.close(); await gateway.close();
     });`;
-  const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 60_000 }));
+  const out = JSON.parse(
+    execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 60_000 }),
+  );
   expect(out).toEqual({
-    exports: ["DEFAULT_FORWARD_HEADERS", "GATEWAY_ROUTES", "PUBLIC_PATHS", "REFUSED_ROUTES", "langgraphGateway", "mergeSearchMetadata", "withAuthUser"],
+    exports: [
+      "DEFAULT_FORWARD_HEADERS",
+      "GATEWAY_ROUTES",
+      "PUBLIC_PATHS",
+      "REFUSED_ROUTES",
+      "langgraphGateway",
+      "mergeSearchMetadata",
+      "withAuthUser",
+    ],
     routes: expect.any(Number),
     health: 200,
     threads: 401,

@@ -29,7 +29,12 @@ afterAll(async () => {
   fs.rmSync(path.dirname(eventsFile), { recursive: true, force: true });
 });
 
-async function call(method: string, target: string, body?: unknown, timeoutMs = 60_000): Promise<{ status: number; data: any }> {
+async function call(
+  method: string,
+  target: string,
+  body?: unknown,
+  timeoutMs = 60_000,
+): Promise<{ status: number; data: any }> {
   const res = await fetch(target.startsWith("http") ? target : url + target, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -48,9 +53,12 @@ async function call(method: string, target: string, body?: unknown, timeoutMs = 
 
 function recordedWithKeys(): { event: string; keys: string[] }[] {
   if (!fs.existsSync(eventsFile)) return [];
-  return fs.readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(eventsFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
-
 
 /** LangGraph's answer status and value keys for each route's first event, filled by the first test for the second. */
 const langgraphKeys = new Map<string, string[]>();
@@ -89,7 +97,11 @@ interface Seen {
 }
 
 /** Calls every non-public route once against `base`; returns the events each raised, in order. */
-async function exercise(base: string, reset: () => void, read: () => Seen[]): Promise<Map<GatewayRoute, { status: number; events: Seen[] }>> {
+async function exercise(
+  base: string,
+  reset: () => void,
+  read: () => Seen[],
+): Promise<Map<GatewayRoute, { status: number; events: Seen[] }>> {
   const to = (method: string, p: string, body?: unknown) => call(method, base + p, body);
   const thread = (await to("POST", "/threads", {})).data.thread_id as string;
   const run = (await to("POST", `/threads/${thread}/runs`, RUN)).data.run_id as string;
@@ -98,7 +110,13 @@ async function exercise(base: string, reset: () => void, read: () => Seen[]): Pr
   const checkpoint = state.checkpoint?.checkpoint_id as string;
   const assistant = (await to("POST", "/assistants", { graph_id: "agent" })).data.assistant_id as string;
   expect([thread, run, checkpoint, assistant].every((v) => typeof v === "string")).toBe(true);
-  const params: Record<string, string> = { thread_id: thread, run_id: run, checkpoint_id: checkpoint, assistant_id: assistant, namespace: "x" };
+  const params: Record<string, string> = {
+    thread_id: thread,
+    run_id: run,
+    checkpoint_id: checkpoint,
+    assistant_id: assistant,
+    namespace: "x",
+  };
   await to("PUT", "/store/items", { namespace: ["ns"], key: "k", value: { v: 1 } });
 
   // Deletes last (the thread last of all), so every other route finds its records.
@@ -112,7 +130,8 @@ async function exercise(base: string, reset: () => void, read: () => Seen[]): Pr
     if (SLOW.has(route.path)) {
       // Static schema extraction can take minutes on a busy machine; the event is raised before it starts.
       await call(route.method, base + p, bodyFor(route), 3_000).catch(() => undefined);
-      for (let waited = 0; read().length === 0 && waited < 60_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      for (let waited = 0; read().length === 0 && waited < 60_000; waited += 100)
+        await new Promise((r) => setTimeout(r, 100));
       results.set(route, { status: -1, events: read() });
       continue;
     }
@@ -132,7 +151,10 @@ test("every route raises the auth event GATEWAY_ROUTES names for it, first", asy
     if (events.length > 0) langgraphKeys.set(`${route.method} ${route.path}`, events[0].keys);
     langgraphStatus.set(`${route.method} ${route.path}`, status);
     if (events.length === 0) unchecked.push(`${route.method} ${route.path} (${status})`);
-    else if (events[0].event !== route.event) mismatches.push(`${route.method} ${route.path}: server raised ${events.map((e) => e.event).join(", ")}; table says ${route.event}`);
+    else if (events[0].event !== route.event)
+      mismatches.push(
+        `${route.method} ${route.path}: server raised ${events.map((e) => e.event).join(", ")}; table says ${route.event}`,
+      );
   }
   expect(mismatches).toEqual([]);
   // LangGraph's JS server does not implement crons (500 before any auth event); their
@@ -153,14 +175,22 @@ test("through the gateway, each route's handler sees the same event and the valu
   await new Promise((resolve) => server.once("listening", resolve));
   try {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const results = await exercise(base, () => seen.splice(0), () => [...seen]);
+    const results = await exercise(
+      base,
+      () => seen.splice(0),
+      () => [...seen],
+    );
     const problems: string[] = [];
     for (const [route, { status, events }] of results) {
       const name = `${route.method} ${route.path}`;
       if (route.path.includes("/crons")) continue;
-      if (events[0]?.event !== route.event) problems.push(`${name}: gateway raised ${events.map((e) => e.event).join(", ") || "nothing"} (${status})`);
-      if (status !== langgraphStatus.get(name)) problems.push(`${name}: ${status} through the gateway, ${langgraphStatus.get(name)} direct`);
-      const missing = (langgraphKeys.get(name) ?? []).filter((k) => !SERVER_ONLY.has(k) && !events[0]?.keys.includes(k));
+      if (events[0]?.event !== route.event)
+        problems.push(`${name}: gateway raised ${events.map((e) => e.event).join(", ") || "nothing"} (${status})`);
+      if (status !== langgraphStatus.get(name))
+        problems.push(`${name}: ${status} through the gateway, ${langgraphStatus.get(name)} direct`);
+      const missing = (langgraphKeys.get(name) ?? []).filter(
+        (k) => !SERVER_ONLY.has(k) && !events[0]?.keys.includes(k),
+      );
       if (missing.length > 0) problems.push(`${name}: the handler's value lacks ${missing.join(", ")}`);
     }
     expect(problems).toEqual([]);

@@ -13,8 +13,17 @@ export function ownerAuth(options: { stamp?: boolean } = {}) {
   return new Auth({ unhandled: "deny" })
     .authenticate((req) => {
       const match = /^Bearer ([a-z]+)$/.exec(req.headers.authorization ?? "");
-      if (!match) throw new HTTPException(401, { message: "Missing or bad token", headers: { "WWW-Authenticate": 'Bearer realm="api"' } });
-      return { identity: match[1], permissions: ["threads:write"], display_name: match[1].toUpperCase(), secret_claim: "x" };
+      if (!match)
+        throw new HTTPException(401, {
+          message: "Missing or bad token",
+          headers: { "WWW-Authenticate": 'Bearer realm="api"' },
+        });
+      return {
+        identity: match[1],
+        permissions: ["threads:write"],
+        display_name: match[1].toUpperCase(),
+        secret_claim: "x",
+      };
     })
     .on(["threads", "assistants", "crons"], ({ action, value, user }) => {
       if (stamp && (action === "create" || action === "update" || action === "create_run")) {
@@ -34,7 +43,10 @@ export function ownerAuth(options: { stamp?: boolean } = {}) {
     });
 }
 
-export function gatewayApp(options: Partial<GatewayOptions> & { upstream: string }, mount = "/"): { app: express.Express; gateway: GatewayRouter } {
+export function gatewayApp(
+  options: Partial<GatewayOptions> & { upstream: string },
+  mount = "/",
+): { app: express.Express; gateway: GatewayRouter } {
   const gateway = langgraphGateway({ auth: ownerAuth(), logger: { error: () => undefined }, ...options });
   const app = express();
   app.use(mount, gateway);

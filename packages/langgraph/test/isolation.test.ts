@@ -38,7 +38,12 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function as(user: Record<string, string>, method: string, p: string, body?: unknown): Promise<{ status: number; text: string; data: any }> {
+async function as(
+  user: Record<string, string>,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; text: string; data: any }> {
   const res = await fetch(base + p, {
     method,
     headers: { ...user, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -63,17 +68,32 @@ test("bob reaches none of alice's records, on any route, and nothing of hers cha
   expect(wait.text).toContain("alice-secret");
   const run = (await as(alice, "GET", `/threads/${thread}/runs`)).data[0].run_id as string;
   const checkpoint = (await as(alice, "GET", `/threads/${thread}/state`)).data.checkpoint.checkpoint_id as string;
-  const assistant = (await as(alice, "POST", "/assistants", { graph_id: "agent", name: "alice's" })).data.assistant_id as string;
+  const assistant = (await as(alice, "POST", "/assistants", { graph_id: "agent", name: "alice's" })).data
+    .assistant_id as string;
   await as(alice, "PUT", "/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: "alice-secret" } });
-  const params: Record<string, string> = { thread_id: thread, run_id: run, checkpoint_id: checkpoint, assistant_id: assistant, namespace: "x" };
+  const params: Record<string, string> = {
+    thread_id: thread,
+    run_id: run,
+    checkpoint_id: checkpoint,
+    assistant_id: assistant,
+    namespace: "x",
+  };
 
   const leaks: string[] = [];
   for (const route of GATEWAY_ROUTES) {
     if (!/:thread_id|:assistant_id/.test(route.path) || route.path.includes("/crons")) continue;
     const p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]);
-    const body = route.method === "GET" || route.method === "DELETE" ? undefined : route.kind === "thread-run" ? RUN : route.path.endsWith("/latest") ? { version: 1 } : {};
+    const body =
+      route.method === "GET" || route.method === "DELETE"
+        ? undefined
+        : route.kind === "thread-run"
+          ? RUN
+          : route.path.endsWith("/latest")
+            ? { version: 1 }
+            : {};
     const res = await as(bob, route.method, p, body);
-    if (res.status !== 404 || res.text.includes("alice-secret")) leaks.push(`${route.method} ${route.path}: ${res.status} ${res.text.slice(0, 80)}`);
+    if (res.status !== 404 || res.text.includes("alice-secret"))
+      leaks.push(`${route.method} ${route.path}: ${res.status} ${res.text.slice(0, 80)}`);
   }
   const store = [
     await as(bob, "GET", "/store/items?namespace=alice.notes&key=n1"),
@@ -85,16 +105,26 @@ test("bob reaches none of alice's records, on any route, and nothing of hers cha
   expect(store[3].data.items).toEqual([]);
   expect(leaks).toEqual([]);
 
-  const searches = await Promise.all([as(bob, "POST", "/threads/search", {}), as(bob, "POST", "/assistants/search", { metadata: { owner: "alice" } })]);
+  const searches = await Promise.all([
+    as(bob, "POST", "/threads/search", {}),
+    as(bob, "POST", "/assistants/search", { metadata: { owner: "alice" } }),
+  ]);
   expect(searches.map((r) => r.data)).toEqual([[], []]);
   expect((await as(bob, "POST", "/threads/count", {})).data).toBe(0);
 
   // Nothing of alice's changed.
   const after = await as(alice, "GET", `/threads/${thread}`);
-  expect(after.data.metadata).toEqual({ topic: "private", owner: "alice", graph_id: "agent", assistant_id: expect.any(String) });
+  expect(after.data.metadata).toEqual({
+    topic: "private",
+    owner: "alice",
+    graph_id: "agent",
+    assistant_id: expect.any(String),
+  });
   expect((await as(alice, "GET", `/threads/${thread}/state`)).text).toContain("alice-secret");
   expect((await as(alice, "GET", `/assistants/${assistant}`)).status).toBe(200);
-  expect((await as(alice, "GET", "/store/items?namespace=alice.notes&key=n1")).data.value).toEqual({ text: "alice-secret" });
+  expect((await as(alice, "GET", "/store/items?namespace=alice.notes&key=n1")).data.value).toEqual({
+    text: "alice-secret",
+  });
 });
 
 test("ids and checkpoints of alice's thread smuggled through bob's own thread are refused", async () => {
@@ -110,7 +140,10 @@ test("ids and checkpoints of alice's thread smuggled through bob's own thread ar
     await as(bob, "GET", `/threads/${bobThread}/runs/${aliceRun}/stream`),
     await as(bob, "POST", `/threads/${bobThread}/state/checkpoint`, { checkpoint: { thread_id: aliceThread } }),
     await as(bob, "POST", `/threads/${bobThread}/history`, { checkpoint: { thread_id: aliceThread } }),
-    await as(bob, "POST", `/threads/${bobThread}/state`, { values: { steps: ["bob-was-here"] }, checkpoint: { thread_id: aliceThread } }),
+    await as(bob, "POST", `/threads/${bobThread}/state`, {
+      values: { steps: ["bob-was-here"] },
+      checkpoint: { thread_id: aliceThread },
+    }),
   ];
   for (const res of smuggled) {
     expect(res.text).not.toContain("alice-secret");

@@ -12,7 +12,8 @@ const dist = path.join(root, "dist");
 const load = async (file) => (await import(pathToFileURL(path.join(dist, file)).href)).default;
 
 const apps = [];
-for (const file of ["api/meta.mjs", "api/assistants.mjs", "api/runs.mjs", "api/threads.mjs", "api/store.mjs"]) apps.push(await load(file));
+for (const file of ["api/meta.mjs", "api/assistants.mjs", "api/runs.mjs", "api/threads.mjs", "api/store.mjs"])
+  apps.push(await load(file));
 const protocol = await load("api/protocol.mjs");
 apps.push(protocol(() => () => undefined, { runs: {}, threads: {} }));
 

@@ -54,7 +54,9 @@ describe("the README setup in front of a LangGraph-shaped server", () => {
     process.env.JWT_SECRET = secret;
     process.env.LANGGRAPH_URL = stub.url;
     process.env.LANGGRAPH_API_KEY = "deployment-key";
-    const js = ts.transpileModule(runnable, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+    const js = ts.transpileModule(runnable, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    }).outputText;
     const module = { exports: {} as { app?: import("express").Express } };
     new Function("require", "module", "exports", "process", js)(require, module, module.exports, process);
     app = module.exports.app!;
@@ -67,15 +69,30 @@ describe("the README setup in front of a LangGraph-shaped server", () => {
   });
 
   test("alice's thread is stamped, bob cannot see it, and the key goes upstream only", async () => {
-    const created = await request(app).post("/agents/threads").set("Authorization", token("alice")).send({ metadata: { owner: "bob" } }).expect(200);
+    const created = await request(app)
+      .post("/agents/threads")
+      .set("Authorization", token("alice"))
+      .send({ metadata: { owner: "bob" } })
+      .expect(200);
     expect(created.body.metadata.owner).toBe("alice");
     expect(stub.received.at(-1)!.headers["x-api-key"]).toBe("deployment-key");
     expect(stub.received.at(-1)!.headers.authorization).toBeUndefined();
     await request(app).get(`/agents/threads/${created.body.thread_id}`).set("Authorization", token("bob")).expect(404);
-    await request(app).get(`/agents/threads/${created.body.thread_id}`).set("Authorization", token("alice")).expect(200);
-    const search = await request(app).post("/agents/threads/search").set("Authorization", token("bob")).send({}).expect(200);
+    await request(app)
+      .get(`/agents/threads/${created.body.thread_id}`)
+      .set("Authorization", token("alice"))
+      .expect(200);
+    const search = await request(app)
+      .post("/agents/threads/search")
+      .set("Authorization", token("bob"))
+      .send({})
+      .expect(200);
     expect(search.body).toEqual([]);
-    await request(app).put("/agents/store/items").set("Authorization", token("bob")).send({ namespace: ["alice"], key: "k", value: {} }).expect(403);
+    await request(app)
+      .put("/agents/store/items")
+      .set("Authorization", token("bob"))
+      .send({ namespace: ["alice"], key: "k", value: {} })
+      .expect(403);
     await request(app).get("/agents/info").expect(200);
     await request(app).get("/agents/threads/x").expect(401);
   });

@@ -21,7 +21,8 @@ afterEach(async () => {
   await stub.close();
 });
 
-const upstreamCalls = (method: string, path: string) => stub.received.filter((r) => r.method === method && r.path.startsWith(path));
+const upstreamCalls = (method: string, path: string) =>
+  stub.received.filter((r) => r.method === method && r.path.startsWith(path));
 
 async function aliceThread(metadata: Record<string, unknown> = {}): Promise<string> {
   const res = await request(app.app).post("/threads").set(alice).send({ metadata }).expect(200);
@@ -30,7 +31,11 @@ async function aliceThread(metadata: Record<string, unknown> = {}): Promise<stri
 
 describe("create", () => {
   test("the handler's stamped metadata is what the upstream stores; the caller cannot choose the owner", async () => {
-    const res = await request(app.app).post("/threads").set(alice).send({ metadata: { owner: "bob", topic: "tax" } }).expect(200);
+    const res = await request(app.app)
+      .post("/threads")
+      .set(alice)
+      .send({ metadata: { owner: "bob", topic: "tax" } })
+      .expect(200);
     expect(res.body.metadata).toEqual({ owner: "alice", topic: "tax" });
     expect(stub.threads.get(res.body.thread_id).metadata).toEqual({ owner: "alice", topic: "tax" });
   });
@@ -43,7 +48,11 @@ describe("create", () => {
   });
 
   test("assistants are stamped the same way", async () => {
-    const res = await request(app.app).post("/assistants").set(bob).send({ graph_id: "agent", metadata: {} }).expect(200);
+    const res = await request(app.app)
+      .post("/assistants")
+      .set(bob)
+      .send({ graph_id: "agent", metadata: {} })
+      .expect(200);
     expect(stub.assistants.get(res.body.assistant_id).metadata).toEqual({ owner: "bob" });
   });
 });
@@ -65,8 +74,16 @@ describe("search and count", () => {
   test("the filter is AND-ed with the caller's metadata in the upstream query", async () => {
     await aliceThread({ topic: "tax" });
     await aliceThread({ topic: "art" });
-    await request(app.app).post("/threads").set(bob).send({ metadata: { topic: "tax" } }).expect(200);
-    const res = await request(app.app).post("/threads/search").set(alice).send({ metadata: { topic: "tax" } }).expect(200);
+    await request(app.app)
+      .post("/threads")
+      .set(bob)
+      .send({ metadata: { topic: "tax" } })
+      .expect(200);
+    const res = await request(app.app)
+      .post("/threads/search")
+      .set(alice)
+      .send({ metadata: { topic: "tax" } })
+      .expect(200);
     expect(res.body).toHaveLength(1);
     expect(res.body[0].metadata).toEqual({ topic: "tax", owner: "alice" });
     expect(upstreamCalls("POST", "/threads/search").at(-1)!.body.metadata).toEqual({ topic: "tax", owner: "alice" });
@@ -77,16 +94,28 @@ describe("search and count", () => {
   test("a contradiction (caller asks owner: alice as bob) answers empty without asking upstream", async () => {
     await aliceThread();
     const before = stub.received.length;
-    const res = await request(app.app).post("/threads/search").set(bob).send({ metadata: { owner: "alice" } }).expect(200);
+    const res = await request(app.app)
+      .post("/threads/search")
+      .set(bob)
+      .send({ metadata: { owner: "alice" } })
+      .expect(200);
     expect(res.body).toEqual([]);
-    const count = await request(app.app).post("/assistants/count").set(bob).send({ metadata: { owner: "alice" } }).expect(200);
+    const count = await request(app.app)
+      .post("/assistants/count")
+      .set(bob)
+      .send({ metadata: { owner: "alice" } })
+      .expect(200);
     expect(count.body).toBe(0);
     expect(stub.received.length).toBe(before);
   });
 
   test("a select without metadata still lets the gateway check, and the caller gets what it selected", async () => {
     const id = await aliceThread();
-    const res = await request(app.app).post("/threads/search").set(alice).send({ select: ["thread_id"] }).expect(200);
+    const res = await request(app.app)
+      .post("/threads/search")
+      .set(alice)
+      .send({ select: ["thread_id"] })
+      .expect(200);
     expect(res.body).toEqual([{ thread_id: id }]);
   });
 
@@ -112,7 +141,11 @@ describe("by-id writes read the record first", () => {
     ];
     for (const [method, path] of calls) {
       const before = stub.received.length;
-      await (request(app.app) as any)[method](path).set(bob).send(method === "get" || method === "delete" ? undefined : {}).expect(404);
+      await (request(app.app) as any)
+        [method](path)
+        .set(bob)
+        .send(method === "get" || method === "delete" ? undefined : {})
+        .expect(404);
       const forwarded = stub.received.slice(before).filter((r) => !(r.method === "GET" && r.path === `/threads/${id}`));
       expect({ path, forwarded }).toEqual({ path, forwarded: [] });
     }
@@ -121,7 +154,11 @@ describe("by-id writes read the record first", () => {
 
   test("a PATCH cannot change a stamped owner", async () => {
     const id = await aliceThread();
-    const res = await request(app.app).patch(`/threads/${id}`).set(alice).send({ metadata: { owner: "bob", topic: "x" } }).expect(200);
+    const res = await request(app.app)
+      .patch(`/threads/${id}`)
+      .set(alice)
+      .send({ metadata: { owner: "bob", topic: "x" } })
+      .expect(200);
     expect(res.body.metadata).toEqual({ owner: "alice", topic: "x" });
   });
 
@@ -129,7 +166,11 @@ describe("by-id writes read the record first", () => {
     await app.gateway.close();
     app = gatewayApp({ upstream: stub.url, auth: ownerAuth({ stamp: false }) });
     stub.threads.set("t1", { thread_id: "t1", metadata: { owner: "alice" } });
-    await request(app.app).patch("/threads/t1").set(alice).send({ metadata: { owner: "bob" } }).expect(403);
+    await request(app.app)
+      .patch("/threads/t1")
+      .set(alice)
+      .send({ metadata: { owner: "bob" } })
+      .expect(403);
     expect(stub.threads.get("t1").metadata).toEqual({ owner: "alice" });
   });
 
@@ -151,14 +192,22 @@ describe("by-id writes read the record first", () => {
 
   test("deleting an assistant with delete_threads is refused to a caller scoped on threads (it would delete other users' threads)", async () => {
     const { body } = await request(app.app).post("/assistants").set(alice).send({ graph_id: "agent" }).expect(200);
-    await request(app.app).delete(`/assistants/${body.assistant_id}`).query({ delete_threads: "true" }).set(alice).expect(403);
+    await request(app.app)
+      .delete(`/assistants/${body.assistant_id}`)
+      .query({ delete_threads: "true" })
+      .set(alice)
+      .expect(403);
     expect(stub.assistants.has(body.assistant_id)).toBe(true);
     await request(app.app).delete(`/assistants/${body.assistant_id}`).set(alice).expect(204);
   });
 
   test("assistant versions outside the filter are left out", async () => {
     const { body } = await request(app.app).post("/assistants").set(alice).send({ graph_id: "agent" }).expect(200);
-    const res = await request(app.app).post(`/assistants/${body.assistant_id}/versions`).set(alice).send({}).expect(200);
+    const res = await request(app.app)
+      .post(`/assistants/${body.assistant_id}/versions`)
+      .set(alice)
+      .send({})
+      .expect(200);
     expect(res.body.map((v: any) => v.version)).toEqual([2]);
     await request(app.app).post(`/assistants/${body.assistant_id}/versions`).set(bob).send({}).expect(404);
   });

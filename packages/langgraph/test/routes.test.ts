@@ -18,7 +18,9 @@ const refused = new Set(REFUSED_ROUTES.map((r) => key(r.method, r.path)));
 
 test(`every route of the installed LangGraph server (${upstream.version}) is mapped or refused on purpose`, () => {
   expect(upstream.routes.length).toBeGreaterThan(40);
-  const unmapped = upstream.routes.filter((r) => !mapped.has(key(r.split(" ")[0], r.split(" ")[1])) && !refused.has(key(r.split(" ")[0], r.split(" ")[1])));
+  const unmapped = upstream.routes.filter(
+    (r) => !mapped.has(key(r.split(" ")[0], r.split(" ")[1])) && !refused.has(key(r.split(" ")[0], r.split(" ")[1])),
+  );
   expect(unmapped).toEqual([]);
 });
 
@@ -33,10 +35,29 @@ test("no route is both mapped and refused, and each is listed once", () => {
 });
 
 test("only /info and /ok are public; every other route names a LangGraph event", () => {
-  const events = new Set(["threads:create", "threads:read", "threads:update", "threads:delete", "threads:search", "threads:create_run",
-    "assistants:create", "assistants:read", "assistants:update", "assistants:delete", "assistants:search",
-    "crons:create", "crons:read", "crons:update", "crons:delete", "crons:search",
-    "store:put", "store:get", "store:search", "store:delete", "store:list_namespaces"]);
+  const events = new Set([
+    "threads:create",
+    "threads:read",
+    "threads:update",
+    "threads:delete",
+    "threads:search",
+    "threads:create_run",
+    "assistants:create",
+    "assistants:read",
+    "assistants:update",
+    "assistants:delete",
+    "assistants:search",
+    "crons:create",
+    "crons:read",
+    "crons:update",
+    "crons:delete",
+    "crons:search",
+    "store:put",
+    "store:get",
+    "store:search",
+    "store:delete",
+    "store:list_namespaces",
+  ]);
   expect(GATEWAY_ROUTES.filter((r) => r.event === null).map((r) => r.path)).toEqual(["/info", "/ok"]);
   expect(GATEWAY_ROUTES.filter((r) => r.event !== null && !events.has(r.event))).toEqual([]);
 });

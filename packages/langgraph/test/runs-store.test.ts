@@ -31,11 +31,20 @@ describe("runs", () => {
   test("the caller's identity reaches the run config under LangGraph's names, replacing what the caller sent", async () => {
     const id = await aliceThread();
     const spoof = { config: { configurable: { langgraph_auth_user_id: "root", model: "m" } } };
-    await request(app.app).post(`/threads/${id}/runs`).set(alice).send({ assistant_id: "agent", ...spoof }).expect(200);
+    await request(app.app)
+      .post(`/threads/${id}/runs`)
+      .set(alice)
+      .send({ assistant_id: "agent", ...spoof })
+      .expect(200);
     const configurable = stub.runs.at(-1).config.configurable;
     expect(configurable.langgraph_auth_user_id).toBe("alice");
     expect(configurable.model).toBe("m");
-    expect(configurable.langgraph_auth_user).toEqual({ identity: "alice", display_name: "ALICE", permissions: ["threads:write"], is_authenticated: true });
+    expect(configurable.langgraph_auth_user).toEqual({
+      identity: "alice",
+      display_name: "ALICE",
+      permissions: ["threads:write"],
+      is_authenticated: true,
+    });
     expect(configurable.langgraph_auth_permissions).toEqual(["threads:write"]);
     expect(stub.runs.at(-1).metadata).toEqual({ owner: "alice" });
   });
@@ -51,7 +60,11 @@ describe("runs", () => {
   test("a run on a missing thread is 404 unless if_not_exists is create; the created thread is stamped", async () => {
     const id = "22222222-2222-2222-2222-222222222222";
     await request(app.app).post(`/threads/${id}/runs`).set(alice).send({ assistant_id: "agent" }).expect(404);
-    await request(app.app).post(`/threads/${id}/runs`).set(alice).send({ assistant_id: "agent", if_not_exists: "create" }).expect(200);
+    await request(app.app)
+      .post(`/threads/${id}/runs`)
+      .set(alice)
+      .send({ assistant_id: "agent", if_not_exists: "create" })
+      .expect(200);
     expect(stub.threads.get(id).metadata).toEqual({ owner: "alice" });
     await request(app.app).get(`/threads/${id}`).set(bob).expect(404);
   });
@@ -61,20 +74,33 @@ describe("runs", () => {
     app = gatewayApp({ upstream: stub.url }, "/agents");
     const wait = await request(app.app).post("/agents/runs/wait").set(bob).send({ assistant_id: "agent" }).expect(200);
     expect(wait.body.config.configurable.langgraph_auth_user_id).toBe("bob");
-    await request(app.app).post("/agents/runs/batch").set(bob).send([{ assistant_id: "agent" }, { assistant_id: "agent" }]).expect(200);
+    await request(app.app)
+      .post("/agents/runs/batch")
+      .set(bob)
+      .send([{ assistant_id: "agent" }, { assistant_id: "agent" }])
+      .expect(200);
     expect(stub.runs.slice(-2).map((r) => r.config.configurable.langgraph_auth_user_id)).toEqual(["bob", "bob"]);
     const id = (await request(app.app).post("/agents/threads").set(alice).send({}).expect(200)).body.thread_id;
-    const run = await request(app.app).post(`/agents/threads/${id}/runs`).set(alice).send({ assistant_id: "agent" }).expect(200);
+    const run = await request(app.app)
+      .post(`/agents/threads/${id}/runs`)
+      .set(alice)
+      .send({ assistant_id: "agent" })
+      .expect(200);
     expect(run.headers["content-location"]).toBe(`/agents/threads/${id}/runs/${run.body.run_id}`);
   });
 
   test("an SSE stream passes through with its events in order", async () => {
     const id = await aliceThread();
-    const res = await request(app.app).post(`/threads/${id}/runs/stream`).set(alice).send({ assistant_id: "agent" }).buffer(true).parse((r, cb) => {
-      let text = "";
-      r.on("data", (c: Buffer) => (text += c.toString()));
-      r.on("end", () => cb(null, text));
-    });
+    const res = await request(app.app)
+      .post(`/threads/${id}/runs/stream`)
+      .set(alice)
+      .send({ assistant_id: "agent" })
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = "";
+        r.on("data", (c: Buffer) => (text += c.toString()));
+        r.on("end", () => cb(null, text));
+      });
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/event-stream/);
     const events = [...(res.body as string).matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => `${m[1]} ${m[2]}`);
@@ -88,12 +114,21 @@ describe("runs", () => {
       const port = (server.address() as AddressInfo).port;
       const body = JSON.stringify({ assistant_id: "agent", input: { hold: true } });
       const first = await new Promise<string>((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/runs/stream", headers: { ...alice, "content-type": "application/json" } }, (res) => {
-          res.once("data", (chunk: Buffer) => {
-            resolve(chunk.toString());
-            req.destroy();
-          });
-        });
+        const req = http.request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/runs/stream",
+            headers: { ...alice, "content-type": "application/json" },
+          },
+          (res) => {
+            res.once("data", (chunk: Buffer) => {
+              resolve(chunk.toString());
+              req.destroy();
+            });
+          },
+        );
         req.on("error", (err) => (err.message === "socket hang up" ? undefined : reject(err)));
         req.end(body);
       });
@@ -112,7 +147,16 @@ test("back-pressure: a caller that stops reading stops the upstream writer (the 
   try {
     const port = (server.address() as AddressInfo).port;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/runs/stream", headers: { ...alice, "content-type": "application/json" } }, resolve);
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/runs/stream",
+          headers: { ...alice, "content-type": "application/json" },
+        },
+        resolve,
+      );
       req.on("error", reject);
       req.end(JSON.stringify({ assistant_id: "agent", input: { flood: true } }));
     });
@@ -131,20 +175,48 @@ test("back-pressure: a caller that stops reading stops the upstream writer (the 
 
 describe("store", () => {
   test("writes into another user's namespace are 403 and reach nothing; reads are 404", async () => {
-    await request(app.app).put("/store/items").set(alice).send({ namespace: ["alice", "notes"], key: "n1", value: { text: "hi" } }).expect(204);
+    await request(app.app)
+      .put("/store/items")
+      .set(alice)
+      .send({ namespace: ["alice", "notes"], key: "n1", value: { text: "hi" } })
+      .expect(204);
     const before = stub.received.length;
-    await request(app.app).put("/store/items").set(bob).send({ namespace: ["alice", "notes"], key: "n1", value: { text: "mine" } }).expect(403);
-    await request(app.app).delete("/store/items").set(bob).send({ namespace: ["alice", "notes"], key: "n1" }).expect(403);
+    await request(app.app)
+      .put("/store/items")
+      .set(bob)
+      .send({ namespace: ["alice", "notes"], key: "n1", value: { text: "mine" } })
+      .expect(403);
+    await request(app.app)
+      .delete("/store/items")
+      .set(bob)
+      .send({ namespace: ["alice", "notes"], key: "n1" })
+      .expect(403);
     await request(app.app).get("/store/items").query({ namespace: "alice.notes", key: "n1" }).set(bob).expect(404);
     expect(stub.received.length).toBe(before);
-    const own = await request(app.app).get("/store/items").query({ namespace: "alice.notes", key: "n1" }).set(alice).expect(200);
+    const own = await request(app.app)
+      .get("/store/items")
+      .query({ namespace: "alice.notes", key: "n1" })
+      .set(alice)
+      .expect(200);
     expect(own.body.value).toEqual({ text: "hi" });
-    await request(app.app).get("/store/items").query({ namespace: "alice.notes", key: "missing" }).set(alice).expect(404);
+    await request(app.app)
+      .get("/store/items")
+      .query({ namespace: "alice.notes", key: "missing" })
+      .set(alice)
+      .expect(404);
   });
 
   test("search and namespaces without a prefix are narrowed to the caller's namespace by the handler", async () => {
-    await request(app.app).put("/store/items").set(alice).send({ namespace: ["alice", "a"], key: "k", value: { v: 1 } }).expect(204);
-    await request(app.app).put("/store/items").set(bob).send({ namespace: ["bob", "b"], key: "k", value: { v: 2 } }).expect(204);
+    await request(app.app)
+      .put("/store/items")
+      .set(alice)
+      .send({ namespace: ["alice", "a"], key: "k", value: { v: 1 } })
+      .expect(204);
+    await request(app.app)
+      .put("/store/items")
+      .set(bob)
+      .send({ namespace: ["bob", "b"], key: "k", value: { v: 2 } })
+      .expect(204);
     const search = await request(app.app).post("/store/items/search").set(bob).send({}).expect(200);
     expect(search.body.items.map((i: any) => i.namespace)).toEqual([["bob", "b"]]);
     const namespaces = await request(app.app).post("/store/namespaces").set(alice).send({}).expect(200);
@@ -158,12 +230,29 @@ describe("store", () => {
       .authenticate((req) => (req.headers.authorization ?? "").replace("Bearer ", ""))
       .on("store", ({ user }) => ({ team: user.identity }));
     app = gatewayApp({ upstream: stub.url, auth });
-    for (let i = 0; i < 5; i++) stub.store.set(`x|${i}`, { namespace: ["x"], key: String(i), value: { team: i % 2 ? "alice" : "bob" } });
-    const page = await request(app.app).post("/store/items/search").set(alice).send({ limit: 1, offset: 1 }).expect(200);
+    for (let i = 0; i < 5; i++)
+      stub.store.set(`x|${i}`, { namespace: ["x"], key: String(i), value: { team: i % 2 ? "alice" : "bob" } });
+    const page = await request(app.app)
+      .post("/store/items/search")
+      .set(alice)
+      .send({ limit: 1, offset: 1 })
+      .expect(200);
     expect(page.body.items.map((i: any) => i.key)).toEqual(["3"]);
     await request(app.app).get("/store/items").query({ namespace: "x", key: "0" }).set(alice).expect(404);
-    await request(app.app).put("/store/items").set(alice).send({ namespace: ["x"], key: "0", value: { team: "alice" } }).expect(403);
-    await request(app.app).put("/store/items").set(alice).send({ namespace: ["x"], key: "9", value: { team: "bob" } }).expect(403);
-    await request(app.app).put("/store/items").set(alice).send({ namespace: ["x"], key: "9", value: { team: "alice" } }).expect(204);
+    await request(app.app)
+      .put("/store/items")
+      .set(alice)
+      .send({ namespace: ["x"], key: "0", value: { team: "alice" } })
+      .expect(403);
+    await request(app.app)
+      .put("/store/items")
+      .set(alice)
+      .send({ namespace: ["x"], key: "9", value: { team: "bob" } })
+      .expect(403);
+    await request(app.app)
+      .put("/store/items")
+      .set(alice)
+      .send({ namespace: ["x"], key: "9", value: { team: "alice" } })
+      .expect(204);
   });
 });

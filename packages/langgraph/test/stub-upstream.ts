@@ -75,12 +75,23 @@ export async function startStub(): Promise<Stub> {
   app.get("/info", (_req, res) => res.json({ version: "stub", flags: { assistants: true } }));
   app.get("/ok", (_req, res) => res.json({ ok: true }));
 
-  for (const [kind, map, id] of [["threads", stub.threads, "thread_id"], ["assistants", stub.assistants, "assistant_id"]] as const) {
+  for (const [kind, map, id] of [
+    ["threads", stub.threads, "thread_id"],
+    ["assistants", stub.assistants, "assistant_id"],
+  ] as const) {
     app.post(`/${kind}`, (req, res) => {
       const key = req.body[id] ?? randomUUID();
       const existing = map.get(key);
-      if (existing) return void (req.body.if_exists === "do_nothing" ? res.json(existing) : res.status(409).json({ detail: "exists" }));
-      const record = { [id]: key, metadata: req.body.metadata ?? {}, graph_id: req.body.graph_id, created_at: new Date().toISOString() };
+      if (existing)
+        return void (req.body.if_exists === "do_nothing"
+          ? res.json(existing)
+          : res.status(409).json({ detail: "exists" }));
+      const record = {
+        [id]: key,
+        metadata: req.body.metadata ?? {},
+        graph_id: req.body.graph_id,
+        created_at: new Date().toISOString(),
+      };
       map.set(key, record);
       res.json(record);
     });
@@ -89,9 +100,13 @@ export async function startStub(): Promise<Stub> {
       const page = all.slice(req.body.offset ?? 0, (req.body.offset ?? 0) + (req.body.limit ?? 10));
       const select: string[] | undefined = req.body.select;
       res.set("X-Pagination-Total", String(all.length));
-      res.json(select ? page.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => select.includes(k)))) : page);
+      res.json(
+        select ? page.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => select.includes(k)))) : page,
+      );
     });
-    app.post(`/${kind}/count`, (req, res) => res.json([...map.values()].filter((r) => contained(r.metadata, filterMeta(req))).length));
+    app.post(`/${kind}/count`, (req, res) =>
+      res.json([...map.values()].filter((r) => contained(r.metadata, filterMeta(req))).length),
+    );
     app.get(`/${kind}/:id`, (req, res) => {
       const record = map.get(req.params.id);
       if (!record) return void res.status(404).json({ detail: `${kind} ${req.params.id} not found` });
@@ -110,7 +125,14 @@ export async function startStub(): Promise<Stub> {
   }
   app.post("/assistants/:id/versions", (req, res) => {
     const a = stub.assistants.get(req.params.id);
-    res.json(a ? [{ ...a, version: 2 }, { ...a, version: 1, metadata: { owner: "someone-else" } }] : []);
+    res.json(
+      a
+        ? [
+            { ...a, version: 2 },
+            { ...a, version: 1, metadata: { owner: "someone-else" } },
+          ]
+        : [],
+    );
   });
   app.post("/threads/:id/copy", (req, res) => {
     const source = stub.threads.get(req.params.id);
@@ -119,13 +141,22 @@ export async function startStub(): Promise<Stub> {
     stub.threads.set(copy.thread_id, copy);
     res.json(copy);
   });
-  app.get("/threads/:id/state", (req, res) => res.json({ values: stub.threads.get(req.params.id)?.values ?? {}, next: [] }));
+  app.get("/threads/:id/state", (req, res) =>
+    res.json({ values: stub.threads.get(req.params.id)?.values ?? {}, next: [] }),
+  );
   app.get("/threads/:id/history", (_req, res) => res.json([]));
   app.post("/threads/:id/runs/:run_id/cancel", (_req, res) => res.status(202).end());
   app.get("/threads/:id/runs", (req, res) => res.json(stub.runs.filter((r) => r.thread_id === req.params.id)));
 
   const run = (threadId: string | undefined, body: any) => {
-    const r = { run_id: randomUUID(), thread_id: threadId, assistant_id: body.assistant_id, metadata: body.metadata, config: body.config, status: "pending" };
+    const r = {
+      run_id: randomUUID(),
+      thread_id: threadId,
+      assistant_id: body.assistant_id,
+      metadata: body.metadata,
+      config: body.config,
+      status: "pending",
+    };
     stub.runs.push(r);
     return r;
   };
@@ -180,14 +211,22 @@ export async function startStub(): Promise<Stub> {
   app.post("/runs/stream", (req, res) => sse(req, res));
   app.post("/runs/wait", (req, res) => res.json({ config: req.body.config, metadata: req.body.metadata }));
   app.post("/runs/batch", (req, res) => res.json(req.body.map((b: any) => run(undefined, b))));
-  app.post("/runs/crons", (req, res) => res.json({ cron_id: randomUUID(), metadata: req.body.metadata, payload: req.body }));
+  app.post("/runs/crons", (req, res) =>
+    res.json({ cron_id: randomUUID(), metadata: req.body.metadata, payload: req.body }),
+  );
 
   const storeKey = (ns: string[], key: string) => `${ns.join(".")}|${key}`;
   app.put("/store/items", (req, res) => {
-    stub.store.set(storeKey(req.body.namespace, req.body.key), { namespace: req.body.namespace, key: req.body.key, value: req.body.value });
+    stub.store.set(storeKey(req.body.namespace, req.body.key), {
+      namespace: req.body.namespace,
+      key: req.body.key,
+      value: req.body.value,
+    });
     res.status(204).end();
   });
-  app.get("/store/items", (req, res) => res.json(stub.store.get(storeKey(String(req.query.namespace).split("."), String(req.query.key))) ?? null));
+  app.get("/store/items", (req, res) =>
+    res.json(stub.store.get(storeKey(String(req.query.namespace).split("."), String(req.query.key))) ?? null),
+  );
   app.delete("/store/items", (req, res) => {
     stub.store.delete(storeKey(req.body.namespace, req.body.key));
     res.status(204).end();
@@ -200,7 +239,11 @@ export async function startStub(): Promise<Stub> {
   app.post("/store/namespaces", (req, res) => {
     const prefix: string[] = req.body.prefix ?? [];
     const all = [...new Set([...stub.store.values()].map((i) => i.namespace.join(".")))].map((s) => s.split("."));
-    res.json({ namespaces: all.filter((ns) => prefix.every((p, n) => ns[n] === p)).slice(req.body.offset ?? 0, (req.body.offset ?? 0) + (req.body.limit ?? 100)) });
+    res.json({
+      namespaces: all
+        .filter((ns) => prefix.every((p, n) => ns[n] === p))
+        .slice(req.body.offset ?? 0, (req.body.offset ?? 0) + (req.body.limit ?? 100)),
+    });
   });
   app.post("/internal/truncate", (_req, res) => res.json({ ok: true }));
   app.post("/threads/:id/state", (_req, res) => res.status(422).json({ detail: "values: Required" }));

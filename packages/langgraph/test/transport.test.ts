@@ -40,7 +40,13 @@ describe("credentials and headers", () => {
   });
 
   test("forwardHeaders adds caller headers; without it they stay at the gateway", async () => {
-    await request(app.app).post("/threads").set(alice).set("x-request-id", "r1").set("Last-Event-ID", "7").send({}).expect(200);
+    await request(app.app)
+      .post("/threads")
+      .set(alice)
+      .set("x-request-id", "r1")
+      .set("Last-Event-ID", "7")
+      .send({})
+      .expect(200);
     expect(stub.received.at(-1)!.headers["x-request-id"]).toBeUndefined();
     expect(stub.received.at(-1)!.headers["last-event-id"]).toBe("7");
     const traced = gatewayApp({ upstream: stub.url, forwardHeaders: ["X-Request-Id"] });
@@ -69,7 +75,10 @@ describe("public and unknown routes", () => {
 
   test("a CORS preflight is not answered 401 and never forwarded", async () => {
     const before = stub.received.length;
-    const res = await request(app.app).options("/threads").set("Origin", "https://app.example").set("Access-Control-Request-Method", "POST");
+    const res = await request(app.app)
+      .options("/threads")
+      .set("Origin", "https://app.example")
+      .set("Access-Control-Request-Method", "POST");
     expect(res.status).not.toBe(401);
     expect(stub.received.length).toBe(before);
   });
@@ -122,9 +131,23 @@ describe("upstream faults", () => {
 describe("request bodies", () => {
   test("a body over maxBodyBytes is 413, invalid JSON 400, a body that is not JSON 415; none is forwarded", async () => {
     const small = gatewayApp({ upstream: stub.url, maxBodyBytes: 100 });
-    await request(small.app).post("/threads").set(alice).send({ metadata: { text: "x".repeat(200) } }).expect(413);
-    await request(small.app).post("/threads").set(alice).set("content-type", "application/json").send("{bad").expect(400);
-    await request(small.app).post("/threads").set(alice).set("content-type", "text/plain").send('{"metadata":{}}').expect(415);
+    await request(small.app)
+      .post("/threads")
+      .set(alice)
+      .send({ metadata: { text: "x".repeat(200) } })
+      .expect(413);
+    await request(small.app)
+      .post("/threads")
+      .set(alice)
+      .set("content-type", "application/json")
+      .send("{bad")
+      .expect(400);
+    await request(small.app)
+      .post("/threads")
+      .set(alice)
+      .set("content-type", "text/plain")
+      .send('{"metadata":{}}')
+      .expect(415);
     await request(small.app).post("/threads").set(alice).type("form").send({ metadata: "x" }).expect(415);
     expect(stub.received.filter((r) => r.path === "/threads")).toHaveLength(0);
     await small.gateway.close();
@@ -134,7 +157,9 @@ describe("request bodies", () => {
 describe("options", () => {
   const auth = ownerAuth();
   test("unknown options throw with the accepted names", () => {
-    expect(() => langgraphGateway({ auth, upstream: "http://127.0.0.1:1", timeout: 5 } as never)).toThrow(/unknown option "timeout"; accepted: auth, upstream, upstreamHeaders, timeoutMs/);
+    expect(() => langgraphGateway({ auth, upstream: "http://127.0.0.1:1", timeout: 5 } as never)).toThrow(
+      /unknown option "timeout"; accepted: auth, upstream, upstreamHeaders, timeoutMs/,
+    );
   });
   test.each([
     ["not a URL", /not a valid URL/],
@@ -146,9 +171,20 @@ describe("options", () => {
   });
   test("bad auth, headers and numbers throw at construction", () => {
     expect(() => langgraphGateway({ auth: {} as never, upstream: "http://h" })).toThrow(/Gatehouse Auth/);
-    expect(() => langgraphGateway({ auth, upstream: "http://h", upstreamHeaders: { "x-api-key": undefined as never } })).toThrow(/environment variable/);
-    expect(() => langgraphGateway({ auth, upstream: "http://h", forwardHeaders: ["authorization"] })).toThrow(/never forwarded/);
-    expect(() => langgraphGateway({ auth, upstream: "http://h", upstreamHeaders: { "x-api-key": "k" }, forwardHeaders: ["X-Api-Key"] })).toThrow(/upstreamHeaders/);
+    expect(() =>
+      langgraphGateway({ auth, upstream: "http://h", upstreamHeaders: { "x-api-key": undefined as never } }),
+    ).toThrow(/environment variable/);
+    expect(() => langgraphGateway({ auth, upstream: "http://h", forwardHeaders: ["authorization"] })).toThrow(
+      /never forwarded/,
+    );
+    expect(() =>
+      langgraphGateway({
+        auth,
+        upstream: "http://h",
+        upstreamHeaders: { "x-api-key": "k" },
+        forwardHeaders: ["X-Api-Key"],
+      }),
+    ).toThrow(/upstreamHeaders/);
     expect(() => langgraphGateway({ auth, upstream: "http://h", timeoutMs: 0 })).toThrow(/timeoutMs/);
   });
 });

@@ -4,7 +4,14 @@
  * for what, which registered handler key decided, and how. Without the option
  * nothing here runs: the guard calls `decide()` directly.
  */
-import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, type Decision, type Unhandled } from "./decision";
+import {
+  decide,
+  type AnyHandler,
+  type AuthContext,
+  type ConfigErrorReporter,
+  type Decision,
+  type Unhandled,
+} from "./decision";
 import { isHTTPException } from "./errors";
 import type { Filters } from "./filters";
 import type { Registry } from "./registry";
@@ -69,7 +76,10 @@ function isScoped(filters: Filters | undefined): filters is Filters {
 }
 
 /** Classifies a settled decision (an allowed `Decision`, or what it threw). */
-export function classify(handlerKey: string | undefined, settled: { decision: Decision } | { error: unknown }): Pick<DecisionRecord, "outcome" | "allowed" | "filters" | "status" | "message"> {
+export function classify(
+  handlerKey: string | undefined,
+  settled: { decision: Decision } | { error: unknown },
+): Pick<DecisionRecord, "outcome" | "allowed" | "filters" | "status" | "message"> {
   if ("decision" in settled) {
     if (handlerKey === undefined) return { outcome: "unhandled", allowed: true };
     const { filters } = settled.decision;
@@ -93,7 +103,12 @@ export class DecisionAuditor {
   ) {}
 
   /** `decide()` plus one record; returns or throws exactly what `decide()` does. */
-  decide(context: AuthContext, event: string, value: unknown, requestId: string | undefined): Decision | Promise<Decision> {
+  decide(
+    context: AuthContext,
+    event: string,
+    value: unknown,
+    requestId: string | undefined,
+  ): Decision | Promise<Decision> {
     const started = performance.now();
     let decision: Decision | Promise<Decision>;
     try {
@@ -118,7 +133,13 @@ export class DecisionAuditor {
     );
   }
 
-  private emit(context: AuthContext, event: string, requestId: string | undefined, started: number, settled: { decision: Decision } | { error: unknown }): void {
+  private emit(
+    context: AuthContext,
+    event: string,
+    requestId: string | undefined,
+    started: number,
+    settled: { decision: Decision } | { error: unknown },
+  ): void {
     let key: string | undefined;
     try {
       key = this.registry.resolve(event).key;
@@ -135,8 +156,8 @@ export class DecisionAuditor {
     if (requestId !== undefined) record.requestId = requestId;
     try {
       const returned = this.hook(record);
-      if (returned && typeof (returned as Promise<void>).then === "function") {
-        (returned as Promise<void>).then(undefined, (err: unknown) => this.hookFailed(err));
+      if (returned && typeof returned.then === "function") {
+        returned.then(undefined, (err: unknown) => this.hookFailed(err));
       }
     } catch (err) {
       this.hookFailed(err);
@@ -144,6 +165,9 @@ export class DecisionAuditor {
   }
 
   private hookFailed(err: unknown): void {
-    this.report(`The onDecision hook threw (the decision stands): ${err instanceof Error ? err.message : String(err)}`, err);
+    this.report(
+      `The onDecision hook threw (the decision stands): ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    );
   }
 }

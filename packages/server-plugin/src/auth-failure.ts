@@ -30,7 +30,8 @@ export const FAILURE_DESCRIPTIONS = Object.freeze({
 const MISSING = /^(no auth token|missing (api key|credentials?|token))$/i;
 
 function messageOf(challenge: unknown): string | undefined {
-  if (challenge && typeof challenge === "object" && typeof (challenge as { message?: unknown }).message === "string") return (challenge as { message: string }).message;
+  if (challenge && typeof challenge === "object" && typeof (challenge as { message?: unknown }).message === "string")
+    return (challenge as { message: string }).message;
   return undefined;
 }
 
@@ -64,13 +65,20 @@ function apiKeyHeader(strategy: Strategy): string | undefined {
 function displayHeader(header: string): string {
   return header
     .split("-")
-    .map((part) => (part === "api" || part === "id" ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1)))
+    .map((part) =>
+      part === "api" || part === "id" ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1),
+    )
     .join("-")
     .replace(/[^\x21-\x7e]|["\\]/g, "");
 }
 
 /** A strategy's challenge when it gave none as a string: known strategies by their shape. */
-function derivedChallenge(failure: Failure, realm: string, rejected: string | undefined, authorizationSent: boolean): string | undefined {
+function derivedChallenge(
+  failure: Failure,
+  realm: string,
+  rejected: string | undefined,
+  authorizationSent: boolean,
+): string | undefined {
   const strategy = failure.strategy as Strategy & Record<string, unknown>;
   if (typeof strategy._jwtFromRequest === "function" || strategy.name === "jwt" || strategy.name === "bearer") {
     // An Authorization header it could not read (Basic, no scheme, "Bearer "): a credential was sent, and refused.
@@ -100,12 +108,16 @@ export function authenticationFailed(
   let description: string | undefined;
   let cause: unknown;
   for (const failure of failures) {
-    if (status === undefined && typeof failure.status === "number" && failure.status >= 400 && failure.status < 500) status = failure.status;
+    if (status === undefined && typeof failure.status === "number" && failure.status >= 400 && failure.status < 500)
+      status = failure.status;
     if (description === undefined && presentedCredential(failure, req)) {
       description = describe(failure.challenge);
       cause = failure.challenge;
       const detail = typeof failure.challenge === "string" ? failure.challenge : messageOf(failure.challenge);
-      log?.(`Authentication failed in strategy ${failure.label}: ${String(detail ?? "rejected").slice(0, 300)}`, failure.challenge);
+      log?.(
+        `Authentication failed in strategy ${failure.label}: ${String(detail ?? "rejected").slice(0, 300)}`,
+        failure.challenge,
+      );
     }
   }
   const credentialSent = description !== undefined || req.headers.authorization !== undefined;
@@ -119,7 +131,8 @@ export function authenticationFailed(
     const challenge = own ?? derivedChallenge(failure, realm, rejected, req.headers.authorization !== undefined);
     if (challenge && !challenges.includes(challenge)) challenges.push(challenge);
   }
-  if (challenges.length === 0) challenges.push(credentialSent ? bearerChallenge(realm, "invalid_token", description) : bearerChallenge(realm));
+  if (challenges.length === 0)
+    challenges.push(credentialSent ? bearerChallenge(realm, "invalid_token", description) : bearerChallenge(realm));
   return new HTTPException(401, {
     code: credentialSent ? "invalid_token" : "credentials_required",
     message: credentialSent ? description! : FAILURE_DESCRIPTIONS.missing,
@@ -136,14 +149,24 @@ export function withChallenge(err: unknown, req: IncomingMessage, realm: string)
   return new HTTPException(401, {
     code: err.code,
     message: err.message,
-    headers: { ...err.headers, "WWW-Authenticate": sent ? bearerChallenge(realm, "invalid_token", FAILURE_DESCRIPTIONS.invalid) : bearerChallenge(realm) },
+    headers: {
+      ...err.headers,
+      "WWW-Authenticate": sent
+        ? bearerChallenge(realm, "invalid_token", FAILURE_DESCRIPTIONS.invalid)
+        : bearerChallenge(realm),
+    },
     cause: err,
   });
 }
 
 /** An identity with NUL or a lone surrogate comes from a credential no database can store: refuse it as one. */
 export function hasUsableIdentity(user: unknown): boolean {
-  const identity = typeof user === "string" ? user : user && typeof user === "object" ? (user as { identity?: unknown }).identity : undefined;
+  const identity =
+    typeof user === "string"
+      ? user
+      : user && typeof user === "object"
+        ? (user as { identity?: unknown }).identity
+        : undefined;
   return typeof identity !== "string" || isUsableText(identity);
 }
 

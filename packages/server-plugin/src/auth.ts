@@ -6,8 +6,23 @@
 import type { Request, RequestHandler } from "express";
 import { Passport } from "passport";
 import { DecisionAuditor, type DecisionHook } from "./audit";
-import { compileAuthenticate, type AuthenticateInput, type AuthenticateStep, type PassportLike, type StrategyRef, type UserOf } from "./authenticate";
-import { decide, type AnyHandler, type AuthContext, type Decision, type HandlerInput, type HandlerResult, type Unhandled } from "./decision";
+import {
+  compileAuthenticate,
+  type AuthenticateInput,
+  type AuthenticateStep,
+  type PassportLike,
+  type StrategyRef,
+  type UserOf,
+} from "./authenticate";
+import {
+  decide,
+  type AnyHandler,
+  type AuthContext,
+  type Decision,
+  type HandlerInput,
+  type HandlerResult,
+  type Unhandled,
+} from "./decision";
 import { HTTPException } from "./errors";
 import {
   buildResourceIndex,
@@ -19,7 +34,13 @@ import {
   type ResourceMap,
   type WithBuiltins,
 } from "./resources";
-import { authenticateMiddleware, compilePublicPaths, guardMiddleware, type GuardOptions, type MiddlewareOptions } from "./express";
+import {
+  authenticateMiddleware,
+  compilePublicPaths,
+  guardMiddleware,
+  type GuardOptions,
+  type MiddlewareOptions,
+} from "./express";
 import { explainEvent, type Explanation } from "./explain";
 import { checkOptionNames } from "./options";
 import { Registry } from "./registry";
@@ -112,16 +133,32 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
 
   constructor(options: AuthOptions<Extra> = {}) {
     checkOptionNames("new Auth(options)", options, AUTH_OPTIONS);
-    const { unhandled = "deny", passport, resources, realm = "api", timeoutMs = 10_000, logger = console, onDecision } = options;
+    const {
+      unhandled = "deny",
+      passport,
+      resources,
+      realm = "api",
+      timeoutMs = 10_000,
+      logger = console,
+      onDecision,
+    } = options;
     if (unhandled !== "allow" && unhandled !== "deny") {
       throw new TypeError(`new Auth({ unhandled }) must be "allow" or "deny", got ${JSON.stringify(unhandled)}`);
     }
-    if (passport !== undefined && (typeof passport !== "object" || typeof (passport as { use?: unknown }).use !== "function")) {
-      throw new TypeError("new Auth({ passport }) must be a Passport instance (the default export of 'passport' or new Passport())");
+    if (
+      passport !== undefined &&
+      (typeof passport !== "object" || typeof (passport as { use?: unknown }).use !== "function")
+    ) {
+      throw new TypeError(
+        "new Auth({ passport }) must be a Passport instance (the default export of 'passport' or new Passport())",
+      );
     }
-    if (typeof realm !== "string" || realm.length === 0) throw new TypeError("new Auth({ realm }) must be a non-empty string");
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new TypeError(`new Auth({ timeoutMs }) must be a number of milliseconds ≥ 0, got ${String(timeoutMs)}`);
-    if (!logger || typeof logger.error !== "function") throw new TypeError("new Auth({ logger }) must have an error(message, cause) method");
+    if (typeof realm !== "string" || realm.length === 0)
+      throw new TypeError("new Auth({ realm }) must be a non-empty string");
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
+      throw new TypeError(`new Auth({ timeoutMs }) must be a number of milliseconds ≥ 0, got ${String(timeoutMs)}`);
+    if (!logger || typeof logger.error !== "function")
+      throw new TypeError("new Auth({ logger }) must have an error(message, cause) method");
     this.registry = new Registry(buildResourceIndex(resources));
     this.unhandled = unhandled;
     this.theirs = passport;
@@ -129,9 +166,14 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
     this.timeoutMs = timeoutMs;
     this.report = makeReporter(logger);
     // The default console stays quiet about rejected credentials; a logger with debug() given here hears every one.
-    this.logRejection = logger !== console && typeof logger.debug === "function" ? (m, c) => logger.debug!(`[gatehouse] ${m}`, c) : undefined;
-    if (onDecision !== undefined && typeof onDecision !== "function") throw new TypeError("new Auth({ onDecision }) must be a function (record) => void");
-    this.auditor = onDecision && new DecisionAuditor(onDecision, this.registry, this.unhandled, this.report, this.timeoutMs);
+    this.logRejection =
+      logger !== console && typeof logger.debug === "function"
+        ? (m, c) => logger.debug!(`[gatehouse] ${m}`, c)
+        : undefined;
+    if (onDecision !== undefined && typeof onDecision !== "function")
+      throw new TypeError("new Auth({ onDecision }) must be a function (record) => void");
+    this.auditor =
+      onDecision && new DecisionAuditor(onDecision, this.registry, this.unhandled, this.report, this.timeoutMs);
   }
 
   /**
@@ -150,7 +192,10 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
   authenticate<S extends StrategyRef>(strategies: S | readonly S[]): Auth<Extra, AuthUser<UserOf<S>>>;
   authenticate<T = string>(strategies: StrategyRef | readonly StrategyRef[]): Auth<Extra, AuthUser<T>>;
   authenticate(input: AuthenticateInput): Auth<Extra, BaseUser> {
-    if (this.step) throw new TypeError("auth.authenticate() was already called: pass several strategies as one array (first success wins)");
+    if (this.step)
+      throw new TypeError(
+        "auth.authenticate() was already called: pass several strategies as one array (first success wins)",
+      );
     this.step = compileAuthenticate(input, this.own, this.theirs, this.realm, this.logRejection);
     return this;
   }
@@ -165,8 +210,12 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    *     .on(["threads:delete", "assistants:delete"], ({ permissions }) => permissions.includes("admin"))
    *     .on("*", ({ user }) => ({ owner: user.identity }));
    */
-  on<K extends EventKey<WithBuiltins<Extra>>>(key: K | readonly K[], handler: Handler<WithBuiltins<Extra>, K, U>): this {
-    if (typeof handler !== "function") throw new TypeError(`auth.on(${JSON.stringify(key)}, handler): handler must be a function`);
+  on<K extends EventKey<WithBuiltins<Extra>>>(
+    key: K | readonly K[],
+    handler: Handler<WithBuiltins<Extra>, K, U>,
+  ): this {
+    if (typeof handler !== "function")
+      throw new TypeError(`auth.on(${JSON.stringify(key)}, handler): handler must be a function`);
     const keys: readonly string[] = Array.isArray(key) ? key : [key as string];
     if (keys.length === 0) throw new TypeError("auth.on([], handler): give at least one event key");
     this.registry.add(keys, handler as AnyHandler);
@@ -185,7 +234,8 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    */
   middleware(options: MiddlewareOptions = {}): RequestHandler {
     checkOptionNames("auth.middleware(options)", options, ["public"]);
-    if (!this.step) throw new TypeError("auth.middleware() needs an authenticate step: call auth.authenticate(strategy) first");
+    if (!this.step)
+      throw new TypeError("auth.middleware() needs an authenticate step: call auth.authenticate(strategy) first");
     const isPublic = compilePublicPaths(options.public);
     return authenticateMiddleware(() => this.step!, isPublic, this.report, this.timeoutMs);
   }
@@ -204,13 +254,24 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
    *   const thread = await findThread(req.params.thread_id, req.auth!.filters); // 404 unless it matches
    * });
    */
-  guard<E extends ConcreteEvent<WithBuiltins<Extra>>>(event: E, options: GuardOptions<EventValue<WithBuiltins<Extra>, E>> = {}): RequestHandler {
+  guard<E extends ConcreteEvent<WithBuiltins<Extra>>>(
+    event: E,
+    options: GuardOptions<EventValue<WithBuiltins<Extra>, E>> = {},
+  ): RequestHandler {
     this.registry.assertConcrete(event);
     checkOptionNames(`auth.guard("${event}", options)`, options, ["value"]);
     if (options.value !== undefined && typeof options.value !== "function") {
       throw new TypeError(`auth.guard("${event}", { value }): value must be a function (req) => value`);
     }
-    return guardMiddleware(this.registry, this.unhandled, this.report, event, options.value, this.timeoutMs, this.auditor);
+    return guardMiddleware(
+      this.registry,
+      this.unhandled,
+      this.report,
+      event,
+      options.value,
+      this.timeoutMs,
+      this.auditor,
+    );
   }
 
   /**

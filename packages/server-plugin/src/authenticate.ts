@@ -40,7 +40,10 @@ export type AuthenticateInput = StrategyRef | readonly StrategyRef[] | Authentic
  * Runs the authenticate step; calls `done(err)` or `done(null, rawUser, appUser)` exactly once.
  * `appUser`, when given, is the application's own user object to leave on `req.user`.
  */
-export type AuthenticateStep = (req: IncomingMessage, done: (err: unknown, user?: unknown, appUser?: unknown) => void) => void;
+export type AuthenticateStep = (
+  req: IncomingMessage,
+  done: (err: unknown, user?: unknown, appUser?: unknown) => void,
+) => void;
 
 interface Attempt {
   readonly req: IncomingMessage;
@@ -86,7 +89,10 @@ function catchRejections(verify: (...args: unknown[]) => unknown) {
 
 /** Passport's session strategy: it restores `req.user` from the session and then calls `pass()`. */
 function isSessionStrategy(strategy: Strategy): boolean {
-  return strategy.name === "session" && typeof (strategy as unknown as { _deserializeUser?: unknown })._deserializeUser === "function";
+  return (
+    strategy.name === "session" &&
+    typeof (strategy as unknown as { _deserializeUser?: unknown })._deserializeUser === "function"
+  );
 }
 
 /** The session field passport's session strategy reads (its `_key`, "passport" by default). */
@@ -172,7 +178,10 @@ class StrategyChain {
   succeeded(attempt: Attempt, index: number, user: unknown, fromSession: boolean): void {
     const toUser = this.mappers[index];
     if (!toUser) {
-      if (fromSession && !(user && typeof user === "object" && typeof (user as { identity?: unknown }).identity === "string")) {
+      if (
+        fromSession &&
+        !(user && typeof user === "object" && typeof (user as { identity?: unknown }).identity === "string")
+      ) {
         settle(
           attempt,
           new TypeError(
@@ -208,7 +217,11 @@ class StrategyChain {
       running = Object.create(layer) as Running;
       running[STATE] = attempt;
       running[INDEX] = index;
-      (running.authenticate as (this: unknown, req: unknown, options: unknown) => void).call(running, attempt.req, STRATEGY_OPTIONS);
+      (running.authenticate as (this: unknown, req: unknown, options: unknown) => void).call(
+        running,
+        attempt.req,
+        STRATEGY_OPTIONS,
+      );
     } catch (err) {
       if (!running || once(running)) settle(attempt, err);
     }
@@ -268,7 +281,8 @@ function compileStep(
     };
   }
   const refs: readonly unknown[] = Array.isArray(input) ? input : [input];
-  if (refs.length === 0) throw new TypeError("auth.authenticate() got an empty array: give at least one Passport strategy or strategy name");
+  if (refs.length === 0)
+    throw new TypeError("auth.authenticate() got an empty array: give at least one Passport strategy or strategy name");
   const getters: (() => Strategy)[] = [];
   const labels: string[] = [];
   const mappers: (((user: any, req: IncomingMessage) => unknown) | undefined)[] = [];
@@ -277,21 +291,27 @@ function compileStep(
     mappers.push(isMappedStrategy(given) ? given.toUser : undefined);
     if (isStrategy(ref)) {
       let name = ref.name || "strategy";
-      for (let n = 2; (own as unknown as { _strategy(n: string): unknown })._strategy(name); n++) name = `${ref.name || "strategy"}#${n}`;
+      for (let n = 2; (own as unknown as { _strategy(n: string): unknown })._strategy(name); n++)
+        name = `${ref.name || "strategy"}#${n}`;
       own.use(name, ref);
       getters.push(() => ref);
       labels.push(`"${name}"`);
     } else if (typeof ref === "string") {
       if (!theirs) {
-        throw new TypeError(`auth.authenticate("${ref}") names a strategy, so pass the Passport instance it is registered on: new Auth({ passport })`);
+        throw new TypeError(
+          `auth.authenticate("${ref}") names a strategy, so pass the Passport instance it is registered on: new Auth({ passport })`,
+        );
       }
       const lookup = theirs as unknown as { _strategy(name: string): Strategy | undefined };
       if (!isStrategy(lookup._strategy(ref))) {
-        throw new TypeError(`No Passport strategy named "${ref}" is registered on the passport instance given to new Auth(). Call passport.use("${ref}", strategy) first`);
+        throw new TypeError(
+          `No Passport strategy named "${ref}" is registered on the passport instance given to new Auth(). Call passport.use("${ref}", strategy) first`,
+        );
       }
       getters.push(() => {
         const strategy = lookup._strategy(ref);
-        if (!isStrategy(strategy)) throw new Error(`Passport strategy "${ref}" was unregistered after auth.authenticate() was set up`);
+        if (!isStrategy(strategy))
+          throw new Error(`Passport strategy "${ref}" was unregistered after auth.authenticate() was set up`);
         return strategy;
       });
       labels.push(`"${ref}"`);

@@ -12,7 +12,10 @@ import type { BaseUser, UserInput } from "./user";
 import { normalizeUser } from "./user";
 
 /** What `checkPolicy` resolves to. */
-export interface PolicyCheck<V = unknown> extends Pick<DecisionRecord, "outcome" | "allowed" | "handler" | "filters" | "status" | "message"> {
+export interface PolicyCheck<V = unknown> extends Pick<
+  DecisionRecord,
+  "outcome" | "allowed" | "handler" | "filters" | "status" | "message"
+> {
   /** The value after the handler ran (e.g. with `metadata.owner` stamped). */
   value: V;
 }
@@ -34,14 +37,21 @@ export interface PolicyCheck<V = unknown> extends Pick<DecisionRecord, "outcome"
  *   expect(await checkPolicy(auth, "bob", "threads:delete", { thread_id: "t1" })).toMatchObject({ allowed: false, status: 403 });
  * });
  */
-export async function checkPolicy<Extra extends ResourceMap, U extends BaseUser, E extends ConcreteEvent<WithBuiltins<Extra>>>(
+export async function checkPolicy<
+  Extra extends ResourceMap,
+  U extends BaseUser,
+  E extends ConcreteEvent<WithBuiltins<Extra>>,
+>(
   auth: Auth<Extra, U>,
   user: UserInput | (U & Record<string, unknown>),
   event: E,
   value: EventValue<WithBuiltins<Extra>, E>,
 ): Promise<PolicyCheck<EventValue<WithBuiltins<Extra>, E>>> {
   // The event and value are checked by the signature above; inside, the generic Auth is used untyped.
-  const loose = auth as unknown as { explain(event: string): Explanation; authorize(context: AuthContext, event: string, value: unknown): Promise<Decision> };
+  const loose = auth as unknown as {
+    explain(event: string): Explanation;
+    authorize(context: AuthContext, event: string, value: unknown): Promise<Decision>;
+  };
   const { handler } = loose.explain(event);
   const normalized = normalizeUser(user, "checkPolicy(user)");
   const context = { user: normalized, permissions: normalized.permissions };

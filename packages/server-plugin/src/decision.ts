@@ -76,7 +76,8 @@ export function interpretResult(result: unknown, event: string, report: ConfigEr
     try {
       return { filters: validateFilters(result) };
     } catch (err) {
-      if (err instanceof FilterError) throw misconfigured(report, `The handler for "${event}" returned an invalid filter: ${err.message}`, err);
+      if (err instanceof FilterError)
+        throw misconfigured(report, `The handler for "${event}" returned an invalid filter: ${err.message}`, err);
       throw err;
     }
   }
@@ -89,11 +90,20 @@ export function interpretResult(result: unknown, event: string, report: ConfigEr
 
 function handlerFailed(err: unknown, event: string, report: ConfigErrorReporter): HTTPException {
   if (isHTTPException(err)) return err;
-  return misconfigured(report, `The handler for "${event}" threw: ${err instanceof Error ? err.message : String(err)}`, err);
+  return misconfigured(
+    report,
+    `The handler for "${event}" threw: ${err instanceof Error ? err.message : String(err)}`,
+    err,
+  );
 }
 
 /** Rejects with a 503 `HTTPException` when `decision` has not settled within `timeoutMs` (0: wait forever); a late result is dropped. */
-function withDeadline(decision: Promise<Decision>, timeoutMs: number, event: string, report: ConfigErrorReporter): Promise<Decision> {
+function withDeadline(
+  decision: Promise<Decision>,
+  timeoutMs: number,
+  event: string,
+  report: ConfigErrorReporter,
+): Promise<Decision> {
   if (timeoutMs <= 0) return decision;
   return new Promise<Decision>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -133,12 +143,21 @@ export function decide(
   const handler = entry.handler;
   if (handler === undefined) {
     if (unhandled === "allow") return UNSCOPED;
-    report(`No authorization handler matches "${event}" and unhandled is "deny", so it is refused with 403. Register auth.on("${event}", …) (or "${entry.resource}", "*:${entry.action}", "*") or set new Auth({ unhandled: "allow" }).`);
+    report(
+      `No authorization handler matches "${event}" and unhandled is "deny", so it is refused with 403. Register auth.on("${event}", …) (or "${entry.resource}", "*:${entry.action}", "*") or set new Auth({ unhandled: "allow" }).`,
+    );
     throw forbidden();
   }
   let result: unknown;
   try {
-    result = handler({ event, resource: entry.resource, action: entry.action, value, user: context.user, permissions: context.permissions });
+    result = handler({
+      event,
+      resource: entry.resource,
+      action: entry.action,
+      value,
+      user: context.user,
+      permissions: context.permissions,
+    });
   } catch (err) {
     throw handlerFailed(err, event, report);
   }

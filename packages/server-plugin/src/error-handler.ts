@@ -50,8 +50,10 @@ function bodyParserError(err: unknown): HTTPException | null {
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   checkOptionNames("errorHandler(options)", options, ["map", "logger"]);
   const { map, logger = console } = options;
-  if (map !== undefined && typeof map !== "function") throw new TypeError("errorHandler({ map }): map must be a function (err, req) => HTTPException | undefined");
-  if (!logger || typeof logger.error !== "function") throw new TypeError("errorHandler({ logger }): logger must have an error(message, cause) method");
+  if (map !== undefined && typeof map !== "function")
+    throw new TypeError("errorHandler({ map }): map must be a function (err, req) => HTTPException | undefined");
+  if (!logger || typeof logger.error !== "function")
+    throw new TypeError("errorHandler({ logger }): logger must have an error(message, cause) method");
   return function gatehouseErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
     let known: HTTPException | null | undefined = isHTTPException(err) ? err : bodyParserError(err);
     if (!known && map) {

@@ -37,18 +37,29 @@ export function explainEvent(registry: Registry<unknown>, unhandled: Unhandled, 
   const entry = registry.resolve(event);
   const { resource, action } = entry;
   const keys = [event, resource, `*:${action}`, "*"];
-  const candidates = keys.map((key, i) => ({ key, level: LEVELS[i]!, registered: registry.has(key) }));
+  const candidates = keys.map((key, i) => ({ key, level: LEVELS[i], registered: registry.has(key) }));
   const chosen = candidates.find((candidate) => candidate.registered);
   const skipped = candidates.slice(0, chosen ? candidates.indexOf(chosen) : candidates.length).map((c) => `"${c.key}"`);
   let reason: string;
   if (!chosen) {
     reason =
       `No handler is registered for ${skipped.join(", ")}: the event is unhandled, so it is ` +
-      (unhandled === "allow" ? `allowed without a filter (unhandled: "allow").` : `refused with 403 (unhandled: "deny").`);
+      (unhandled === "allow"
+        ? `allowed without a filter (unhandled: "allow").`
+        : `refused with 403 (unhandled: "deny").`);
   } else if (skipped.length === 0) {
     reason = `"${chosen.key}" is registered for exactly this event, so its handler runs.`;
   } else {
     reason = `No handler is registered for ${skipped.join(", ")}, so the ${chosen.level === "*" ? "global" : chosen.level} handler "${chosen.key}" runs.`;
   }
-  return { event, resource, action, handler: chosen?.key ?? null, level: chosen?.level ?? null, candidates, unhandled, reason };
+  return {
+    event,
+    resource,
+    action,
+    handler: chosen?.key ?? null,
+    level: chosen?.level ?? null,
+    candidates,
+    unhandled,
+    reason,
+  };
 }

@@ -5,7 +5,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { requestIdOf, type DecisionAuditor } from "./audit";
 import type { AuthenticateStep } from "./authenticate";
-import { decide, type AnyHandler, type AuthContext, type ConfigErrorReporter, type Decision, type Unhandled } from "./decision";
+import {
+  decide,
+  type AnyHandler,
+  type AuthContext,
+  type ConfigErrorReporter,
+  type Decision,
+  type Unhandled,
+} from "./decision";
 import { HTTPException, isHTTPException, toErrorResponse } from "./errors";
 import type { Registry } from "./registry";
 import { normalizeUser } from "./user";
@@ -52,7 +59,10 @@ function normalisePath(path: string): string {
 
 /** Compiles the `public` option once; throws a TypeError for an entry that is not a path or RegExp. */
 export function compilePublicPaths(entries: readonly (string | RegExp)[] = []): PathTest {
-  if (!Array.isArray(entries)) throw new TypeError('auth.middleware({ public }) takes an array of paths or RegExps, e.g. ["/health", "/docs/*", /^\\/static\\//]');
+  if (!Array.isArray(entries))
+    throw new TypeError(
+      'auth.middleware({ public }) takes an array of paths or RegExps, e.g. ["/health", "/docs/*", /^\\/static\\//]',
+    );
   const exact = new Set<string>();
   const prefixes: string[] = [];
   const patterns: RegExp[] = [];
@@ -63,7 +73,9 @@ export function compilePublicPaths(entries: readonly (string | RegExp)[] = []): 
       if (entry.endsWith("/*")) prefixes.push(normalisePath(entry.slice(0, -2)));
       else exact.add(normalisePath(entry));
     } else {
-      throw new TypeError(`auth.middleware({ public }): ${JSON.stringify(entry)} is not a path starting with "/" or a RegExp`);
+      throw new TypeError(
+        `auth.middleware({ public }): ${JSON.stringify(entry)} is not a path starting with "/" or a RegExp`,
+      );
     }
   }
   if (exact.size === 0 && prefixes.length === 0 && patterns.length === 0) return () => false;
@@ -168,7 +180,8 @@ export function defaultValue(req: Request, resource: string, action: string): Re
   const value: Record<string, unknown> = {};
   if (isRecord(source)) copyOwn(value, source);
   copyOwn(value, req.params);
-  if (resource === "store" && typeof value.namespace === "string") value.namespace = value.namespace === "" ? [] : value.namespace.split(".");
+  if (resource === "store" && typeof value.namespace === "string")
+    value.namespace = value.namespace === "" ? [] : value.namespace.split(".");
   if (value.metadata === undefined || value.metadata === null) {
     if (STAMPED_ACTIONS.has(action)) value.metadata = {};
   } else if (!isRecord(value.metadata)) {
@@ -202,7 +215,12 @@ function writeNamespace(req: Request, namespace: unknown): void {
   const query: unknown = req.query;
   if (isRecord(query) && Object.hasOwn(query, "namespace") && Array.isArray(namespace)) {
     // Express 5 re-parses req.query on every read: pin the decided value as an own property.
-    Object.defineProperty(req, "query", { value: { ...query, namespace: namespace.join(".") }, writable: true, configurable: true, enumerable: true });
+    Object.defineProperty(req, "query", {
+      value: { ...query, namespace: namespace.join(".") },
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    });
   }
 }
 
@@ -214,7 +232,11 @@ function writeNamespace(req: Request, namespace: unknown): void {
  */
 function writeBack(req: Request, resource: string, action: string, value: unknown, original: unknown): void {
   if (!isRecord(value) || value === req.body) return;
-  if (STAMPED_ACTIONS.has(action) || Object.hasOwn(value, "metadata") || (isRecord(req.body) && Object.hasOwn(req.body, "metadata"))) {
+  if (
+    STAMPED_ACTIONS.has(action) ||
+    Object.hasOwn(value, "metadata") ||
+    (isRecord(req.body) && Object.hasOwn(req.body, "metadata"))
+  ) {
     const metadata = value.metadata;
     if (req.body === undefined) req.body = {};
     if (isRecord(req.body)) {
@@ -239,9 +261,19 @@ export function guardMiddleware(
   const resource = event.slice(0, colon);
   const action = event.slice(colon + 1);
   const isStore = resource === "store";
-  function allow(req: Request, res: Response, context: AuthContext, value: unknown, original: unknown, decision: Decision, next: NextFunction) {
+  function allow(
+    req: Request,
+    res: Response,
+    context: AuthContext,
+    value: unknown,
+    original: unknown,
+    decision: Decision,
+    next: NextFunction,
+  ) {
     if (isRecord(value) && value.metadata !== undefined && !isRecord(value.metadata)) {
-      report(`The handler for "${event}" set value.metadata to a non-object; it must stay a plain object (or be deleted)`);
+      report(
+        `The handler for "${event}" set value.metadata to a non-object; it must stay a plain object (or be deleted)`,
+      );
       sendError(res, new HTTPException(500));
       return;
     }
@@ -252,7 +284,9 @@ export function guardMiddleware(
   return function gatehouseGuard(req: Request, res: Response, next: NextFunction) {
     const context = req.auth;
     if (!context) {
-      report(`auth.guard("${event}") ran on ${req.method} ${req.path} without an authenticated user: mount auth.middleware() before it and do not list the path as public`);
+      report(
+        `auth.guard("${event}") ran on ${req.method} ${req.path} without an authenticated user: mount auth.middleware() before it and do not list the path as public`,
+      );
       sendError(res, new HTTPException(500));
       return;
     }
@@ -274,12 +308,16 @@ export function guardMiddleware(
         ? auditor.decide(context, event, value, requestIdOf(req))
         : decide(registry, unhandled, report, context, event, value, timeoutMs);
     } catch (err) {
-      if (!isHTTPException(err)) report(`auth.guard("${event}") failed: ${err instanceof Error ? err.message : String(err)}`, err);
+      if (!isHTTPException(err))
+        report(`auth.guard("${event}") failed: ${err instanceof Error ? err.message : String(err)}`, err);
       sendError(res, err);
       return;
     }
     if (isThenable<Decision>(decision)) {
-      decision.then((d) => allow(req, res, context, value, original, d, next), (err: unknown) => sendError(res, err));
+      decision.then(
+        (d) => allow(req, res, context, value, original, d, next),
+        (err: unknown) => sendError(res, err),
+      );
     } else {
       allow(req, res, context, value, original, decision, next);
     }

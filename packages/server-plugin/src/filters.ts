@@ -25,8 +25,7 @@ export type Filters = Record<string, FilterCondition>;
 
 /** One normalised condition: the field must equal a scalar or contain all of some scalars. */
 export type Clause =
-  | { key: string; op: "$eq"; value: FilterScalar }
-  | { key: string; op: "$contains"; value: FilterScalar[] };
+  { key: string; op: "$eq"; value: FilterScalar } | { key: string; op: "$contains"; value: FilterScalar[] };
 
 /** Thrown for a filter that is not well formed. The message says what to fix. */
 export class FilterError extends TypeError {
@@ -48,12 +47,21 @@ function storable(s: string): boolean {
 }
 
 function checkString(s: string, what: string): void {
-  if (s.includes("\u0000")) throw new FilterError(`${what} contains a NUL character, which PostgreSQL JSONB cannot store`);
-  if (!storable(s)) throw new FilterError(`${what} contains an unpaired UTF-16 surrogate (not valid Unicode), which PostgreSQL JSONB cannot store`);
+  if (s.includes("\u0000"))
+    throw new FilterError(`${what} contains a NUL character, which PostgreSQL JSONB cannot store`);
+  if (!storable(s))
+    throw new FilterError(
+      `${what} contains an unpaired UTF-16 surrogate (not valid Unicode), which PostgreSQL JSONB cannot store`,
+    );
 }
 
 function isScalar(value: unknown): value is FilterScalar {
-  return value === null || typeof value === "boolean" || (typeof value === "string" && storable(value)) || (typeof value === "number" && Number.isFinite(value));
+  return (
+    value === null ||
+    typeof value === "boolean" ||
+    (typeof value === "string" && storable(value)) ||
+    (typeof value === "number" && Number.isFinite(value))
+  );
 }
 
 /**
@@ -95,12 +103,17 @@ function scalar(value: unknown, where: string): FilterScalar {
  */
 export function parseFilters(filters: unknown): Clause[] {
   if (!isPlainObject(filters)) {
-    throw new FilterError(`A filter must be a plain object of metadata field → condition, got ${Array.isArray(filters) ? "an array" : filters === null ? "null" : typeof filters}`);
+    throw new FilterError(
+      `A filter must be a plain object of metadata field → condition, got ${Array.isArray(filters) ? "an array" : filters === null ? "null" : typeof filters}`,
+    );
   }
   const clauses: Clause[] = [];
   for (const key of Object.keys(filters)) {
     if (key.length === 0) throw new FilterError("A filter field name must not be empty");
-    if (key.startsWith("$")) throw new FilterError(`Unknown filter operator "${key}" at the top level: only $eq and $contains exist, inside a field`);
+    if (key.startsWith("$"))
+      throw new FilterError(
+        `Unknown filter operator "${key}" at the top level: only $eq and $contains exist, inside a field`,
+      );
     checkString(key, `The field name ${JSON.stringify(key.slice(0, 40))}`);
     const condition = filters[key];
     if (!isPlainObject(condition)) {
@@ -108,10 +121,13 @@ export function parseFilters(filters: unknown): Clause[] {
       continue;
     }
     const ops = Object.keys(condition);
-    if (ops.length === 0) throw new FilterError(`The condition on "${key}" is an empty object: use { $eq: value } or { $contains: value }`);
+    if (ops.length === 0)
+      throw new FilterError(`The condition on "${key}" is an empty object: use { $eq: value } or { $contains: value }`);
     for (const op of ops) {
       if (!OPERATORS.has(op)) {
-        throw new FilterError(`Unknown filter operator "${op}" on "${key}": only $eq and $contains are supported (a plain object is not an equality value)`);
+        throw new FilterError(
+          `Unknown filter operator "${op}" on "${key}": only $eq and $contains are supported (a plain object is not an equality value)`,
+        );
       }
     }
     if (Object.hasOwn(condition, "$eq")) clauses.push({ key, op: "$eq", value: scalar(condition.$eq, `"${key}".$eq`) });
@@ -183,7 +199,8 @@ export function matchFilters(filters: Filters | null | undefined, metadata: unkn
       if (!Object.hasOwn(filters, key)) continue;
       if (empty && !isPlainObject(metadata)) return false;
       empty = false;
-      if (!Object.hasOwn(metadata as object, key) || (metadata as Record<string, unknown>)[key] !== filters[key]) return false;
+      if (!Object.hasOwn(metadata as object, key) || (metadata as Record<string, unknown>)[key] !== filters[key])
+        return false;
     }
     return true;
   }

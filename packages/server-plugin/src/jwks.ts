@@ -41,7 +41,8 @@ const KEY_FAMILY: Record<string, (key: KeyObject, alg: string) => boolean> = {
   P: (key, alg) => key.asymmetricKeyType === "rsa" || (key.asymmetricKeyType === "rsa-pss" && alg.startsWith("PS")),
   E: (key, alg) =>
     key.asymmetricKeyType === "ec" &&
-    key.asymmetricKeyDetails?.namedCurve === ({ ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" } as Record<string, string>)[alg],
+    key.asymmetricKeyDetails?.namedCurve ===
+      ({ ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" } as Record<string, string>)[alg],
 };
 
 /** True for `localhost`, `127.0.0.0/8` and `[::1]`: the hosts a development JWKS may be served from over plain http. */
@@ -65,7 +66,10 @@ export function checkKeySetUrl(value: string | URL): URL | string {
 
 type RemoteSet = ((header: { alg: string; kid?: string }) => Promise<unknown>) & { reload(): Promise<void> };
 type JoseModule = {
-  createRemoteJWKSet(url: URL, options: { timeoutDuration: number; cooldownDuration: number; cacheMaxAge: number }): RemoteSet;
+  createRemoteJWKSet(
+    url: URL,
+    options: { timeoutDuration: number; cooldownDuration: number; cacheMaxAge: number },
+  ): RemoteSet;
   decodeProtectedHeader(token: string): Record<string, unknown>;
 };
 
@@ -86,7 +90,10 @@ const TOKEN_FAULTS: Record<string, string> = {
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: "ERR_JWKS_TIMEOUT" })), ms);
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: "ERR_JWKS_TIMEOUT" })),
+      ms,
+    );
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
@@ -118,7 +125,8 @@ export class JwksKeySource {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.cooldownMs = options.cooldownMs ?? 30_000;
     this.maxAgeMs = options.maxAgeMs ?? 600_000;
-    this.label = "jwksUri" in spec ? `the JWKS at ${spec.jwksUri.href}` : `the OpenID Connect discovery of ${spec.discoverFrom}`;
+    this.label =
+      "jwksUri" in spec ? `the JWKS at ${spec.jwksUri.href}` : `the OpenID Connect discovery of ${spec.discoverFrom}`;
   }
 
   async keyFor(token: string): Promise<KeyLookup> {
@@ -129,8 +137,10 @@ export class JwksKeySource {
       return { kind: "rejected", reason: "the token's header could not be decoded" };
     }
     const alg = header.alg;
-    if (typeof alg !== "string" || !this.algorithms.includes(alg)) return { kind: "rejected", reason: `the token's alg ${JSON.stringify(alg)} is not allowed` };
-    if (header.kid !== undefined && typeof header.kid !== "string") return { kind: "rejected", reason: "the token's kid is not a string" };
+    if (typeof alg !== "string" || !this.algorithms.includes(alg))
+      return { kind: "rejected", reason: `the token's alg ${JSON.stringify(alg)} is not allowed` };
+    if (header.kid !== undefined && typeof header.kid !== "string")
+      return { kind: "rejected", reason: "the token's kid is not a string" };
     if (Date.now() < this.failedUntil) return this.unavailable();
     let key: unknown;
     try {
@@ -140,11 +150,19 @@ export class JwksKeySource {
       const code = (err as { code?: unknown }).code;
       if (typeof code === "string" && TOKEN_FAULTS[code]) return { kind: "rejected", reason: TOKEN_FAULTS[code] };
       this.failedUntil = Date.now() + Math.min(RETRY_AFTER_FAILURE_MS, this.cooldownMs);
-      this.logger.error(`[gatehouse] jwtStrategy(): ${this.label} could not be fetched (${describe(err)}); answering 503 until it can`, err);
+      this.logger.error(
+        `[gatehouse] jwtStrategy(): ${this.label} could not be fetched (${describe(err)}); answering 503 until it can`,
+        err,
+      );
       return this.unavailable();
     }
     const keyObject = key as KeyObject;
-    if (!keyObject || typeof keyObject !== "object" || keyObject.type !== "public" || !KEY_FAMILY[alg[0]]?.(keyObject, alg)) {
+    if (
+      !keyObject ||
+      typeof keyObject !== "object" ||
+      keyObject.type !== "public" ||
+      !KEY_FAMILY[alg[0]]?.(keyObject, alg)
+    ) {
       return { kind: "rejected", reason: `the JWKS key for this kid does not fit alg ${alg}` };
     }
     return { kind: "key", key: keyObject };
@@ -182,10 +200,16 @@ export class JwksKeySource {
     if ("jwksUri" in this.spec) return this.spec.jwksUri;
     const issuer = this.spec.discoverFrom;
     const where = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-    const response = await withTimeout(fetch(where, { redirect: "error", signal: AbortSignal.timeout(this.timeoutMs) }), this.timeoutMs);
+    const response = await withTimeout(
+      fetch(where, { redirect: "error", signal: AbortSignal.timeout(this.timeoutMs) }),
+      this.timeoutMs,
+    );
     if (response.status !== 200) throw new Error(`the discovery document answered ${response.status}`);
     const document = (await withTimeout(response.json(), this.timeoutMs)) as { issuer?: unknown; jwks_uri?: unknown };
-    if (document.issuer !== issuer) throw new Error(`the discovery document names issuer ${JSON.stringify(document.issuer)}, not ${JSON.stringify(issuer)}`);
+    if (document.issuer !== issuer)
+      throw new Error(
+        `the discovery document names issuer ${JSON.stringify(document.issuer)}, not ${JSON.stringify(issuer)}`,
+      );
     const url = typeof document.jwks_uri === "string" ? checkKeySetUrl(document.jwks_uri) : "is missing";
     if (typeof url === "string") throw new Error(`the discovery document's jwks_uri ${url}`);
     return url;

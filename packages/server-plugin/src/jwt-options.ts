@@ -9,10 +9,7 @@ import { checkJwks, checkKeySet } from "./jwks-options";
 
 /** The algorithms jsonwebtoken 9 verifies. `none` is never accepted. */
 export type JwtAlgorithm =
-  | "HS256" | "HS384" | "HS512"
-  | "RS256" | "RS384" | "RS512"
-  | "PS256" | "PS384" | "PS512"
-  | "ES256" | "ES384" | "ES512";
+  "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512";
 
 /** A verified JWT payload. */
 export interface JwtPayload {
@@ -110,15 +107,31 @@ const RSA = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]);
 const CURVES: Record<string, string> = { ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" };
 
 const OPTION_KEYS = new Set([
-  "secret", "publicKey", "jwksUri", "discovery", "jwks", "logger", "algorithms", "issuer", "audience", "clockTolerance",
-  "requireExp", "maxLifetime", "jwtFromRequest", "verify", "jsonWebTokenOptions", "cache", "name",
+  "secret",
+  "publicKey",
+  "jwksUri",
+  "discovery",
+  "jwks",
+  "logger",
+  "algorithms",
+  "issuer",
+  "audience",
+  "clockTolerance",
+  "requireExp",
+  "maxLifetime",
+  "jwtFromRequest",
+  "verify",
+  "jsonWebTokenOptions",
+  "cache",
+  "name",
 ]);
 const CLAIM_KEYS = new Set(["subject", "jwtid", "nonce", "maxAge"]);
 
 /** Options people bring from passport-jwt or jsonwebtoken, and what to do instead. */
 const MOVED: Record<string, string> = {
   secretOrKey: "give `secret` (HS* algorithms) or `publicKey` (RS/PS/ES) instead of `secretOrKey`",
-  secretOrKeyProvider: "for keys that rotate, give `jwksUri` (the issuer's JWKS URL) or `discovery: true` with `issuer`",
+  secretOrKeyProvider:
+    "for keys that rotate, give `jwksUri` (the issuer's JWKS URL) or `discovery: true` with `issuer`",
   passReqToCallback: "`verify(payload, req)` always receives the request as its second argument",
   ignoreExpiration: "jwtStrategy() never turns off the exp check",
   ignoreNotBefore: "jwtStrategy() never turns off the nbf check",
@@ -133,12 +146,17 @@ function fail(message: string): never {
 
 function checkAlgorithms(algorithms: unknown): JwtAlgorithm[] {
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    fail('`algorithms` is required, e.g. { algorithms: ["HS256"] }: without it jsonwebtoken accepts any algorithm of the key\'s family');
+    fail(
+      '`algorithms` is required, e.g. { algorithms: ["HS256"] }: without it jsonwebtoken accepts any algorithm of the key\'s family',
+    );
   }
   for (const alg of algorithms) {
-    if (typeof alg === "string" && alg.toLowerCase() === "none") fail('algorithm "none" is never accepted: unsigned tokens prove nothing');
+    if (typeof alg === "string" && alg.toLowerCase() === "none")
+      fail('algorithm "none" is never accepted: unsigned tokens prove nothing');
     if (typeof alg !== "string" || !(HMAC.has(alg) || RSA.has(alg) || alg in CURVES)) {
-      fail(`unknown algorithm ${JSON.stringify(alg)}; supported: ${[...HMAC, ...RSA, ...Object.keys(CURVES)].join(", ")}`);
+      fail(
+        `unknown algorithm ${JSON.stringify(alg)}; supported: ${[...HMAC, ...RSA, ...Object.keys(CURVES)].join(", ")}`,
+      );
     }
   }
   return [...new Set(algorithms as JwtAlgorithm[])];
@@ -146,7 +164,8 @@ function checkAlgorithms(algorithms: unknown): JwtAlgorithm[] {
 
 function toSecretKey(secret: unknown): KeyObject {
   if (secret instanceof KeyObject) {
-    if (secret.type !== "secret") fail(`\`secret\` is a ${secret.type} KeyObject; give an asymmetric key as \`publicKey\``);
+    if (secret.type !== "secret")
+      fail(`\`secret\` is a ${secret.type} KeyObject; give an asymmetric key as \`publicKey\``);
     return secret;
   }
   if (typeof secret === "string" || secret instanceof Uint8Array) {
@@ -158,14 +177,17 @@ function toSecretKey(secret: unknown): KeyObject {
 
 function toPublicKey(key: unknown): KeyObject {
   if ((typeof key === "string" && /^\s*https?:\/\//i.test(key)) || key instanceof URL) {
-    fail(`\`publicKey\` is a URL: use jwksUri: ${JSON.stringify(String(key).trim().slice(0, 200))} for a JSON Web Key Set URL`);
+    fail(
+      `\`publicKey\` is a URL: use jwksUri: ${JSON.stringify(String(key).trim().slice(0, 200))} for a JSON Web Key Set URL`,
+    );
   }
   if (key instanceof KeyObject) {
     if (key.type === "secret") fail("`publicKey` is a secret KeyObject; give an HMAC key as `secret`");
     return key.type === "public" ? key : createPublicKey(key);
   }
   try {
-    if (typeof key === "string" || key instanceof Uint8Array) return createPublicKey(typeof key === "string" ? key : Buffer.from(key));
+    if (typeof key === "string" || key instanceof Uint8Array)
+      return createPublicKey(typeof key === "string" ? key : Buffer.from(key));
     if (key && typeof key === "object" && typeof (key as JsonWebKey).kty === "string") {
       return createPublicKey({ key: key as JsonWebKey, format: "jwk" });
     }
@@ -182,12 +204,18 @@ function checkKeyFits(key: KeyObject, algorithms: readonly JwtAlgorithm[]): void
       if (!HMAC.has(alg)) fail(`algorithm ${alg} needs a public key, but a \`secret\` was given`);
       continue;
     }
-    if (HMAC.has(alg)) fail(`algorithm ${alg} is HMAC and needs a \`secret\`: never verify HS* tokens with a public key (algorithm confusion)`);
+    if (HMAC.has(alg))
+      fail(
+        `algorithm ${alg} is HMAC and needs a \`secret\`: never verify HS* tokens with a public key (algorithm confusion)`,
+      );
     const type = key.asymmetricKeyType;
     if (RSA.has(alg)) {
-      if (type !== "rsa" && !(type === "rsa-pss" && alg.startsWith("PS"))) fail(`algorithm ${alg} needs an RSA key, but the public key is ${type}`);
+      if (type !== "rsa" && !(type === "rsa-pss" && alg.startsWith("PS")))
+        fail(`algorithm ${alg} needs an RSA key, but the public key is ${type}`);
     } else if (type !== "ec" || key.asymmetricKeyDetails?.namedCurve !== CURVES[alg]) {
-      fail(`algorithm ${alg} needs an EC key on curve ${CURVES[alg]}, but the public key is ${type}${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ""}`);
+      fail(
+        `algorithm ${alg} needs an EC key on curve ${CURVES[alg]}, but the public key is ${type}${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ""}`,
+      );
     }
   }
 }
@@ -204,18 +232,24 @@ function checkStrings(value: unknown, what: string, allowRegExp: boolean): void 
 
 function checkClaims(claims: unknown): JwtClaimOptions {
   if (claims === undefined) return {};
-  if (claims === null || typeof claims !== "object" || Array.isArray(claims)) fail("`jsonWebTokenOptions` must be an object");
+  if (claims === null || typeof claims !== "object" || Array.isArray(claims))
+    fail("`jsonWebTokenOptions` must be an object");
   for (const key of Object.keys(claims)) {
     if (key === "issuer" || key === "audience" || key === "algorithms") {
-      fail(`put \`${key}\` at the top level of the options, not inside \`jsonWebTokenOptions\`: passport-jwt overwrites it there with the top-level value, so the check would silently disappear`);
+      fail(
+        `put \`${key}\` at the top level of the options, not inside \`jsonWebTokenOptions\`: passport-jwt overwrites it there with the top-level value, so the check would silently disappear`,
+      );
     }
-    if (key === "clockTolerance") fail(`give \`clockTolerance\` at the top level (at most ${MAX_CLOCK_TOLERANCE} seconds)`);
+    if (key === "clockTolerance")
+      fail(`give \`clockTolerance\` at the top level (at most ${MAX_CLOCK_TOLERANCE} seconds)`);
     if (MOVED[key]) fail(`\`jsonWebTokenOptions.${key}\` is not accepted: ${MOVED[key]}`);
-    if (!CLAIM_KEYS.has(key)) fail(`unknown option \`jsonWebTokenOptions.${key}\`; accepted: ${[...CLAIM_KEYS].join(", ")}`);
+    if (!CLAIM_KEYS.has(key))
+      fail(`unknown option \`jsonWebTokenOptions.${key}\`; accepted: ${[...CLAIM_KEYS].join(", ")}`);
   }
   const c = claims as Record<string, unknown>;
   for (const key of ["subject", "jwtid", "nonce"]) {
-    if (c[key] !== undefined && (typeof c[key] !== "string" || c[key] === "")) fail(`\`jsonWebTokenOptions.${key}\` must be a non-empty string`);
+    if (c[key] !== undefined && (typeof c[key] !== "string" || c[key] === ""))
+      fail(`\`jsonWebTokenOptions.${key}\` must be a non-empty string`);
   }
   if (c.maxAge !== undefined && !(typeof c.maxAge === "number" && Number.isFinite(c.maxAge) && c.maxAge > 0)) {
     fail("`jsonWebTokenOptions.maxAge` must be a positive number of seconds");
@@ -232,7 +266,6 @@ function checkCache(cache: unknown): number {
   }
   return max;
 }
-
 
 /** Validated options, with the key parsed once. */
 export interface CheckedJwtOptions {
@@ -259,9 +292,14 @@ export function checkJwtOptions<U>(options: JwtStrategyOptions<U>): CheckedJwtOp
   const algorithms = checkAlgorithms(options.algorithms);
   const given: string[] = (["secret", "publicKey", "jwksUri"] as const).filter((k) => options[k] !== undefined);
   if (options.discovery === true) given.push("discovery");
-  if (given.length > 1) fail(`give one of \`secret\`, \`publicKey\`, \`jwksUri\` or \`discovery: true\`, not ${given.map((k) => `\`${k}\``).join(" and ")}`);
+  if (given.length > 1)
+    fail(
+      `give one of \`secret\`, \`publicKey\`, \`jwksUri\` or \`discovery: true\`, not ${given.map((k) => `\`${k}\``).join(" and ")}`,
+    );
   if (given.length === 0) {
-    fail("a key is required: `secret` for HS* algorithms, `publicKey` for RS/PS/ES, or `jwksUri` (or `discovery: true` with `issuer`) for an identity provider's rotating keys");
+    fail(
+      "a key is required: `secret` for HS* algorithms, `publicKey` for RS/PS/ES, or `jwksUri` (or `discovery: true` with `issuer`) for an identity provider's rotating keys",
+    );
   }
   let key: KeyObject | undefined;
   let keySet: JwksSourceSpec | undefined;
@@ -273,24 +311,38 @@ export function checkJwtOptions<U>(options: JwtStrategyOptions<U>): CheckedJwtOp
     keySet = checkKeySet(options, algorithms, fail);
   }
   const jwks = checkJwks(options.jwks, fail);
-  if (options.logger !== undefined && (options.logger === null || typeof options.logger.error !== "function")) fail("`logger` must have an error(message, cause) method");
+  if (options.logger !== undefined && (options.logger === null || typeof options.logger.error !== "function"))
+    fail("`logger` must have an error(message, cause) method");
   const requireExp = options.requireExp ?? true;
   if (typeof requireExp !== "boolean") fail("`requireExp` must be true or false");
   const maxLifetime = options.maxLifetime;
-  if (maxLifetime !== undefined && !(typeof maxLifetime === "number" && Number.isFinite(maxLifetime) && maxLifetime > 0)) {
+  if (
+    maxLifetime !== undefined &&
+    !(typeof maxLifetime === "number" && Number.isFinite(maxLifetime) && maxLifetime > 0)
+  ) {
     fail("`maxLifetime` must be a positive number of seconds");
   }
-  if (maxLifetime !== undefined && !requireExp) fail("`maxLifetime` needs tokens with `exp`: remove `requireExp: false`");
+  if (maxLifetime !== undefined && !requireExp)
+    fail("`maxLifetime` needs tokens with `exp`: remove `requireExp: false`");
   if (options.issuer !== undefined) checkStrings(options.issuer, "issuer", false);
   if (options.audience !== undefined) checkStrings(options.audience, "audience", true);
   const tolerance = options.clockTolerance ?? 0;
-  if (typeof tolerance !== "number" || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > MAX_CLOCK_TOLERANCE) {
-    fail(`\`clockTolerance\` must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}, got ${String(options.clockTolerance)}`);
+  if (
+    typeof tolerance !== "number" ||
+    !Number.isFinite(tolerance) ||
+    tolerance < 0 ||
+    tolerance > MAX_CLOCK_TOLERANCE
+  ) {
+    fail(
+      `\`clockTolerance\` must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE}, got ${String(options.clockTolerance)}`,
+    );
   }
   const claims = checkClaims(options.jsonWebTokenOptions);
   const cacheSize = checkCache(options.cache);
-  if (options.jwtFromRequest !== undefined && typeof options.jwtFromRequest !== "function") fail("`jwtFromRequest` must be a function (req) => token");
-  if (options.verify !== undefined && typeof options.verify !== "function") fail("`verify` must be a function (payload, req) => user | false");
+  if (options.jwtFromRequest !== undefined && typeof options.jwtFromRequest !== "function")
+    fail("`jwtFromRequest` must be a function (req) => token");
+  if (options.verify !== undefined && typeof options.verify !== "function")
+    fail("`verify` must be a function (payload, req) => user | false");
   const name = options.name ?? "jwt";
   if (typeof name !== "string" || name.length === 0) fail("`name` must be a non-empty string");
   return { algorithms, key, keySet, jwks, requireExp, maxLifetime, tolerance, claims, cacheSize, name };

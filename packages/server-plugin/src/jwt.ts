@@ -28,7 +28,14 @@ import { isThenable } from "./values";
 import type { TypedStrategy } from "./authenticate";
 
 export { MAX_CLOCK_TOLERANCE } from "./jwt-options";
-export type { JwtAlgorithm, JwtClaimOptions, JwtPayload, JwtStrategyOptions, JwtUser, JwtVerifyResult } from "./jwt-options";
+export type {
+  JwtAlgorithm,
+  JwtClaimOptions,
+  JwtPayload,
+  JwtStrategyOptions,
+  JwtUser,
+  JwtVerifyResult,
+} from "./jwt-options";
 
 function asStrings(value: unknown): string[] {
   if (typeof value === "string") return value.split(" ").filter((s) => s.length > 0);
@@ -55,7 +62,9 @@ export function defaultJwtUser(payload: JwtPayload): JwtUser | false {
 function headerOf(token: string): Record<string, unknown> | undefined {
   try {
     const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8")) as unknown;
-    return header && typeof header === "object" && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+    return header && typeof header === "object" && !Array.isArray(header)
+      ? (header as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -81,7 +90,8 @@ function loadPassportJwt(): PassportJwtModule {
     try {
       passportJwt = require("passport-jwt") as PassportJwtModule;
     } catch (err) {
-      if ((err as { code?: string }).code === "MODULE_NOT_FOUND") throw new Error("jwtStrategy() needs passport-jwt: npm install passport-jwt", { cause: err });
+      if ((err as { code?: string }).code === "MODULE_NOT_FOUND")
+        throw new Error("jwtStrategy() needs passport-jwt: npm install passport-jwt", { cause: err });
       throw err;
     }
   }
@@ -116,7 +126,9 @@ const frontClasses = new WeakMap<StrategyCtor, StrategyCtor>();
 function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
   let Fronted = frontClasses.get(Base);
   if (!Fronted) {
-    Fronted = class FrontedJwtStrategy extends (Base as new (...args: ConstructorParameters<StrategyCtor>) => FrontedInstance) {
+    Fronted = class FrontedJwtStrategy extends (
+      (Base as new (...args: ConstructorParameters<StrategyCtor>) => FrontedInstance)
+    ) {
       override authenticate(req: Request, options?: unknown): void {
         const state = this[STATE];
         const token = state.extract(req);
@@ -143,7 +155,8 @@ function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
         state.keys.keyFor(token).then(
           (found) => {
             if (found.kind === "unavailable") this.error(found.error);
-            else if (found.kind === "rejected") this.fail({ message: `The token has no usable signing key: ${found.reason}` });
+            else if (found.kind === "rejected")
+              this.fail({ message: `The token has no usable signing key: ${found.reason}` });
             else {
               state.found.set(req, found.key);
               super.authenticate(req, options);
@@ -207,10 +220,13 @@ function frontedStrategyClass(Base: StrategyCtor): StrategyCtor {
  * }));
  */
 export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedStrategy<U> {
-  const { algorithms, key, keySet, jwks, requireExp, maxLifetime, tolerance, claims, cacheSize, name } = checkJwtOptions(options);
+  const { algorithms, key, keySet, jwks, requireExp, maxLifetime, tolerance, claims, cacheSize, name } =
+    checkJwtOptions(options);
 
   const { Strategy: JwtStrategy, ExtractJwt } = loadPassportJwt();
-  const extract = (options.jwtFromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken()) as (req: Request) => string | null | undefined;
+  const extract = (options.jwtFromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken()) as (
+    req: Request,
+  ) => string | null | undefined;
   const userVerify = (options.verify ?? defaultJwtUser) as (payload: JwtPayload, req: Request) => unknown;
   const rejected = options.verify
     ? { message: "The token was rejected by verify()" }
@@ -257,10 +273,15 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedS
     }
     if (typeof payload.exp !== "number") {
       if (requireExp) {
-        done(null, false, { message: 'The token has no "exp" claim (jwtStrategy({ requireExp: false }) accepts such tokens)' });
+        done(null, false, {
+          message: 'The token has no "exp" claim (jwtStrategy({ requireExp: false }) accepts such tokens)',
+        });
         return;
       }
-    } else if (maxLifetime !== undefined && payload.exp - (typeof payload.iat === "number" ? payload.iat : Math.floor(Date.now() / 1000)) > maxLifetime) {
+    } else if (
+      maxLifetime !== undefined &&
+      payload.exp - (typeof payload.iat === "number" ? payload.iat : Math.floor(Date.now() / 1000)) > maxLifetime
+    ) {
       done(null, false, { message: `The token lives longer than maxLifetime (${maxLifetime} s)` });
       return;
     }
@@ -268,7 +289,8 @@ export function jwtStrategy<U = JwtUser>(options: JwtStrategyOptions<U>): TypedS
       if (typeof token === "string" && token.length > 0) {
         const validFrom = typeof payload.nbf === "number" ? payload.nbf - tolerance : -Infinity;
         let validUntil = typeof payload.exp === "number" ? payload.exp + tolerance : Infinity;
-        if (maxAge !== undefined && typeof payload.iat === "number") validUntil = Math.min(validUntil, payload.iat + maxAge + tolerance);
+        if (maxAge !== undefined && typeof payload.iat === "number")
+          validUntil = Math.min(validUntil, payload.iat + maxAge + tolerance);
         cache.set(token, payload, validFrom, validUntil);
       }
     }

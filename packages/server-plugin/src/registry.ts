@@ -31,22 +31,33 @@ export class Registry<H> {
 
   /** Validates an event key and says which level it registers at. Throws a TypeError naming the fix. */
   classify(key: string): Specificity {
-    if (typeof key !== "string") throw new TypeError(`An event key must be a string such as "threads:create", got ${typeof key}`);
+    if (typeof key !== "string")
+      throw new TypeError(`An event key must be a string such as "threads:create", got ${typeof key}`);
     if (key === "*") return "*";
     const colon = key.indexOf(":");
     if (colon === -1) {
-      if (!this.resources.has(key)) throw new TypeError(`Unknown resource "${key}". Known resources: ${[...this.resources.keys()].join(", ")}`);
+      if (!this.resources.has(key))
+        throw new TypeError(`Unknown resource "${key}". Known resources: ${[...this.resources.keys()].join(", ")}`);
       return "resource";
     }
     const resource = key.slice(0, colon);
     const action = key.slice(colon + 1);
     if (resource === "*") {
-      if (!this.allActions.has(action)) throw new TypeError(`Unknown action "${action}" in "${key}". Known actions: ${[...this.allActions].join(", ")}`);
+      if (!this.allActions.has(action))
+        throw new TypeError(
+          `Unknown action "${action}" in "${key}". Known actions: ${[...this.allActions].join(", ")}`,
+        );
       return "*:action";
     }
     const actions = this.resources.get(resource);
-    if (!actions) throw new TypeError(`Unknown resource "${resource}" in "${key}". Known resources: ${[...this.resources.keys()].join(", ")}`);
-    if (!actions.has(action)) throw new TypeError(`Unknown action "${action}" for resource "${resource}". Its actions: ${[...actions].join(", ")}`);
+    if (!actions)
+      throw new TypeError(
+        `Unknown resource "${resource}" in "${key}". Known resources: ${[...this.resources.keys()].join(", ")}`,
+      );
+    if (!actions.has(action))
+      throw new TypeError(
+        `Unknown action "${action}" for resource "${resource}". Its actions: ${[...actions].join(", ")}`,
+      );
     return "resource:action";
   }
 
@@ -57,7 +68,9 @@ export class Registry<H> {
     for (const key of list) {
       this.classify(key);
       if (this.handlers.has(key) || fresh.has(key)) {
-        throw new TypeError(`A handler for "${key}" is already registered. Exactly one handler runs per event, so register each key once`);
+        throw new TypeError(
+          `A handler for "${key}" is already registered. Exactly one handler runs per event, so register each key once`,
+        );
       }
       fresh.add(key);
     }

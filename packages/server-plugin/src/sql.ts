@@ -25,7 +25,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function quoteColumn(column: string): string {
   const parts = column.split(".");
   if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) {
-    throw new TypeError(`filtersToSql: column ${JSON.stringify(column)} must be an identifier such as "metadata" or "t.metadata"`);
+    throw new TypeError(
+      `filtersToSql: column ${JSON.stringify(column)} must be an identifier such as "metadata" or "t.metadata"`,
+    );
   }
   return parts.map((p) => `"${p}"`).join(".");
 }

@@ -37,12 +37,26 @@ export interface MappedStrategy<R = unknown> {
  * );
  * auth.on("*", ({ user }) => ({ owner: user.identity })); // user.email: string
  */
-export function mapUser<A, R>(strategy: TypedStrategy<A>, toUser: (user: A, req: IncomingMessage) => R): MappedStrategy<R>;
-export function mapUser<A, R>(strategy: (Strategy & { readonly [USER]?: undefined }) | string, toUser: (user: A, req: IncomingMessage) => R): MappedStrategy<R>;
-export function mapUser<A, R>(strategy: Strategy | string, toUser: (user: A, req: IncomingMessage) => R): MappedStrategy<R> {
-  if (typeof toUser !== "function") throw new TypeError("mapUser(strategy, toUser): toUser must be a function (appUser, req) => identity | { identity, … }");
-  if (typeof strategy !== "string" && !(strategy && typeof (strategy).authenticate === "function")) {
-    throw new TypeError("mapUser(strategy, toUser): strategy must be a Passport strategy instance or a registered strategy name");
+export function mapUser<A, R>(
+  strategy: TypedStrategy<A>,
+  toUser: (user: A, req: IncomingMessage) => R,
+): MappedStrategy<R>;
+export function mapUser<A, R>(
+  strategy: (Strategy & { readonly [USER]?: undefined }) | string,
+  toUser: (user: A, req: IncomingMessage) => R,
+): MappedStrategy<R>;
+export function mapUser<A, R>(
+  strategy: Strategy | string,
+  toUser: (user: A, req: IncomingMessage) => R,
+): MappedStrategy<R> {
+  if (typeof toUser !== "function")
+    throw new TypeError(
+      "mapUser(strategy, toUser): toUser must be a function (appUser, req) => identity | { identity, … }",
+    );
+  if (typeof strategy !== "string" && !(strategy && typeof strategy.authenticate === "function")) {
+    throw new TypeError(
+      "mapUser(strategy, toUser): strategy must be a Passport strategy instance or a registered strategy name",
+    );
   }
   return Object.freeze({ [MAPPED]: true as const, strategy, toUser: toUser as (user: any, req: IncomingMessage) => R });
 }

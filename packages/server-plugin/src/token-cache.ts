@@ -34,7 +34,8 @@ export class VerifiedTokenCache<P> {
   private clock = 0;
 
   constructor(readonly max: number) {
-    if (!Number.isSafeInteger(max) || max < 1) throw new TypeError(`The token cache size must be a positive integer, got ${String(max)}`);
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new TypeError(`The token cache size must be a positive integer, got ${String(max)}`);
   }
 
   /** The payload of a cached token still valid at `now` (Unix seconds); drops an entry that is not. */

@@ -15,7 +15,8 @@ export interface BaseUser {
 }
 
 /** What an authenticate step may produce: an identity string, or an object with one. */
-export type UserInput = string | { identity: string; permissions?: readonly string[]; is_authenticated?: boolean; display_name?: string };
+export type UserInput =
+  string | { identity: string; permissions?: readonly string[]; is_authenticated?: boolean; display_name?: string };
 
 /** The user handlers see for an authenticate step that produces `T`. */
 export type AuthUser<T = string> = T extends string
@@ -68,7 +69,10 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
   const user = raw as Record<string, unknown>;
   const identity = user.identity;
   if (typeof identity !== "string" || identity.length === 0) {
-    throw new InvalidUserError(source, `returned a user whose "identity" is ${describeValue(identity)}, not a non-empty string`);
+    throw new InvalidUserError(
+      source,
+      `returned a user whose "identity" is ${describeValue(identity)}, not a non-empty string`,
+    );
   }
   const permissions = user.permissions ?? [];
   if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === "string")) {
@@ -76,11 +80,17 @@ export function normalizeUser(raw: unknown, source: string): BaseUser & Record<s
   }
   const isAuthenticated = user.is_authenticated ?? true;
   if (typeof isAuthenticated !== "boolean") {
-    throw new InvalidUserError(source, `returned a user whose "is_authenticated" is ${describeValue(isAuthenticated)}, not a boolean`);
+    throw new InvalidUserError(
+      source,
+      `returned a user whose "is_authenticated" is ${describeValue(isAuthenticated)}, not a boolean`,
+    );
   }
   const displayName = user.display_name ?? identity;
   if (typeof displayName !== "string") {
-    throw new InvalidUserError(source, `returned a user whose "display_name" is ${describeValue(displayName)}, not a string`);
+    throw new InvalidUserError(
+      source,
+      `returned a user whose "display_name" is ${describeValue(displayName)}, not a string`,
+    );
   }
   // A literal then a loop, not `{ ...user, identity, … }`: V8 makes spread-then-assign
   // a slow dictionary-mode copy, and this runs on every request.

@@ -38,7 +38,8 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
   return typeof value;
 }
 

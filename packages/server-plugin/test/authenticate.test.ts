@@ -12,7 +12,9 @@ function echoApp(auth: Auth<any, any>) {
 describe("unmodified Passport strategies", () => {
   test("passport-jwt: a valid HS256 token authenticates; req.auth and req.user carry the normalised user", async () => {
     const app = echoApp(new Auth().authenticate(jwtStrategy()));
-    const res = await request(app).get("/me").set("Authorization", `Bearer ${token("alice", ["threads:read"])}`);
+    const res = await request(app)
+      .get("/me")
+      .set("Authorization", `Bearer ${token("alice", ["threads:read"])}`);
     expect(res.status).toBe(200);
     const user = { identity: "alice", permissions: ["threads:read"], is_authenticated: true, display_name: "alice" };
     expect(res.body).toEqual({ auth: { user, permissions: ["threads:read"] }, user });
@@ -28,14 +30,19 @@ describe("unmodified Passport strategies", () => {
       const res = await request(app).get("/me").set("Authorization", `Bearer ${bad}`);
       expect(res.status).toBe(401);
       expect(res.body.error).toBe("invalid_token");
-      expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm="agents", error="invalid_token", error_description="[^"]+"$/);
+      expect(res.headers["www-authenticate"]).toMatch(
+        /^Bearer realm="agents", error="invalid_token", error_description="[^"]+"$/,
+      );
     }
   });
 
   test("no credential: 401 credentials_required, challenge without an error attribute", async () => {
     const res = await request(echoApp(new Auth().authenticate(jwtStrategy()))).get("/me");
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: "credentials_required", message: expect.stringMatching(/Authentication required/) });
+    expect(res.body).toEqual({
+      error: "credentials_required",
+      message: expect.stringMatching(/Authentication required/),
+    });
     expect(res.headers["www-authenticate"]).toBe('Bearer realm="api"');
   });
 
@@ -54,16 +61,32 @@ describe("unmodified Passport strategies", () => {
   test("passport-headerapikey: extra user fields are kept", async () => {
     const app = echoApp(new Auth().authenticate(apiKeyStrategy({ k1: "svc" })));
     const ok = await request(app).get("/me").set("X-Api-Key", "k1");
-    expect(ok.body.auth.user).toEqual({ identity: "svc", via: "api-key", permissions: [], is_authenticated: true, display_name: "svc" });
+    expect(ok.body.auth.user).toEqual({
+      identity: "svc",
+      via: "api-key",
+      permissions: [],
+      is_authenticated: true,
+      display_name: "svc",
+    });
     const bad = await request(app).get("/me").set("X-Api-Key", "k2");
     expect(bad.status).toBe(401);
     expect((await request(app).get("/me")).status).toBe(401);
   });
 
   test("an array of strategies: first success wins, in order", async () => {
-    const auth = new Auth().authenticate([jwtStrategy(), bearerStrategy({ "tok-1": "carol" }), apiKeyStrategy({ k1: "svc" })]);
+    const auth = new Auth().authenticate([
+      jwtStrategy(),
+      bearerStrategy({ "tok-1": "carol" }),
+      apiKeyStrategy({ k1: "svc" }),
+    ]);
     const app = echoApp(auth);
-    expect((await request(app).get("/me").set("Authorization", `Bearer ${token("alice")}`)).body.user.identity).toBe("alice");
+    expect(
+      (
+        await request(app)
+          .get("/me")
+          .set("Authorization", `Bearer ${token("alice")}`)
+      ).body.user.identity,
+    ).toBe("alice");
     expect((await request(app).get("/me").set("Authorization", "Bearer tok-1")).body.user.identity).toBe("carol");
     expect((await request(app).get("/me").set("X-Api-Key", "k1")).body.user.identity).toBe("svc");
     // All three fail: one 401 for the chain.
@@ -84,12 +107,20 @@ describe("unmodified Passport strategies", () => {
     theirs.use("bearer", bearerStrategy({ "tok-1": "carol" }));
     const app = echoApp(new Auth({ passport: theirs }).authenticate(["jwt", "bearer"]));
     expect((await request(app).get("/me").set("Authorization", "Bearer tok-1")).body.user.identity).toBe("carol");
-    expect((await request(app).get("/me").set("Authorization", `Bearer ${token("dave")}`)).body.user.identity).toBe("dave");
+    expect(
+      (
+        await request(app)
+          .get("/me")
+          .set("Authorization", `Bearer ${token("dave")}`)
+      ).body.user.identity,
+    ).toBe("dave");
   });
 
   test("strategy-name mistakes are caught when authenticate() runs", () => {
     expect(() => new Auth().authenticate("jwt")).toThrow(/pass the Passport instance.*new Auth\(\{ passport \}\)/);
-    expect(() => new Auth({ passport: new Passport() }).authenticate("jwt")).toThrow(/No Passport strategy named "jwt"/);
+    expect(() => new Auth({ passport: new Passport() }).authenticate("jwt")).toThrow(
+      /No Passport strategy named "jwt"/,
+    );
     expect(() => new Auth().authenticate([])).toThrow(/empty array/);
     expect(() => new Auth().authenticate(42 as never)).toThrow(/takes a Passport strategy instance/);
     expect(() => new Auth().authenticate(jwtStrategy()).authenticate(jwtStrategy() as never)).toThrow(/already called/);
@@ -99,7 +130,9 @@ describe("unmodified Passport strategies", () => {
   test("the global passport singleton is never touched", async () => {
     const before = Object.keys((passport as unknown as { _strategies: object })._strategies).sort();
     const app = echoApp(new Auth().authenticate([jwtStrategy(), bearerStrategy({})]));
-    await request(app).get("/me").set("Authorization", `Bearer ${token("alice")}`);
+    await request(app)
+      .get("/me")
+      .set("Authorization", `Bearer ${token("alice")}`);
     expect(Object.keys((passport as unknown as { _strategies: object })._strategies).sort()).toEqual(before);
   });
 });
@@ -123,7 +156,12 @@ describe("the five Passport outcomes", () => {
   const call = (outcome: string) => request(app).get("/me").set("x-outcome", outcome);
 
   test("success (sync and async) authenticates", async () => {
-    expect((await call("ok")).body.user).toEqual({ identity: "erin", permissions: ["x"], is_authenticated: true, display_name: "erin" });
+    expect((await call("ok")).body.user).toEqual({
+      identity: "erin",
+      permissions: ["x"],
+      is_authenticated: true,
+      display_name: "erin",
+    });
     expect((await call("ok-async")).body.user.identity).toBe("frank");
   });
 
@@ -155,7 +193,9 @@ describe("the five Passport outcomes", () => {
     const res = await call("redirect");
     expect(res.status).toBe(500);
     expect(res.headers.location).toBeUndefined();
-    expect(logger.messages.join("\n")).toMatch(/tried to redirect to https:\/\/idp.example\/login. An API cannot answer with a login redirect/);
+    expect(logger.messages.join("\n")).toMatch(
+      /tried to redirect to https:\/\/idp.example\/login. An API cannot answer with a login redirect/,
+    );
   });
 
   test("only the first outcome counts", async () => {
@@ -166,7 +206,9 @@ describe("the five Passport outcomes", () => {
   test("a strategy producing a non-user is a 500 that tells the developer what to return", async () => {
     const res = await call("junk");
     expect(res.status).toBe(500);
-    expect(logger.messages.join("\n")).toMatch(/returned number 42 instead of a user. Return a non-empty identity string, or an object like/);
+    expect(logger.messages.join("\n")).toMatch(
+      /returned number 42 instead of a user. Return a non-empty identity string, or an object like/,
+    );
   });
 });
 
@@ -182,7 +224,9 @@ describe("async verify callbacks", () => {
       );
       const logger = memoryLogger();
       const app = echoApp(new Auth({ logger }).authenticate(strategy));
-      const res = await request(app).get("/me").set("Authorization", `Bearer ${token("alice")}`);
+      const res = await request(app)
+        .get("/me")
+        .set("Authorization", `Bearer ${token("alice")}`);
       expect(res.status).toBe(500);
       expect(res.body.error).toBe("internal_error");
       await new Promise((r) => setImmediate(r));
@@ -201,7 +245,9 @@ describe("async verify callbacks", () => {
         done(null, payload.sub);
       }) as never,
     );
-    const res = await request(echoApp(new Auth().authenticate(strategy))).get("/me").set("Authorization", `Bearer ${token("gina")}`);
+    const res = await request(echoApp(new Auth().authenticate(strategy)))
+      .get("/me")
+      .set("Authorization", `Bearer ${token("gina")}`);
     expect(res.body.user.identity).toBe("gina");
   });
 
@@ -228,13 +274,21 @@ describe("an authenticate function", () => {
     if (key === "bad-perms") return { identity: "x", permissions: "admin" } as never;
     if (key === "no-identity") return { id: "x" } as never;
     if (key === "empty") return "";
-    throw new HTTPException(401, { message: "Missing or invalid X-Key", headers: { "WWW-Authenticate": 'ApiKey realm="api"' } });
+    throw new HTTPException(401, {
+      message: "Missing or invalid X-Key",
+      headers: { "WWW-Authenticate": 'ApiKey realm="api"' },
+    });
   });
   const app = echoApp(fn);
   const call = (key?: string) => (key ? request(app).get("/me").set("x-key", key) : request(app).get("/me"));
 
   test("a string is the identity", async () => {
-    expect((await call("str")).body.user).toEqual({ identity: "hank", permissions: [], is_authenticated: true, display_name: "hank" });
+    expect((await call("str")).body.user).toEqual({
+      identity: "hank",
+      permissions: [],
+      is_authenticated: true,
+      display_name: "hank",
+    });
   });
 
   test("an object keeps its fields and gets defaults only where missing", async () => {
@@ -248,7 +302,11 @@ describe("an authenticate function", () => {
     const res = await call("teapot");
     expect([res.status, res.body.message, res.headers["x-why"]]).toEqual([418, "short and stout", "tea"]);
     const unauth = await call();
-    expect([unauth.status, unauth.headers["www-authenticate"], unauth.body.message]).toEqual([401, 'ApiKey realm="api"', "Missing or invalid X-Key"]);
+    expect([unauth.status, unauth.headers["www-authenticate"], unauth.body.message]).toEqual([
+      401,
+      'ApiKey realm="api"',
+      "Missing or invalid X-Key",
+    ]);
   });
 
   test.each(["crash", "null", "bad-perms", "no-identity", "empty"])("%s → 500 with a generic body", async (key) => {

@@ -43,7 +43,9 @@ describe("handler results (semantics §2)", () => {
       .on("threads:read", () => Promise.resolve({ owner: "alice" }))
       .on("threads:delete", () => Promise.resolve(false))
       .on("threads:update", () => Promise.resolve(undefined));
-    await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({ filters: { owner: "alice" } });
+    await expect(auth.authorize(alice, "threads:read", { thread_id: "t" })).resolves.toEqual({
+      filters: { owner: "alice" },
+    });
     expect(await statusOf(auth.authorize(alice, "threads:delete", { thread_id: "t" }))).toBe(403);
     expect(await statusOf(auth.authorize(alice, "threads:update", { thread_id: "t" }))).toBe(200);
   });
@@ -57,7 +59,9 @@ describe("handler results (semantics §2)", () => {
     const logger = memoryLogger();
     const auth = new Auth({ logger }).on("threads:read", () => result as never);
     expect(await statusOf(auth.authorize(alice, "threads:read", { thread_id: "t" }))).toBe(500);
-    expect(logger.messages.join("\n")).toMatch(/handler for "threads:read" returned .*Return undefined or true to allow, false to deny/);
+    expect(logger.messages.join("\n")).toMatch(
+      /handler for "threads:read" returned .*Return undefined or true to allow, false to deny/,
+    );
   });
 
   test.each([
@@ -121,7 +125,9 @@ describe("handler input", () => {
     const auth = new Auth().on("*", (input) => void seen.push(input));
     const value = { namespace: ["alice"], key: "k", value: { a: 1 } };
     await auth.authorize(alice, "store:put", value);
-    expect(seen).toEqual([{ event: "store:put", resource: "store", action: "put", value, user: alice.user, permissions: ["threads:read"] }]);
+    expect(seen).toEqual([
+      { event: "store:put", resource: "store", action: "put", value, user: alice.user, permissions: ["threads:read"] },
+    ]);
     expect((seen[0] as { value: unknown }).value).toBe(value);
   });
 
@@ -153,7 +159,9 @@ describe("handler input", () => {
     })
       .on("documents:share", ({ value, user }) => value.with !== user.identity)
       .on("documents", ({ user }) => ({ owner: user.identity }));
-    await expect(auth.authorize(alice, "documents:read", { id: "d1" })).resolves.toEqual({ filters: { owner: "alice" } });
+    await expect(auth.authorize(alice, "documents:read", { id: "d1" })).resolves.toEqual({
+      filters: { owner: "alice" },
+    });
     expect(await statusOf(auth.authorize(alice, "documents:share", { id: "d1", with: "alice" }))).toBe(403);
   });
 });
@@ -166,7 +174,9 @@ describe("authorize() input checks", () => {
 
   test("an unknown event rejects with a TypeError naming it", async () => {
     const auth = new Auth({ unhandled: "allow" });
-    await expect(auth.authorize(alice, "threads:explode" as never, {} as never)).rejects.toThrow(/Unknown action "explode"/);
+    await expect(auth.authorize(alice, "threads:explode" as never, {} as never)).rejects.toThrow(
+      /Unknown action "explode"/,
+    );
   });
 
   test("registration validates eagerly", () => {

@@ -19,7 +19,9 @@ function appThrowing(err: unknown, options?: Parameters<typeof errorHandler>[0])
 
 describe("errorHandler()", () => {
   test("an HTTPException renders as the middleware's JSON body with its headers, not cached", async () => {
-    const { app, logged } = appThrowing(new HTTPException(429, { message: "Slow down", headers: { "Retry-After": "3" } }));
+    const { app, logged } = appThrowing(
+      new HTTPException(429, { message: "Slow down", headers: { "Retry-After": "3" } }),
+    );
     const res = await request(app).post("/boom");
     expect([res.status, res.body, res.headers["retry-after"], res.headers["cache-control"]]).toEqual([
       429,
@@ -45,13 +47,18 @@ describe("errorHandler()", () => {
     const { app } = appThrowing(new Error("unused"));
     const bad = await request(app).post("/boom").set("Content-Type", "application/json").send("{not json");
     expect([bad.status, bad.body.error]).toEqual([400, "bad_request"]);
-    const big = await request(app).post("/boom").send({ text: "x".repeat(100) });
+    const big = await request(app)
+      .post("/boom")
+      .send({ text: "x".repeat(100) });
     expect([big.status, big.body.error]).toEqual([413, "payload_too_large"]);
   });
 
   test("map turns the app's own errors into HTTPExceptions; a throwing map is logged and the error stays a 500", async () => {
     const sqlError = Object.assign(new Error("invalid byte sequence"), { code: "22021" });
-    const mapped = appThrowing(sqlError, { map: (err) => ((err as { code?: string }).code === "22021" ? new HTTPException(400, { message: "Bad text" }) : null) });
+    const mapped = appThrowing(sqlError, {
+      map: (err) =>
+        (err as { code?: string }).code === "22021" ? new HTTPException(400, { message: "Bad text" }) : null,
+    });
     expect((await request(mapped.app).post("/boom")).body).toEqual({ error: "bad_request", message: "Bad text" });
     const broken = appThrowing(sqlError, {
       map: () => {
@@ -69,7 +76,9 @@ describe("errorHandler()", () => {
   });
 
   test("options are checked when it is created", () => {
-    expect(() => errorHandler({ mapper: () => null } as never)).toThrow(/unknown option "mapper"; accepted: map, logger/);
+    expect(() => errorHandler({ mapper: () => null } as never)).toThrow(
+      /unknown option "mapper"; accepted: map, logger/,
+    );
     expect(() => errorHandler({ map: "x" } as never)).toThrow(/map must be a function/);
   });
 });

@@ -10,7 +10,14 @@ describe("auth.explain(event)", () => {
 
   test("an exact registration wins and is named", () => {
     const e = auth.explain("threads:create");
-    expect(e).toMatchObject({ event: "threads:create", resource: "threads", action: "create", handler: "threads:create", level: "resource:action", unhandled: "deny" });
+    expect(e).toMatchObject({
+      event: "threads:create",
+      resource: "threads",
+      action: "create",
+      handler: "threads:create",
+      level: "resource:action",
+      unhandled: "deny",
+    });
     expect(e.reason).toMatch(/"threads:create" is registered for exactly this event/);
   });
 
@@ -39,7 +46,9 @@ describe("auth.explain(event)", () => {
     const denied = auth.explain("store:get");
     expect(denied).toMatchObject({ handler: null, level: null });
     expect(denied.reason).toMatch(/refused with 403 \(unhandled: "deny"\)/);
-    expect(new Auth({ unhandled: "allow" }).explain("store:get").reason).toMatch(/allowed without a filter \(unhandled: "allow"\)/);
+    expect(new Auth({ unhandled: "allow" }).explain("store:get").reason).toMatch(
+      /allowed without a filter \(unhandled: "allow"\)/,
+    );
   });
 
   test("the global handler", () => {
@@ -74,11 +83,41 @@ describe("checkPolicy: unit-testing a policy without HTTP", () => {
       });
 
   test.each([
-    ["alice with write creates, stamped", { identity: "alice", permissions: ["threads:write"] }, "threads:create", { metadata: { owner: "bob" } }, { outcome: "allow", allowed: true, handler: "threads:create", value: { metadata: { owner: "alice" } } }],
-    ["alice without write is denied", "alice", "threads:create", { metadata: {} }, { outcome: "deny", allowed: false, status: 403, handler: "threads:create" }],
-    ["bob's reads are scoped to bob", "bob", "threads:read", { thread_id: "t1" }, { outcome: "scoped", filters: { owner: "bob" }, handler: "threads" }],
-    ["bob's store read in alice's namespace is a 404", "bob", "store:get", { namespace: ["alice"], key: "k" }, { outcome: "deny", status: 404, message: "Item not found", handler: "store" }],
-    ["crons have no handler: unhandled, denied", "bob", "crons:read", { cron_id: "c1" }, { outcome: "unhandled", allowed: false, status: 403, handler: null }],
+    [
+      "alice with write creates, stamped",
+      { identity: "alice", permissions: ["threads:write"] },
+      "threads:create",
+      { metadata: { owner: "bob" } },
+      { outcome: "allow", allowed: true, handler: "threads:create", value: { metadata: { owner: "alice" } } },
+    ],
+    [
+      "alice without write is denied",
+      "alice",
+      "threads:create",
+      { metadata: {} },
+      { outcome: "deny", allowed: false, status: 403, handler: "threads:create" },
+    ],
+    [
+      "bob's reads are scoped to bob",
+      "bob",
+      "threads:read",
+      { thread_id: "t1" },
+      { outcome: "scoped", filters: { owner: "bob" }, handler: "threads" },
+    ],
+    [
+      "bob's store read in alice's namespace is a 404",
+      "bob",
+      "store:get",
+      { namespace: ["alice"], key: "k" },
+      { outcome: "deny", status: 404, message: "Item not found", handler: "store" },
+    ],
+    [
+      "crons have no handler: unhandled, denied",
+      "bob",
+      "crons:read",
+      { cron_id: "c1" },
+      { outcome: "unhandled", allowed: false, status: 403, handler: null },
+    ],
   ] as const)("%s", async (_name, user, event, value, expected) => {
     expect(await checkPolicy(policy(), user as never, event, structuredClone(value) as never)).toMatchObject(expected);
   });
@@ -88,17 +127,23 @@ describe("checkPolicy: unit-testing a policy without HTTP", () => {
     const quiet = new Auth({ logger }).on("*", () => {
       throw new Error("boom");
     });
-    expect(await checkPolicy(quiet, "alice", "threads:read", { thread_id: "t" })).toMatchObject({ outcome: "error", allowed: false, status: 500 });
+    expect(await checkPolicy(quiet, "alice", "threads:read", { thread_id: "t" })).toMatchObject({
+      outcome: "error",
+      allowed: false,
+      status: 500,
+    });
   });
 
   test("an invalid user is a TypeError (the test is wrong, not the policy)", async () => {
-    await expect(checkPolicy(policy(), { permissions: [] } as never, "threads:read", { thread_id: "t" })).rejects.toThrow(TypeError);
+    await expect(
+      checkPolicy(policy(), { permissions: [] } as never, "threads:read", { thread_id: "t" }),
+    ).rejects.toThrow(TypeError);
   });
 });
 
 test("the README's policy-test recipe is test/recipes/policy.test.ts, verbatim", () => {
   const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-  const marker = "<!-- file: test/recipes/policy.test.ts -->\n```ts\n";
+  const marker = "<!-- file: test/recipes/policy.test.ts -->\n\n```ts\n";
   const at = readme.indexOf(marker);
   expect(at).toBeGreaterThan(0);
   const block = readme.slice(at + marker.length, readme.indexOf("```\n", at + marker.length));

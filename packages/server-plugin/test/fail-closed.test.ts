@@ -31,11 +31,19 @@ describe("no guard ran is not 'allowed without a filter'", () => {
     const results = [undefined, null, true];
     for (const result of results) {
       const auth = new Auth().on("threads:read", () => result as undefined);
-      const decision = await auth.authorize({ user: { identity: "a", permissions: [], is_authenticated: true, display_name: "a" }, permissions: [] }, "threads:read", { thread_id: "t" });
+      const decision = await auth.authorize(
+        { user: { identity: "a", permissions: [], is_authenticated: true, display_name: "a" }, permissions: [] },
+        "threads:read",
+        { thread_id: "t" },
+      );
       expect(decision.filters).toBe(ALLOW_ALL);
     }
     const lax = new Auth({ unhandled: "allow" });
-    const decision = await lax.authorize({ user: { identity: "a", permissions: [], is_authenticated: true, display_name: "a" }, permissions: [] }, "threads:read", { thread_id: "t" });
+    const decision = await lax.authorize(
+      { user: { identity: "a", permissions: [], is_authenticated: true, display_name: "a" }, permissions: [] },
+      "threads:read",
+      { thread_id: "t" },
+    );
     expect(decision.filters).toEqual({});
     expect(matchFilters(decision.filters, undefined)).toBe(true);
     expect(filtersToSql(decision.filters)).toEqual({ text: "TRUE", values: [] });
@@ -43,12 +51,25 @@ describe("no guard ran is not 'allowed without a filter'", () => {
   });
 
   test("through Express: a guarded unscoped route sees {}, an unguarded one sees undefined and the helper fails the request", async () => {
-    const rows = [{ id: 1, metadata: { owner: "alice" } }, { id: 2, metadata: { owner: "bob" } }];
+    const rows = [
+      { id: 1, metadata: { owner: "alice" } },
+      { id: 2, metadata: { owner: "bob" } },
+    ];
     const auth = new Auth().authenticate(jwtStrategy()).on("threads:search", () => true);
     const app = appWith(auth, (a) => {
-      a.post("/threads/search", auth.guard("threads:search"), (req, res) => void res.json(rows.filter((r) => matchFilters(req.auth!.filters, r.metadata))));
-      a.get("/forgot-the-guard", (req, res) => void res.json(rows.filter((r) => matchFilters(req.auth!.filters, r.metadata))));
-      a.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(500).json({ error: "internal" }));
+      a.post(
+        "/threads/search",
+        auth.guard("threads:search"),
+        (req, res) => void res.json(rows.filter((r) => matchFilters(req.auth!.filters, r.metadata))),
+      );
+      a.get(
+        "/forgot-the-guard",
+        (req, res) => void res.json(rows.filter((r) => matchFilters(req.auth!.filters, r.metadata))),
+      );
+      a.use(
+        (_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+          void res.status(500).json({ error: "internal" }),
+      );
     });
     const guarded = await request(app).post("/threads/search").set("Authorization", alice).send({});
     expect(guarded.status).toBe(200);
@@ -66,7 +87,18 @@ describe("what the route receives is exactly what the handler decided", () => {
   };
   const auth = new Auth()
     .authenticate(jwtStrategy())
-    .on(["threads:create", "threads:update", "threads:create_run", "assistants:create", "assistants:update", "crons:create", "crons:update"], dropOwner)
+    .on(
+      [
+        "threads:create",
+        "threads:update",
+        "threads:create_run",
+        "assistants:create",
+        "assistants:update",
+        "crons:create",
+        "crons:update",
+      ],
+      dropOwner,
+    )
     .on("threads:delete", ({ value }) => {
       delete (value as { metadata?: unknown }).metadata;
     })
@@ -99,20 +131,32 @@ describe("what the route receives is exactly what the handler decided", () => {
   ];
 
   test.each(writes)("%s %s: fields the handler removed do not come back from the request", async (method, path) => {
-    const res = await (request(app) as any)[method](path).set("Authorization", alice).send({ metadata: { owner: "mallory", role: "admin", topic: "tax" } });
+    const res = await (request(app) as any)
+      [method](path)
+      .set("Authorization", alice)
+      .send({ metadata: { owner: "mallory", role: "admin", topic: "tax" } });
     expect(res.status).toBe(200);
     expect(res.body.body.metadata).toEqual({ topic: "tax", stamped: "yes" });
   });
 
   test("a handler that deletes value.metadata leaves the route no metadata at all", async () => {
-    const res = await request(app).delete("/threads/t1").set("Authorization", alice).send({ metadata: { owner: "mallory" } });
+    const res = await request(app)
+      .delete("/threads/t1")
+      .set("Authorization", alice)
+      .send({ metadata: { owner: "mallory" } });
     expect(res.body.body).toEqual({});
   });
 
   test("a store namespace the handler replaced reaches the body; one narrowed in place reaches the query", async () => {
-    const put = await request(app).put("/store/items").set("Authorization", alice).send({ namespace: ["bob", "notes"], key: "k", value: {} });
+    const put = await request(app)
+      .put("/store/items")
+      .set("Authorization", alice)
+      .send({ namespace: ["bob", "notes"], key: "k", value: {} });
     expect(put.body.body.namespace).toEqual(["alice", "notes"]);
-    const get = await request(app).get("/store/items").query({ namespace: "bob.notes", key: "k" }).set("Authorization", alice);
+    const get = await request(app)
+      .get("/store/items")
+      .query({ namespace: "bob.notes", key: "k" })
+      .set("Authorization", alice);
     expect(get.body.query).toEqual({ namespace: "alice.notes", key: "k" });
   });
 });
@@ -128,8 +172,15 @@ describe("a JSON body nobody parsed is an error, not an empty value", () => {
   test.each(["application/json", "application/merge-patch+json", "application/json; charset=utf-8"])(
     "%s without a parser: 500, the route does not run, the log says to mount express.json()",
     async (type) => {
-      for (const [method, path] of [["post", "/threads"], ["put", "/store/items"]] as const) {
-        const res = await request(app)[method](path).set("Authorization", alice).set("Content-Type", type).send(JSON.stringify({ metadata: { topic: "x" } }));
+      for (const [method, path] of [
+        ["post", "/threads"],
+        ["put", "/store/items"],
+      ] as const) {
+        const res = await request(app)
+          [method](path)
+          .set("Authorization", alice)
+          .set("Content-Type", type)
+          .send(JSON.stringify({ metadata: { topic: "x" } }));
         expect(res.status).toBe(500);
         expect(res.body.body).toBeUndefined();
         expect(JSON.stringify(res.body)).not.toContain("express.json");
@@ -155,24 +206,34 @@ describe("preflight-shaped requests never reach routes unauthenticated", () => {
     a.use((req, res) => void (reached.push(`catch-all ${req.method}`), res.json({ leaked: true })));
   });
 
-  test.each(["/anything", "/threads", "/no-such-route"])("OPTIONS %s with Access-Control-Request-Method: 204, no CORS grant, route not run", async (path) => {
-    const res = await request(app).options(path).set("Origin", "https://evil.example").set("Access-Control-Request-Method", "DELETE");
-    expect(res.status).toBe(204);
-    expect(res.headers["access-control-allow-origin"]).toBeUndefined();
-    expect(res.text).toBe("");
-    expect(reached).toEqual([]);
-    expect(logger.messages.some((m) => m.includes("mount your CORS middleware"))).toBe(true);
-  });
+  test.each(["/anything", "/threads", "/no-such-route"])(
+    "OPTIONS %s with Access-Control-Request-Method: 204, no CORS grant, route not run",
+    async (path) => {
+      const res = await request(app)
+        .options(path)
+        .set("Origin", "https://evil.example")
+        .set("Access-Control-Request-Method", "DELETE");
+      expect(res.status).toBe(204);
+      expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+      expect(res.text).toBe("");
+      expect(reached).toEqual([]);
+      expect(logger.messages.some((m) => m.includes("mount your CORS middleware"))).toBe(true);
+    },
+  );
 
   test("CORS handling mounted before the middleware still answers preflights itself", async () => {
     const cors = new Auth().authenticate(jwtStrategy());
     const corsApp = express();
     corsApp.use((req, res, next) => {
-      if (req.method === "OPTIONS") return void res.set("Access-Control-Allow-Origin", "https://app.example").status(204).end();
+      if (req.method === "OPTIONS")
+        return void res.set("Access-Control-Allow-Origin", "https://app.example").status(204).end();
       next();
     });
     corsApp.use(cors.middleware());
-    const res = await request(corsApp).options("/threads").set("Origin", "https://app.example").set("Access-Control-Request-Method", "POST");
+    const res = await request(corsApp)
+      .options("/threads")
+      .set("Origin", "https://app.example")
+      .set("Access-Control-Request-Method", "POST");
     expect([res.status, res.headers["access-control-allow-origin"]]).toEqual([204, "https://app.example"]);
   });
 

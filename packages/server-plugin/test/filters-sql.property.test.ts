@@ -22,16 +22,64 @@ function objectFrom(entries: ReadonlyArray<readonly [string, unknown]>): Record<
 }
 
 const trickyStrings = [
-  "", " ", "'", "''", '"', "\\", '\\"', "\\u0041", "\\\\'", "'; DROP TABLE t; --", "%", "_", "*",
-  "\u00e9", "e\u0301", "\u00df", "SS", "\u0130", "\u65e5\u672c", "😀", "👍🏽", "👨‍👩‍👧", "\u{10FFFF}", "\uFFFF", "\uFEFF", "\u2028", "\u0001", "\n", "\t",
-  "0", "1", "-1", "-0", "1.0", "01", "1e21", "1e+21", "0.1", "true", "false", "null", "[]", "{}", '{"a":1}',
-  "alice", "bob", "a.b", "__proto__", "constructor",
+  "",
+  " ",
+  "'",
+  "''",
+  '"',
+  "\\",
+  '\\"',
+  "\\u0041",
+  "\\\\'",
+  "'; DROP TABLE t; --",
+  "%",
+  "_",
+  "*",
+  "\u00e9",
+  "e\u0301",
+  "\u00df",
+  "SS",
+  "\u0130",
+  "\u65e5\u672c",
+  "😀",
+  "👍🏽",
+  "👨‍👩‍👧",
+  "\u{10FFFF}",
+  "\uFFFF",
+  "\uFEFF",
+  "\u2028",
+  "\u0001",
+  "\n",
+  "\t",
+  "0",
+  "1",
+  "-1",
+  "-0",
+  "1.0",
+  "01",
+  "1e21",
+  "1e+21",
+  "0.1",
+  "true",
+  "false",
+  "null",
+  "[]",
+  "{}",
+  '{"a":1}',
+  "alice",
+  "bob",
+  "a.b",
+  "__proto__",
+  "constructor",
 ];
 
 /** Strings PostgreSQL JSONB can store: no NUL, no unpaired surrogate. */
 const arbString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...trickyStrings) },
-  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom("'", '"', "\\", "a", "😀", "\u00e9", " ", "."), maxLength: 4 }) },
+  {
+    weight: 2,
+    arbitrary: fc.string({ unit: fc.constantFrom("'", '"', "\\", "a", "😀", "\u00e9", " ", "."), maxLength: 4 }),
+  },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 4 }) },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 4 }).filter((s) => !s.includes("\u0000")) },
 );
@@ -40,8 +88,27 @@ const arbNumber: fc.Arbitrary<number> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      0, -0, 1, -1, 2, 1.5, 0.1, 0.2, 0.1 + 0.2, 0.3, 1e21, -1e21, 1e-7, 2 ** 53, 2 ** 53 + 2, -(2 ** 53),
-      Number.MAX_SAFE_INTEGER, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 123456789.125,
+      0,
+      -0,
+      1,
+      -1,
+      2,
+      1.5,
+      0.1,
+      0.2,
+      0.1 + 0.2,
+      0.3,
+      1e21,
+      -1e21,
+      1e-7,
+      2 ** 53,
+      2 ** 53 + 2,
+      -(2 ** 53),
+      Number.MAX_SAFE_INTEGER,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      123456789.125,
     ),
   },
   { weight: 2, arbitrary: fc.integer({ min: -3, max: 3 }) },
@@ -50,7 +117,10 @@ const arbNumber: fc.Arbitrary<number> = fc.oneof(
 );
 
 /** Strings that look like numbers, to tell "1" from 1. */
-const arbNumericString: fc.Arbitrary<string> = fc.oneof(arbNumber.map(String), fc.constantFrom("1", "1.0", "01", "1e0", "-0", "0", " 1"));
+const arbNumericString: fc.Arbitrary<string> = fc.oneof(
+  arbNumber.map(String),
+  fc.constantFrom("1", "1.0", "01", "1e0", "-0", "0", " 1"),
+);
 
 const arbScalar: fc.Arbitrary<string | number | boolean | null> = fc.oneof(
   { weight: 4, arbitrary: arbString },
@@ -62,8 +132,23 @@ const arbScalar: fc.Arbitrary<string | number | boolean | null> = fc.oneof(
 
 /** Keys likely to be shared by documents and filters, so that filters often match. */
 const commonKeys = [
-  "owner", "tags", "n", "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf",
-  "a.b", "a'b", 'a"b', "a\\b", "😀", "\u043a\u043b\u044e\u0447", "1", "length",
+  "owner",
+  "tags",
+  "n",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "a.b",
+  "a'b",
+  'a"b',
+  "a\\b",
+  "😀",
+  "\u043a\u043b\u044e\u0447",
+  "1",
+  "length",
 ];
 
 /** Field names a filter may use (non-empty, not starting with "$"). */
@@ -73,30 +158,42 @@ const arbFilterKey: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Field names a document may have: anything a filter may use, plus "" and "$"-names. */
-const arbDocKey: fc.Arbitrary<string> = fc.oneof({ weight: 12, arbitrary: arbFilterKey }, { weight: 1, arbitrary: fc.constantFrom("", "$eq", "$contains") });
+const arbDocKey: fc.Arbitrary<string> = fc.oneof(
+  { weight: 12, arbitrary: arbFilterKey },
+  { weight: 1, arbitrary: fc.constantFrom("", "$eq", "$contains") },
+);
 
 /** Any JSON value as a metadata field: scalars, arrays (empty, of scalars, nested), objects. */
-const { value: arbFieldValue } = fc.letrec<{ value: unknown; array: unknown[]; object: Record<string, unknown> }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: "small", maxDepth: 3 },
-    { weight: 5, arbitrary: arbScalar },
-    { weight: 3, arbitrary: fc.array(arbScalar, { maxLength: 4 }) },
-    { weight: 1, arbitrary: tie("array") },
-    { weight: 1, arbitrary: tie("object") },
-  ),
-  array: fc.array(tie("value"), { maxLength: 3 }),
-  object: fc.uniqueArray(fc.tuple(arbDocKey, tie("value")), { maxLength: 3, selector: ([k]) => k }).map(objectFrom),
-}));
+const { value: arbFieldValue } = fc.letrec<{ value: unknown; array: unknown[]; object: Record<string, unknown> }>(
+  (tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", maxDepth: 3 },
+      { weight: 5, arbitrary: arbScalar },
+      { weight: 3, arbitrary: fc.array(arbScalar, { maxLength: 4 }) },
+      { weight: 1, arbitrary: tie("array") },
+      { weight: 1, arbitrary: tie("object") },
+    ),
+    array: fc.array(tie("value"), { maxLength: 3 }),
+    object: fc.uniqueArray(fc.tuple(arbDocKey, tie("value")), { maxLength: 3, selector: ([k]) => k }).map(objectFrom),
+  }),
+);
 
 /** A stored metadata document: usually an object, sometimes JSON null, an array, a scalar, or SQL NULL. */
 type Doc = { sqlNull: true } | { sqlNull: false; value: unknown };
 
-const arbMetadataObject = fc.uniqueArray(fc.tuple(arbDocKey, arbFieldValue), { maxLength: 5, selector: ([k]) => k }).map(objectFrom);
+const arbMetadataObject = fc
+  .uniqueArray(fc.tuple(arbDocKey, arbFieldValue), { maxLength: 5, selector: ([k]) => k })
+  .map(objectFrom);
 
 const arbDoc: fc.Arbitrary<Doc> = fc.oneof(
   { weight: 12, arbitrary: arbMetadataObject.map((value): Doc => ({ sqlNull: false, value })) },
   { weight: 1, arbitrary: fc.constant<Doc>({ sqlNull: true }) },
-  { weight: 1, arbitrary: fc.oneof(fc.constant(null), arbScalar, fc.array(arbFieldValue, { maxLength: 2 })).map((value): Doc => ({ sqlNull: false, value })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(fc.constant(null), arbScalar, fc.array(arbFieldValue, { maxLength: 2 }))
+      .map((value): Doc => ({ sqlNull: false, value })),
+  },
 );
 
 /** A valid condition on one field. */
@@ -105,7 +202,12 @@ const arbCondition: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: arbScalar.map(($eq) => ({ $eq })) },
   { weight: 2, arbitrary: arbScalar.map(($contains) => ({ $contains })) },
   { weight: 3, arbitrary: fc.array(arbScalar, { maxLength: 3 }).map(($contains) => ({ $contains })) },
-  { weight: 1, arbitrary: fc.tuple(arbScalar, fc.array(arbScalar, { maxLength: 2 })).map(([$eq, $contains]) => ({ $eq, $contains })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(arbScalar, fc.array(arbScalar, { maxLength: 2 }))
+      .map(([$eq, $contains]) => ({ $eq, $contains })),
+  },
 );
 
 const arbRandomFilter: fc.Arbitrary<Filters> = fc
@@ -117,7 +219,12 @@ const isScalar = (v: unknown) => v === null || ["string", "number", "boolean"].i
 /** A condition that the field value `v` satisfies, or nearly does (same value, other type). */
 function arbConditionFor(v: unknown): fc.Arbitrary<unknown> {
   if (isScalar(v)) {
-    const near = typeof v === "number" ? String(v) : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
+    const near =
+      typeof v === "number"
+        ? String(v)
+        : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))
+          ? Number(v)
+          : v;
     return fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom(v, { $eq: v }) },
       { weight: 1, arbitrary: fc.constantFrom(near, { $contains: v }, { $eq: v, $contains: [] }) },
@@ -127,16 +234,24 @@ function arbConditionFor(v: unknown): fc.Arbitrary<unknown> {
     const scalars = v.filter(isScalar);
     const oneOf = (pool: unknown[]) => (pool.length > 0 ? fc.constantFrom(...pool) : fc.constant(null));
     // scalars one level down, in nested arrays and objects: $contains must not find them
-    const nested = v.flatMap((x) => (x !== null && typeof x === "object" ? Object.values(x as object) : [])).filter(isScalar);
+    const nested = v
+      .flatMap((x) => (x !== null && typeof x === "object" ? Object.values(x as object) : []))
+      .filter(isScalar);
     return fc.oneof(
       { weight: 4, arbitrary: fc.subarray(scalars).map(($contains) => ({ $contains })) },
       { weight: 2, arbitrary: oneOf(scalars).map(($contains) => ({ $contains })) },
-      { weight: 1, arbitrary: fc.tuple(fc.subarray(scalars), arbScalar).map(([some, other]) => ({ $contains: [...some, other] })) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(fc.subarray(scalars), arbScalar).map(([some, other]) => ({ $contains: [...some, other] })),
+      },
       // near misses: equality with an element (PostgreSQL's top-level "array contains scalar" rule must not apply),
       // an element of a nested array, and $eq next to a $contains that holds
       { weight: 1, arbitrary: oneOf(scalars) },
       { weight: 1, arbitrary: oneOf(nested).map(($contains) => ({ $contains })) },
-      { weight: 1, arbitrary: fc.tuple(oneOf(scalars), fc.subarray(scalars)).map(([$eq, $contains]) => ({ $eq, $contains })) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(oneOf(scalars), fc.subarray(scalars)).map(([$eq, $contains]) => ({ $eq, $contains })),
+      },
     );
   }
   return arbCondition; // a nested object: nothing can match it
@@ -144,7 +259,11 @@ function arbConditionFor(v: unknown): fc.Arbitrary<unknown> {
 
 /** A filter built from one of the documents, so that it matches it or nearly does. */
 function arbFilterFrom(docs: Doc[]): fc.Arbitrary<Filters> {
-  const objects = docs.flatMap((d) => (!d.sqlNull && d.value !== null && typeof d.value === "object" && !Array.isArray(d.value) ? [d.value as Record<string, unknown>] : []));
+  const objects = docs.flatMap((d) =>
+    !d.sqlNull && d.value !== null && typeof d.value === "object" && !Array.isArray(d.value)
+      ? [d.value as Record<string, unknown>]
+      : [],
+  );
   if (objects.length === 0) return arbRandomFilter;
   return fc.constantFrom(...objects).chain((obj) => {
     const keys = Object.keys(obj).filter((k) => k !== "" && !k.startsWith("$"));
@@ -158,7 +277,10 @@ function arbFilterFrom(docs: Doc[]): fc.Arbitrary<Filters> {
 const arbCase = fc.array(arbDoc, { minLength: 2, maxLength: 10 }).chain((docs) =>
   fc.record({
     docs: fc.constant(docs),
-    filters: fc.array(fc.oneof({ weight: 3, arbitrary: arbFilterFrom(docs) }, { weight: 1, arbitrary: arbRandomFilter }), { minLength: 1, maxLength: 4 }),
+    filters: fc.array(
+      fc.oneof({ weight: 3, arbitrary: arbFilterFrom(docs) }, { weight: 1, arbitrary: arbRandomFilter }),
+      { minLength: 1, maxLength: 4 },
+    ),
   }),
 );
 
@@ -176,11 +298,17 @@ const arbWildCondition = fc.oneof(
   fc.array(arbWildScalar, { maxLength: 3 }).map(($contains) => ({ $contains })),
 );
 const arbWildFilter: fc.Arbitrary<Filters> = fc
-  .uniqueArray(fc.tuple(fc.oneof({ weight: 3, arbitrary: arbFilterKey }, { weight: 1, arbitrary: arbUnstorableString }), arbWildCondition), {
-    minLength: 1,
-    maxLength: 3,
-    selector: ([k]) => k,
-  })
+  .uniqueArray(
+    fc.tuple(
+      fc.oneof({ weight: 3, arbitrary: arbFilterKey }, { weight: 1, arbitrary: arbUnstorableString }),
+      arbWildCondition,
+    ),
+    {
+      minLength: 1,
+      maxLength: 3,
+      selector: ([k]) => k,
+    },
+  )
   .map((entries) => objectFrom(entries) as Filters);
 
 // ---------------------------------------------------------------------------
@@ -206,7 +334,10 @@ function rejectsAsFilterError(fn: () => unknown): boolean {
 }
 
 class Table {
-  constructor(readonly db: TestDb, readonly name: string) {}
+  constructor(
+    readonly db: TestDb,
+    readonly name: string,
+  ) {}
 
   async create(): Promise<void> {
     await this.db.query(`CREATE TEMP TABLE ${this.name} (id int PRIMARY KEY, metadata jsonb)`);
@@ -223,7 +354,10 @@ class Table {
 
   async select(filters: Filters): Promise<number[]> {
     const where = filtersToSql(filters);
-    const rows = await this.db.query<{ id: number }>(`SELECT id FROM ${this.name} WHERE ${where.text} ORDER BY id`, where.values);
+    const rows = await this.db.query<{ id: number }>(
+      `SELECT id FROM ${this.name} WHERE ${where.text} ORDER BY id`,
+      where.values,
+    );
     return rows.map((r) => Number(r.id));
   }
 }
@@ -238,28 +372,38 @@ jest.setTimeout(PROPERTY_TIMEOUT_MS);
 
 describe("filtersToSql text", () => {
   const arbColumn = fc.constantFrom("metadata", "t.metadata", "m", "Meta_2");
-  const quote = (column: string) => column.split(".").map((p) => `"${p}"`).join(".");
+  const quote = (column: string) =>
+    column
+      .split(".")
+      .map((p) => `"${p}"`)
+      .join(".");
 
   it("depends only on the column, startIndex and number of parameters: no key or value ever reaches it", () => {
     fc.assert(
-      fc.property(fc.oneof(arbRandomFilter, arbWildFilter), arbColumn, fc.integer({ min: 1, max: 10_000 }), (filters, column, startIndex) => {
-        if (rejectsAsFilterError(() => parseFilters(filters))) {
-          expect(() => filtersToSql(filters, { column, startIndex })).toThrow(FilterError);
-          return;
-        }
-        const { text, values } = filtersToSql(filters, { column, startIndex });
-        const parts = values.map((_, i) => `${quote(column)} @> $${startIndex + i}::jsonb`);
-        const expected = parts.length === 0 ? "TRUE" : parts.length === 1 ? parts[0] : `(${parts.join(" AND ")})`;
-        expect(text).toBe(expected);
-        // ...and the parameters carry the whole filter: every clause, nothing else.
-        const clauses = parseFilters(filters);
-        const fromValues = values.flatMap((v) => {
-          const doc = JSON.parse(v) as Record<string, unknown>;
-          return Object.keys(doc).map((key) => [key, doc[key]] as const);
-        });
-        const canonical = (pairs: ReadonlyArray<readonly [string, unknown]>) => pairs.map((p) => JSON.stringify(p)).sort();
-        expect(canonical(fromValues)).toEqual(canonical(clauses.map((c) => [c.key, c.value] as const)));
-      }),
+      fc.property(
+        fc.oneof(arbRandomFilter, arbWildFilter),
+        arbColumn,
+        fc.integer({ min: 1, max: 10_000 }),
+        (filters, column, startIndex) => {
+          if (rejectsAsFilterError(() => parseFilters(filters))) {
+            expect(() => filtersToSql(filters, { column, startIndex })).toThrow(FilterError);
+            return;
+          }
+          const { text, values } = filtersToSql(filters, { column, startIndex });
+          const parts = values.map((_, i) => `${quote(column)} @> $${startIndex + i}::jsonb`);
+          const expected = parts.length === 0 ? "TRUE" : parts.length === 1 ? parts[0] : `(${parts.join(" AND ")})`;
+          expect(text).toBe(expected);
+          // ...and the parameters carry the whole filter: every clause, nothing else.
+          const clauses = parseFilters(filters);
+          const fromValues = values.flatMap((v) => {
+            const doc = JSON.parse(v) as Record<string, unknown>;
+            return Object.keys(doc).map((key) => [key, doc[key]] as const);
+          });
+          const canonical = (pairs: ReadonlyArray<readonly [string, unknown]>) =>
+            pairs.map((p) => JSON.stringify(p)).sort();
+          expect(canonical(fromValues)).toEqual(canonical(clauses.map((c) => [c.key, c.value] as const)));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -271,7 +415,9 @@ describe("parseFilters", () => {
     v === null ||
     typeof v === "boolean" ||
     (typeof v === "number" && Number.isFinite(v)) ||
-    (typeof v === "string" && !v.includes("\u0000") && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v));
+    (typeof v === "string" &&
+      !v.includes("\u0000") &&
+      !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v));
 
   it("accepts only filters whose every field name and value PostgreSQL can store as they are", () => {
     fc.assert(
@@ -310,7 +456,8 @@ describe("matchFilters", () => {
 const pglite = openPglite();
 pglite.catch(() => {}); // reported by beforeAll, which awaits it
 const backends: Array<[string, () => Promise<TestDb>]> = [["PGlite", () => pglite]];
-if (process.env.DATABASE_URL) backends.push(["PostgreSQL (DATABASE_URL)", () => openPostgres(process.env.DATABASE_URL!)]);
+if (process.env.DATABASE_URL)
+  backends.push(["PostgreSQL (DATABASE_URL)", () => openPostgres(process.env.DATABASE_URL!)]);
 
 describe.each(backends)("matchFilters and filtersToSql agree on %s", (_name, open) => {
   let db: TestDb;
@@ -355,7 +502,9 @@ describe.each(backends)("matchFilters and filtersToSql agree on %s", (_name, ope
       // Measured over seeds: 0.28–0.37 (so the former floor of 0.25 failed some seeds); 0.1 still catches drift.
       if (!(matched / total > 0.1)) {
         const { seed } = fc.readConfigureGlobal();
-        throw new Error(`only ${matched} of ${total} filters selected some rows and not others (fast-check seed ${seed}: replay with FC_SEED=${seed})`);
+        throw new Error(
+          `only ${matched} of ${total} filters selected some rows and not others (fast-check seed ${seed}: replay with FC_SEED=${seed})`,
+        );
       }
     },
     PROPERTY_TIMEOUT_MS,
@@ -367,24 +516,30 @@ describe.each(backends)("matchFilters and filtersToSql agree on %s", (_name, ope
       let rejected = 0;
       let accepted = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(arbDoc, { minLength: 1, maxLength: 6 }), fc.array(arbWildFilter, { minLength: 1, maxLength: 4 }), async (docs, filters) => {
-          await table.load(docs);
-          for (const f of filters) {
-            if (rejectsAsFilterError(() => parseFilters(f))) {
-              rejected++;
-              expect(() => filtersToSql(f)).toThrow(FilterError);
-              for (const doc of docs) expect(() => matchFilters(f, inMemory(doc))).toThrow(FilterError);
-              continue;
+        fc.asyncProperty(
+          fc.array(arbDoc, { minLength: 1, maxLength: 6 }),
+          fc.array(arbWildFilter, { minLength: 1, maxLength: 4 }),
+          async (docs, filters) => {
+            await table.load(docs);
+            for (const f of filters) {
+              if (rejectsAsFilterError(() => parseFilters(f))) {
+                rejected++;
+                expect(() => filtersToSql(f)).toThrow(FilterError);
+                for (const doc of docs) expect(() => matchFilters(f, inMemory(doc))).toThrow(FilterError);
+                continue;
+              }
+              accepted++;
+              expect(await table.select(f)).toEqual(expectedIds(docs, f));
             }
-            accepted++;
-            expect(await table.select(f)).toEqual(expectedIds(docs, f));
-          }
-        }),
+          },
+        ),
         { numRuns: RUNS / 2 },
       );
       if (rejected === 0 || accepted === 0) {
         const { seed } = fc.readConfigureGlobal();
-        throw new Error(`${rejected} rejected and ${accepted} accepted filters: both kinds must occur (fast-check seed ${seed}: replay with FC_SEED=${seed})`);
+        throw new Error(
+          `${rejected} rejected and ${accepted} accepted filters: both kinds must occur (fast-check seed ${seed}: replay with FC_SEED=${seed})`,
+        );
       }
     },
     PROPERTY_TIMEOUT_MS,

@@ -29,23 +29,36 @@ describe("metadata mutation reaches what the route stores", () => {
   });
 
   test("create: the stored metadata is the handler's (a spoofed owner is overwritten)", async () => {
-    const res = await request(app).post("/threads").set("Authorization", alice).send({ thread_id: "t1", metadata: { owner: "bob", topic: "tax" } });
+    const res = await request(app)
+      .post("/threads")
+      .set("Authorization", alice)
+      .send({ thread_id: "t1", metadata: { owner: "bob", topic: "tax" } });
     expect(res.body.body).toEqual({ thread_id: "t1", metadata: { owner: "alice", topic: "tax" } });
   });
 
   test("create without metadata or without a body still gets the stamp", async () => {
-    expect((await request(app).post("/threads").set("Authorization", alice).send({})).body.body.metadata).toEqual({ owner: "alice" });
-    expect((await request(app).post("/threads").set("Authorization", alice)).body.body).toEqual({ metadata: { owner: "alice" } });
+    expect((await request(app).post("/threads").set("Authorization", alice).send({})).body.body.metadata).toEqual({
+      owner: "alice",
+    });
+    expect((await request(app).post("/threads").set("Authorization", alice)).body.body).toEqual({
+      metadata: { owner: "alice" },
+    });
   });
 
   test("update: the patch is exactly the handler's metadata (fields it dropped stay dropped)", async () => {
-    const res = await request(app).patch("/threads/t1").set("Authorization", alice).send({ metadata: { topic: "law", owner: "mallory" } });
+    const res = await request(app)
+      .patch("/threads/t1")
+      .set("Authorization", alice)
+      .send({ metadata: { topic: "law", owner: "mallory" } });
     expect(res.body.body).toEqual({ metadata: { owner: "alice" } });
     expect(res.body.filters).toEqual({ owner: "alice" });
   });
 
   test("create_run: the value carries the thread id from the route, the body the stamped metadata", async () => {
-    const res = await request(app).post("/threads/t9/runs").set("Authorization", alice).send({ assistant_id: "echo", input: {} });
+    const res = await request(app)
+      .post("/threads/t9/runs")
+      .set("Authorization", alice)
+      .send({ assistant_id: "echo", input: {} });
     expect(res.body.body).toEqual({ assistant_id: "echo", input: {}, metadata: { stamped: true } });
   });
 
@@ -57,11 +70,9 @@ describe("metadata mutation reaches what the route stores", () => {
 
 describe("default values per action", () => {
   const seen: Record<string, unknown> = {};
-  const auth = new Auth()
-    .authenticate(jwtStrategy())
-    .on("*", ({ event, value }) => {
-      seen[event] = structuredClone(value);
-    });
+  const auth = new Auth().authenticate(jwtStrategy()).on("*", ({ event, value }) => {
+    seen[event] = structuredClone(value);
+  });
   const app = appWith(auth, (a) => {
     a.get("/threads/:thread_id", auth.guard("threads:read"), echo);
     a.delete("/threads/:thread_id", auth.guard("threads:delete"), echo);
@@ -78,7 +89,10 @@ describe("default values per action", () => {
   });
 
   test("search: the body", async () => {
-    await request(app).post("/threads/search").set("Authorization", alice).send({ metadata: { topic: "x" }, limit: 5, offset: 10 });
+    await request(app)
+      .post("/threads/search")
+      .set("Authorization", alice)
+      .send({ metadata: { topic: "x" }, limit: 5, offset: 10 });
     expect(seen["threads:search"]).toEqual({ metadata: { topic: "x" }, limit: 5, offset: 10 });
   });
 
@@ -88,7 +102,10 @@ describe("default values per action", () => {
   });
 
   test("store put: the body", async () => {
-    await request(app).put("/store/items").set("Authorization", alice).send({ namespace: ["alice"], key: "k", value: { a: 1 } });
+    await request(app)
+      .put("/store/items")
+      .set("Authorization", alice)
+      .send({ namespace: ["alice"], key: "k", value: { a: 1 } });
     expect(seen["store:put"]).toEqual({ namespace: ["alice"], key: "k", value: { a: 1 } });
   });
 });
@@ -109,17 +126,25 @@ describe("decisions on routes", () => {
     a.post("/threads/search", auth.guard("threads:search"), echo);
     a.get("/assistants/:assistant_id", auth.guard("assistants:read"), echo);
     a.post("/crons/search", auth.guard("crons:search"), echo);
-    a.get("/custom/:id", auth.guard("threads:read", { value: (req) => ({ thread_id: `custom-${String(req.params.id)}` }) }), echo);
+    a.get(
+      "/custom/:id",
+      auth.guard("threads:read", { value: (req) => ({ thread_id: `custom-${String(req.params.id)}` }) }),
+      echo,
+    );
   });
 
   test("an async filter is exposed as req.auth.filters", async () => {
-    expect((await request(app).get("/threads/t1").set("Authorization", alice)).body.filters).toEqual({ owner: "alice" });
+    expect((await request(app).get("/threads/t1").set("Authorization", alice)).body.filters).toEqual({
+      owner: "alice",
+    });
   });
 
   test("false is 403 forbidden; the route never runs", async () => {
     const res = await request(app).delete("/threads/t1").set("Authorization", alice);
     expect([res.status, res.body.error]).toEqual([403, "forbidden"]);
-    const admin = await request(app).delete("/threads/t1").set("Authorization", `Bearer ${token("root", ["threads:delete"])}`);
+    const admin = await request(app)
+      .delete("/threads/t1")
+      .set("Authorization", `Bearer ${token("root", ["threads:delete"])}`);
     expect(admin.status).toBe(200);
   });
 
@@ -141,7 +166,13 @@ describe("decisions on routes", () => {
   test("a custom value function feeds the handler", async () => {
     const seen: unknown[] = [];
     const a2 = new Auth().authenticate(jwtStrategy()).on("threads:read", ({ value }) => void seen.push(value));
-    const app2 = appWith(a2, (a) => a.get("/custom/:id", a2.guard("threads:read", { value: (req) => ({ thread_id: `custom-${String(req.params.id)}` }) }), echo));
+    const app2 = appWith(a2, (a) =>
+      a.get(
+        "/custom/:id",
+        a2.guard("threads:read", { value: (req) => ({ thread_id: `custom-${String(req.params.id)}` }) }),
+        echo,
+      ),
+    );
     await request(app2).get("/custom/7").set("Authorization", alice);
     expect(seen).toEqual([{ thread_id: "custom-7" }]);
   });
@@ -153,7 +184,9 @@ describe("decisions on routes", () => {
     bare.get("/threads/:thread_id", a3.guard("threads:read"), echo);
     const res = await request(bare).get("/threads/t1");
     expect(res.status).toBe(500);
-    expect(log.messages[0]).toMatch(/auth.guard\("threads:read"\) ran on GET \/threads\/t1 without an authenticated user: mount auth.middleware\(\) before it/);
+    expect(log.messages[0]).toMatch(
+      /auth.guard\("threads:read"\) ran on GET \/threads\/t1 without an authenticated user: mount auth.middleware\(\) before it/,
+    );
   });
 
   test("guard() validates its arguments when it is created", () => {

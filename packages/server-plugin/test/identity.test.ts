@@ -12,14 +12,20 @@ import { memoryLogger } from "./support/jwt-app";
 import { apiKeyStrategy } from "./support/strategies";
 
 class AccountUser {
-  constructor(readonly identity: string, readonly plan: string) {}
+  constructor(
+    readonly identity: string,
+    readonly plan: string,
+  ) {}
   greet(): string {
     return `hi ${this.identity}`;
   }
 }
 
 /** An app whose session is logged in as `sessionUser` when the request has `x-login`. */
-function sessionApp(authenticate: (auth: Auth, passport: InstanceType<typeof Passport>) => Auth<any, any>, users: Record<string, unknown>) {
+function sessionApp(
+  authenticate: (auth: Auth, passport: InstanceType<typeof Passport>) => Auth<any, any>,
+  users: Record<string, unknown>,
+) {
   const passport = new Passport();
   passport.deserializeUser((id: string, done) => done(null, users[id] ?? false));
   const logger = memoryLogger();
@@ -32,8 +38,14 @@ function sessionApp(authenticate: (auth: Auth, passport: InstanceType<typeof Pas
     next();
   });
   app.use(auth.middleware());
-  app.get("/me", (req, res) =>
-    void res.json({ auth: req.auth!.user, sameObject: req.user === users[String(req.get("x-login"))], greet: (req.user as AccountUser).greet?.() }),
+  app.get(
+    "/me",
+    (req, res) =>
+      void res.json({
+        auth: req.auth!.user,
+        sameObject: req.user === users[String(req.get("x-login"))],
+        greet: (req.user as AccountUser).greet?.(),
+      }),
   );
   return { app, logger };
 }
@@ -72,7 +84,10 @@ test("with passport.session() mounted app-wide as well, the login still authenti
   app.use(passport.initialize(), passport.session());
   app.use(auth.middleware());
   app.get("/me", (req, res) => void res.json({ identity: req.auth!.user.identity, same: req.user === users.a1 }));
-  expect((await request(app).get("/me").set("x-login", "a1").expect(200)).body).toEqual({ identity: "alice", same: true });
+  expect((await request(app).get("/me").set("x-login", "a1").expect(200)).body).toEqual({
+    identity: "alice",
+    same: true,
+  });
   expect(deserialized).toBe(2); // once by passport.session(), once by the session strategy Gatehouse runs
   expect((await request(app).get("/me")).status).toBe(401);
 });
@@ -97,7 +112,13 @@ test("a session user without identity is a 500 whose log says to use mapUser(); 
   const plain = sessionApp((auth) => auth.authenticate("session"), users);
   expect((await request(plain.app).get("/me").set("x-login", "u1")).status).toBe(500);
   expect(plain.logger.messages.join("\n")).toMatch(/mapUser\("session"/);
-  const mapped = sessionApp((auth) => auth.authenticate(mapUser("session", (u: { id: number; name: string }) => ({ identity: `user-${u.id}`, name: u.name }))), users);
+  const mapped = sessionApp(
+    (auth) =>
+      auth.authenticate(
+        mapUser("session", (u: { id: number; name: string }) => ({ identity: `user-${u.id}`, name: u.name })),
+      ),
+    users,
+  );
   const res = await request(mapped.app).get("/me").set("x-login", "u1").expect(200);
   expect(res.body.auth).toMatchObject({ identity: "user-7", name: "Carol" });
   expect(res.body.sameObject).toBe(true);
@@ -110,7 +131,9 @@ test("session first, API key second: either authenticates; a rejected key is inv
   expect((await request(app).get("/me").set("X-Api-Key", "k1").expect(200)).body.auth.identity).toBe("svc");
   const wrong = await request(app).get("/me").set("X-Api-Key", "nope").expect(401);
   expect(wrong.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
-  expect(wrong.headers["www-authenticate"]).toBe('Session realm="api", ApiKey header="X-API-Key", realm="api", error="invalid_token"');
+  expect(wrong.headers["www-authenticate"]).toBe(
+    'Session realm="api", ApiKey header="X-API-Key", realm="api", error="invalid_token"',
+  );
 });
 
 test("a 401 HTTPException from an authenticate function gets a challenge; its own challenge is kept", async () => {
@@ -122,16 +145,22 @@ test("a 401 HTTPException from an authenticate function gets a challenge; its ow
   expect(bare.headers["www-authenticate"]).toBe('Bearer realm="api"');
   expect(bare.body.message).toBe("Unknown API key");
   const sent = await request(app).get("/x").set("Authorization", "Bearer x").expect(401);
-  expect(sent.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"');
+  expect(sent.headers["www-authenticate"]).toBe(
+    'Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"',
+  );
 
-  const own = new Auth().authenticate(() => Promise.reject(new HTTPException(401, { headers: { "WWW-Authenticate": 'ApiKey header="X-Key"' } })));
+  const own = new Auth().authenticate(() =>
+    Promise.reject(new HTTPException(401, { headers: { "WWW-Authenticate": 'ApiKey header="X-Key"' } })),
+  );
   const ownApp = express().use(own.middleware());
   expect((await request(ownApp).get("/x").expect(401)).headers["www-authenticate"]).toBe('ApiKey header="X-Key"');
 });
 
 test("rejected credentials are described to logger.debug, never to the caller", async () => {
   const lines: string[] = [];
-  const auth = new Auth({ logger: { error: () => undefined, debug: (m: string) => void lines.push(m) } }).authenticate(apiKeyStrategy({ k1: "svc" }));
+  const auth = new Auth({ logger: { error: () => undefined, debug: (m: string) => void lines.push(m) } }).authenticate(
+    apiKeyStrategy({ k1: "svc" }),
+  );
   const app = express().use(auth.middleware());
   await request(app).get("/x").set("X-Api-Key", "nope").expect(401);
   expect(lines).toEqual([expect.stringContaining('strategy "headerapikey"')]);
@@ -147,5 +176,11 @@ test("an identity with NUL or a lone surrogate, from any strategy or function, i
     await request(express().use(fromStrategy.middleware())).get("/x").set("X-Api-Key", "k").expect(401);
   }
   const fine = new Auth().authenticate(() => "ali😀ce");
-  await request(express().use(fine.middleware()).get("/x", (_req, res) => void res.json({}))).get("/x").expect(200);
+  await request(
+    express()
+      .use(fine.middleware())
+      .get("/x", (_req, res) => void res.json({})),
+  )
+    .get("/x")
+    .expect(200);
 });

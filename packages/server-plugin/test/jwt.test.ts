@@ -37,7 +37,11 @@ function appFor(strategy: ReturnType<typeof jwtStrategy>, logger = memoryLogger(
   const auth = new Auth({ logger }).authenticate(strategy);
   const app = express();
   app.use(auth.middleware());
-  app.get("/me", (req, res) => void res.json({ identity: req.auth!.user.identity, permissions: req.auth!.permissions, user: req.user }));
+  app.get(
+    "/me",
+    (req, res) =>
+      void res.json({ identity: req.auth!.user.identity, permissions: req.auth!.permissions, user: req.user }),
+  );
   return app;
 }
 
@@ -109,7 +113,10 @@ describe("algorithm pinning", () => {
   });
 
   it("rejects a token signed with another secret", async () => {
-    await get(appFor(hs()), jwt.sign({ sub: "alice" }, "another-secret-another-secret!!", { algorithm: "HS256" })).expect(401);
+    await get(
+      appFor(hs()),
+      jwt.sign({ sub: "alice" }, "another-secret-another-secret!!", { algorithm: "HS256" }),
+    ).expect(401);
   });
 });
 
@@ -154,8 +161,15 @@ describe("token lifetime", () => {
 
 describe("verify", () => {
   it("takes an async mapper and receives the request", async () => {
-    const app = appFor(hs({ verify: (payload, req) => Promise.resolve({ identity: `${payload.sub}@${String(req.headers["x-tenant"])}`, permissions: [] }) }));
-    const res = await get(app, hs256({ sub: "alice" })).set("X-Tenant", "acme").expect(200);
+    const app = appFor(
+      hs({
+        verify: (payload, req) =>
+          Promise.resolve({ identity: `${payload.sub}@${String(req.headers["x-tenant"])}`, permissions: [] }),
+      }),
+    );
+    const res = await get(app, hs256({ sub: "alice" }))
+      .set("X-Tenant", "acme")
+      .expect(200);
     expect(res.body.identity).toBe("alice@acme");
   });
 
@@ -166,8 +180,20 @@ describe("verify", () => {
 
   it("keeps the status of a thrown HTTPException and turns other throws and rejections into 500", async () => {
     const logger = memoryLogger();
-    await get(appFor(hs({ verify: () => { throw new HTTPException(403, { message: "suspended" }); } })), hs256({ sub: "alice" })).expect(403);
-    await get(appFor(hs({ verify: () => Promise.reject(new Error("db down")) }), logger), hs256({ sub: "alice" })).expect(500);
+    await get(
+      appFor(
+        hs({
+          verify: () => {
+            throw new HTTPException(403, { message: "suspended" });
+          },
+        }),
+      ),
+      hs256({ sub: "alice" }),
+    ).expect(403);
+    await get(
+      appFor(hs({ verify: () => Promise.reject(new Error("db down")) }), logger),
+      hs256({ sub: "alice" }),
+    ).expect(500);
     expect(logger.messages.join("\n")).toContain("db down");
   });
 
@@ -180,7 +206,9 @@ describe("verify", () => {
 
   it("gives verify a frozen payload", async () => {
     let frozen: boolean | undefined;
-    await get(appFor(hs({ verify: (p) => ((frozen = Object.isFrozen(p)), p.sub!) })), hs256({ sub: "alice" })).expect(200);
+    await get(appFor(hs({ verify: (p) => ((frozen = Object.isFrozen(p)), p.sub!) })), hs256({ sub: "alice" })).expect(
+      200,
+    );
     expect(frozen).toBe(true);
   });
 });
@@ -306,9 +334,15 @@ describe("token rules: exp, crit, maxLifetime, sub", () => {
   });
 
   it("refuses a token whose header has crit (RFC 7515: extensions we do not understand)", async () => {
-    const token = handmade({ alg: "HS256", typ: "JWT", crit: ["urn:x"], "urn:x": 1 }, { sub: "alice", exp: now() + 60 }, SECRET);
+    const token = handmade(
+      { alg: "HS256", typ: "JWT", crit: ["urn:x"], "urn:x": 1 },
+      { sub: "alice", exp: now() + 60 },
+      SECRET,
+    );
     await get(appFor(hs()), token).expect(401);
-    await get(appFor(hs()), handmade({ alg: "HS256", typ: "JWT" }, { sub: "alice", exp: now() + 60 }, SECRET)).expect(200);
+    await get(appFor(hs()), handmade({ alg: "HS256", typ: "JWT" }, { sub: "alice", exp: now() + 60 }, SECRET)).expect(
+      200,
+    );
   });
 
   it("maxLifetime refuses tokens that live longer, also with the cache", async () => {
@@ -335,8 +369,15 @@ describe("plain Passport", () => {
     const app = express();
     app.get("/me", instance.authenticate("jwt", { session: false }), (req, res) => void res.json(req.user));
     const token = hs256({ sub: "alice", scopes: ["x"] });
-    for (let i = 0; i < 2; i++) expect((await request(app).get("/me").set("Authorization", `Bearer ${token}`).expect(200)).body).toEqual({ identity: "alice", permissions: ["x"] });
-    await request(app).get("/me").set("Authorization", `Bearer ${token.slice(0, -3)}`).expect(401);
+    for (let i = 0; i < 2; i++)
+      expect((await request(app).get("/me").set("Authorization", `Bearer ${token}`).expect(200)).body).toEqual({
+        identity: "alice",
+        permissions: ["x"],
+      });
+    await request(app)
+      .get("/me")
+      .set("Authorization", `Bearer ${token.slice(0, -3)}`)
+      .expect(401);
   });
 });
 
@@ -347,18 +388,46 @@ describe("configuration errors are thrown by jwtStrategy() and say what to fix",
     ["alg none", { secret: SECRET, algorithms: ["none"] }, /"none" is never accepted/],
     ["unknown alg", { secret: SECRET, algorithms: ["HS257"] }, /unknown algorithm "HS257"/],
     ["no key", { algorithms: ["HS256"] }, /a key is required/],
-    ["two keys", { secret: SECRET, publicKey: RSA_PUBLIC_PEM, algorithms: ["HS256"] }, /give one of `secret`, `publicKey`, `jwksUri`/],
+    [
+      "two keys",
+      { secret: SECRET, publicKey: RSA_PUBLIC_PEM, algorithms: ["HS256"] },
+      /give one of `secret`, `publicKey`, `jwksUri`/,
+    ],
     ["empty secret", { secret: "", algorithms: ["HS256"] }, /`secret` is empty/],
     ["HS with a public key", { publicKey: RSA_PUBLIC_PEM, algorithms: ["RS256", "HS256"] }, /algorithm confusion/],
     ["RS with a secret", { secret: SECRET, algorithms: ["RS256"] }, /needs a public key/],
     ["ES256 with an RSA key", { publicKey: RSA_PUBLIC_PEM, algorithms: ["ES256"] }, /EC key on curve prime256v1/],
     ["a public key that is not one", { publicKey: "not a pem", algorithms: ["RS256"] }, /could not be read/],
-    ["a secret KeyObject as publicKey", { publicKey: createSecretKey(Buffer.from(SECRET)), algorithms: ["RS256"] }, /secret KeyObject/],
-    ["issuer inside jsonWebTokenOptions", { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { issuer: "x" } }, /put `issuer` at the top level/],
-    ["audience inside jsonWebTokenOptions", { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { audience: "x" } }, /put `audience` at the top level/],
-    ["algorithms inside jsonWebTokenOptions", { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { algorithms: ["HS256"] } }, /put `algorithms` at the top level/],
-    ["ignoreExpiration", { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { ignoreExpiration: true } }, /never turns off the exp check/],
-    ["maxAge as a string", { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { maxAge: "1h" } }, /positive number of seconds/],
+    [
+      "a secret KeyObject as publicKey",
+      { publicKey: createSecretKey(Buffer.from(SECRET)), algorithms: ["RS256"] },
+      /secret KeyObject/,
+    ],
+    [
+      "issuer inside jsonWebTokenOptions",
+      { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { issuer: "x" } },
+      /put `issuer` at the top level/,
+    ],
+    [
+      "audience inside jsonWebTokenOptions",
+      { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { audience: "x" } },
+      /put `audience` at the top level/,
+    ],
+    [
+      "algorithms inside jsonWebTokenOptions",
+      { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { algorithms: ["HS256"] } },
+      /put `algorithms` at the top level/,
+    ],
+    [
+      "ignoreExpiration",
+      { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { ignoreExpiration: true } },
+      /never turns off the exp check/,
+    ],
+    [
+      "maxAge as a string",
+      { secret: SECRET, algorithms: ["HS256"], jsonWebTokenOptions: { maxAge: "1h" } },
+      /positive number of seconds/,
+    ],
     ["clockTolerance too large", { secret: SECRET, algorithms: ["HS256"], clockTolerance: 3600 }, /from 0 to 300/],
     ["negative clockTolerance", { secret: SECRET, algorithms: ["HS256"], clockTolerance: -1 }, /from 0 to 300/],
     ["passport-jwt's secretOrKey", { secretOrKey: SECRET, algorithms: ["HS256"] }, /give `secret`/],
@@ -366,19 +435,63 @@ describe("configuration errors are thrown by jwtStrategy() and say what to fix",
     ["empty issuer", { secret: SECRET, algorithms: ["HS256"], issuer: "" }, /`issuer` must be a non-empty string/],
     ["cache of size 0", { secret: SECRET, algorithms: ["HS256"], cache: { max: 0 } }, /`cache` must be/],
     ["verify not a function", { secret: SECRET, algorithms: ["HS256"], verify: "sub" }, /`verify` must be a function/],
-    ["a JWKS URL as publicKey", { publicKey: "https://id.example/.well-known/jwks.json", algorithms: ["RS256"] }, /use jwksUri/],
-    ["passport-jwt's secretOrKeyProvider", { secretOrKeyProvider: () => undefined, algorithms: ["RS256"] }, /give `jwksUri`/],
-    ["jwksUri over plain http", { jwksUri: "http://id.example/jwks", algorithms: ["RS256"] }, /must be an https:\/\/ URL/],
+    [
+      "a JWKS URL as publicKey",
+      { publicKey: "https://id.example/.well-known/jwks.json", algorithms: ["RS256"] },
+      /use jwksUri/,
+    ],
+    [
+      "passport-jwt's secretOrKeyProvider",
+      { secretOrKeyProvider: () => undefined, algorithms: ["RS256"] },
+      /give `jwksUri`/,
+    ],
+    [
+      "jwksUri over plain http",
+      { jwksUri: "http://id.example/jwks", algorithms: ["RS256"] },
+      /must be an https:\/\/ URL/,
+    ],
     ["jwksUri that is not a URL", { jwksUri: "id.example/jwks", algorithms: ["RS256"] }, /`jwksUri` is not a URL/],
-    ["jwksUri with credentials", { jwksUri: "https://u:p@id.example/jwks", algorithms: ["RS256"] }, /must not carry credentials/],
-    ["HS256 with a JWKS", { jwksUri: "https://id.example/jwks", algorithms: ["HS256"] }, /HMAC: a JWKS holds public keys/],
-    ["jwksUri and a secret", { jwksUri: "https://id.example/jwks", secret: SECRET, algorithms: ["RS256"] }, /give one of/],
+    [
+      "jwksUri with credentials",
+      { jwksUri: "https://u:p@id.example/jwks", algorithms: ["RS256"] },
+      /must not carry credentials/,
+    ],
+    [
+      "HS256 with a JWKS",
+      { jwksUri: "https://id.example/jwks", algorithms: ["HS256"] },
+      /HMAC: a JWKS holds public keys/,
+    ],
+    [
+      "jwksUri and a secret",
+      { jwksUri: "https://id.example/jwks", secret: SECRET, algorithms: ["RS256"] },
+      /give one of/,
+    ],
     ["discovery without issuer", { discovery: true, algorithms: ["RS256"] }, /`discovery: true` needs `issuer`/],
-    ["discovery with an http issuer", { discovery: true, issuer: "http://id.example/", algorithms: ["RS256"] }, /https/],
-    ["unknown jwks option", { jwksUri: "https://id.example/jwks", algorithms: ["RS256"], jwks: { ttl: 5 } }, /unknown option `jwks.ttl`; accepted: timeoutMs, cooldownMs, maxAgeMs/],
-    ["jwks with a static key", { secret: SECRET, algorithms: ["HS256"], jwks: { timeoutMs: 5 } }, /remove it for a static key/],
-    ["requireExp not a boolean", { secret: SECRET, algorithms: ["HS256"], requireExp: "no" }, /`requireExp` must be true or false/],
-    ["maxLifetime without exp", { secret: SECRET, algorithms: ["HS256"], requireExp: false, maxLifetime: 60 }, /remove `requireExp: false`/],
+    [
+      "discovery with an http issuer",
+      { discovery: true, issuer: "http://id.example/", algorithms: ["RS256"] },
+      /https/,
+    ],
+    [
+      "unknown jwks option",
+      { jwksUri: "https://id.example/jwks", algorithms: ["RS256"], jwks: { ttl: 5 } },
+      /unknown option `jwks.ttl`; accepted: timeoutMs, cooldownMs, maxAgeMs/,
+    ],
+    [
+      "jwks with a static key",
+      { secret: SECRET, algorithms: ["HS256"], jwks: { timeoutMs: 5 } },
+      /remove it for a static key/,
+    ],
+    [
+      "requireExp not a boolean",
+      { secret: SECRET, algorithms: ["HS256"], requireExp: "no" },
+      /`requireExp` must be true or false/,
+    ],
+    [
+      "maxLifetime without exp",
+      { secret: SECRET, algorithms: ["HS256"], requireExp: false, maxLifetime: 60 },
+      /remove `requireExp: false`/,
+    ],
     ["maxLifetime of 0", { secret: SECRET, algorithms: ["HS256"], maxLifetime: 0 }, /positive number of seconds/],
   ];
   it.each(cases)("%s", (_name, options, message) => {
@@ -388,8 +501,14 @@ describe("configuration errors are thrown by jwtStrategy() and say what to fix",
   it("accepts RSA and EC keys in their usual forms and does not mutate the options", () => {
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
     expect(jwtStrategy({ publicKey: ec.publicKey.export({ format: "jwk" }), algorithms: ["ES256"] }).name).toBe("jwt");
-    const options = Object.freeze({ publicKey: rsa.publicKey, algorithms: Object.freeze(["RS256", "PS256"] as const), name: "rs" });
+    const options = Object.freeze({
+      publicKey: rsa.publicKey,
+      algorithms: Object.freeze(["RS256", "PS256"] as const),
+      name: "rs",
+    });
     expect(jwtStrategy(options).name).toBe("rs");
-    expect(jwtStrategy({ publicKey: Buffer.from(RSA_PUBLIC_PEM), algorithms: ["RS256"] })).toBeInstanceOf(PassportJwtStrategy);
+    expect(jwtStrategy({ publicKey: Buffer.from(RSA_PUBLIC_PEM), algorithms: ["RS256"] })).toBeInstanceOf(
+      PassportJwtStrategy,
+    );
   });
 });

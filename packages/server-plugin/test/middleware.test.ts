@@ -24,12 +24,17 @@ describe("public paths", () => {
     },
   );
 
-  test.each(["/healthz", "/health/more", "/information", "/docsx", "/static/site.js", "/", "/threads"])("%s still needs credentials", async (path) => {
-    expect((await request(a).get(path)).status).toBe(401);
-  });
+  test.each(["/healthz", "/health/more", "/information", "/docsx", "/static/site.js", "/", "/threads"])(
+    "%s still needs credentials",
+    async (path) => {
+      expect((await request(a).get(path)).status).toBe(401);
+    },
+  );
 
   test("a public path with valid credentials is not authenticated (no req.auth)", async () => {
-    const res = await request(a).get("/health").set("Authorization", `Bearer ${token("alice")}`);
+    const res = await request(a)
+      .get("/health")
+      .set("Authorization", `Bearer ${token("alice")}`);
     expect(res.body.who).toBeNull();
   });
 
@@ -56,7 +61,10 @@ describe("CORS preflight", () => {
   const a = app([]);
 
   test("an OPTIONS preflight is not rejected by authentication, nor passed on: an empty 204", async () => {
-    const res = await request(a).options("/threads").set("Origin", "https://app.example").set("Access-Control-Request-Method", "POST");
+    const res = await request(a)
+      .options("/threads")
+      .set("Origin", "https://app.example")
+      .set("Access-Control-Request-Method", "POST");
     expect(res.status).toBe(204);
   });
 
@@ -79,7 +87,9 @@ describe("error responses", () => {
   });
 
   test("a lowercase 'bearer' scheme is accepted, as RFC 7235 makes the scheme case-insensitive", async () => {
-    const res = await request(app([])).get("/x").set("Authorization", `bearer ${token("alice")}`);
+    const res = await request(app([]))
+      .get("/x")
+      .set("Authorization", `bearer ${token("alice")}`);
     expect(res.body.who).toBe("alice");
   });
 });

@@ -38,18 +38,35 @@ function appWith(strategy: ReturnType<typeof jwtStrategy>): Express {
   const auth = new Auth({ unhandled: "allow" }).authenticate(strategy);
   const app = express();
   app.use(auth.middleware());
-  app.get("/me", (req, res) => void res.json({ identity: req.auth!.user.identity, permissions: req.auth!.permissions }));
+  app.get(
+    "/me",
+    (req, res) => void res.json({ identity: req.auth!.user.identity, permissions: req.auth!.permissions }),
+  );
   return app;
 }
 
 function oidcStrategy(extra: Partial<Parameters<typeof jwtStrategy>[0]> = {}) {
-  return jwtStrategy({ jwksUri: provider.jwksUri, issuer: provider.issuer, audience: "agent-api", algorithms: ["RS256"], ...extra });
+  return jwtStrategy({
+    jwksUri: provider.jwksUri,
+    issuer: provider.issuer,
+    audience: "agent-api",
+    algorithms: ["RS256"],
+    ...extra,
+  });
 }
 
 /** A token signed with `key` as the provider would sign it, with `claims` over the usual ones. */
 function forged(key: SigningKey, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): string {
   return jwt.sign(
-    { sub: "ci-client", iss: provider.issuer, aud: "agent-api", scope: "threads:read", iat: now(), exp: now() + 300, ...claims },
+    {
+      sub: "ci-client",
+      iss: provider.issuer,
+      aud: "agent-api",
+      scope: "threads:read",
+      iat: now(),
+      exp: now() + 300,
+      ...claims,
+    },
     key.privateKey,
     { algorithm: "RS256", keyid: key.kid, header: { alg: "RS256", kid: key.kid, ...header } },
   );
@@ -86,28 +103,41 @@ describe("tokens of a real OpenID provider", () => {
     const token = await provider.token("threads:read", "urn:gatehouse:other-api");
     const res = await get(app, token).expect(401);
     expect(res.body).toEqual({ error: "invalid_token", message: "The credentials are invalid" });
-    expect(res.headers["www-authenticate"]).toBe('Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"');
+    expect(res.headers["www-authenticate"]).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The credentials are invalid"',
+    );
     expect(JSON.stringify(res.body) + res.headers["www-authenticate"]).not.toMatch(/agent-api|other-api|127\.0\.0\.1/);
   });
 
   test("another issuer, an expired token, alg none, HS256 signed with the public key: 401", async () => {
     await get(app, forged(first)).expect(200); // the forging itself is sound
-    expect((await get(app, forged(first, { iss: "https://evil.example/" })).expect(401)).body.message).toBe("The credentials are invalid");
-    expect((await get(app, forged(first, { exp: now() - 10, iat: now() - 100 })).expect(401)).body.message).toBe("The token has expired");
+    expect((await get(app, forged(first, { iss: "https://evil.example/" })).expect(401)).body.message).toBe(
+      "The credentials are invalid",
+    );
+    expect((await get(app, forged(first, { exp: now() - 10, iat: now() - 100 })).expect(401)).body.message).toBe(
+      "The token has expired",
+    );
     const unsigned = `${Buffer.from(JSON.stringify({ alg: "none", kid: first.kid })).toString("base64url")}.${Buffer.from(
       JSON.stringify({ sub: "ci-client", iss: provider.issuer, aud: "agent-api", exp: now() + 60 }),
     ).toString("base64url")}.`;
     await get(app, unsigned).expect(401);
     const publicPem = createPublicKey(first.privateKey).export({ format: "pem", type: "spki" });
-    const confused = jwt.sign({ sub: "ci-client", iss: provider.issuer, aud: "agent-api", exp: now() + 60 }, publicPem, {
-      algorithm: "HS256",
-      keyid: first.kid,
-    });
+    const confused = jwt.sign(
+      { sub: "ci-client", iss: provider.issuer, aud: "agent-api", exp: now() + 60 },
+      publicPem,
+      {
+        algorithm: "HS256",
+        keyid: first.kid,
+      },
+    );
     await get(app, confused).expect(401);
   });
 
   test("a token without exp is refused by default; a crit header is refused", async () => {
-    const noExp = jwt.sign({ sub: "ci-client", iss: provider.issuer, aud: "agent-api" }, first.privateKey, { algorithm: "RS256", keyid: first.kid });
+    const noExp = jwt.sign({ sub: "ci-client", iss: provider.issuer, aud: "agent-api" }, first.privateKey, {
+      algorithm: "RS256",
+      keyid: first.kid,
+    });
     expect((await get(app, noExp).expect(401)).body.error).toBe("invalid_token");
     await get(app, forged(first, {}, { crit: ["exp"] })).expect(401);
   });
@@ -127,14 +157,26 @@ describe("OpenID Connect discovery", () => {
     const auth = createOidcAuth(provider.issuer, "agent-api");
     const app = express();
     app.use(auth.middleware());
-    app.get("/threads/:thread_id", auth.guard("threads:read"), (req, res) => void res.json({ filters: req.auth!.filters }));
-    const res = await request(app).get("/threads/t1").set("Authorization", `Bearer ${await provider.token()}`).expect(200);
+    app.get(
+      "/threads/:thread_id",
+      auth.guard("threads:read"),
+      (req, res) => void res.json({ filters: req.auth!.filters }),
+    );
+    const res = await request(app)
+      .get("/threads/t1")
+      .set("Authorization", `Bearer ${await provider.token()}`)
+      .expect(200);
     expect(res.body.filters).toEqual({ owner: "ci-client" });
-    await request(app).get("/threads/t1").set("Authorization", `Bearer ${await provider.token("threads:read", "urn:gatehouse:other-api")}`).expect(401);
+    await request(app)
+      .get("/threads/t1")
+      .set("Authorization", `Bearer ${await provider.token("threads:read", "urn:gatehouse:other-api")}`)
+      .expect(401);
   });
 
   test("discovery: true finds the JWKS from the issuer's discovery document", async () => {
-    const app = appWith(jwtStrategy({ discovery: true, issuer: provider.issuer, audience: "agent-api", algorithms: ["RS256"] }));
+    const app = appWith(
+      jwtStrategy({ discovery: true, issuer: provider.issuer, audience: "agent-api", algorithms: ["RS256"] }),
+    );
     await get(app, await provider.token()).expect(200);
   });
 });
@@ -162,7 +204,11 @@ describe("key rotation", () => {
       await provider.publish([first, second]);
       const app = appWith(oidcStrategy());
       await get(app, forged(first)).expect(200);
-      const noKid = jwt.sign({ sub: "ci-client", iss: provider.issuer, aud: "agent-api", exp: now() + 60 }, first.privateKey, { algorithm: "RS256" });
+      const noKid = jwt.sign(
+        { sub: "ci-client", iss: provider.issuer, aud: "agent-api", exp: now() + 60 },
+        first.privateKey,
+        { algorithm: "RS256" },
+      );
       await get(app, noKid).expect(401);
     } finally {
       await provider.publish([first]);
@@ -178,7 +224,10 @@ describe("a JWKS endpoint that is down or slow", () => {
     await provider.jwks("down");
     try {
       const res = await get(app, token).expect(503);
-      expect(res.body).toEqual({ error: "service_unavailable", message: "The signing keys of the token issuer are unavailable; try again shortly" });
+      expect(res.body).toEqual({
+        error: "service_unavailable",
+        message: "The signing keys of the token issuer are unavailable; try again shortly",
+      });
       expect(res.headers["www-authenticate"]).toBeUndefined();
       expect(JSON.stringify(res.body) + JSON.stringify(res.headers)).not.toMatch(/127\.0\.0\.1|ECONN|jwks|socket/i);
       expect(log.lines).toHaveLength(1);
@@ -234,7 +283,10 @@ describe("typed users", () => {
       return { client };
     });
     const decision = await auth.authorize(
-      { user: { identity: "x", client: "c", permissions: [], is_authenticated: true, display_name: "x" }, permissions: [] },
+      {
+        user: { identity: "x", client: "c", permissions: [], is_authenticated: true, display_name: "x" },
+        permissions: [],
+      },
       "threads:read",
       { thread_id: "t" },
     );

@@ -20,7 +20,11 @@ function viaPassport(strategies: Strategy[]): Express {
   });
   const app = express();
   app.use(passport.initialize());
-  app.get("/me", passport.authenticate(names, { session: false }), (req, res) => void res.json({ identity: (req.user as { identity: string }).identity }));
+  app.get(
+    "/me",
+    passport.authenticate(names, { session: false }),
+    (req, res) => void res.json({ identity: (req.user as { identity: string }).identity }),
+  );
   return app;
 }
 
@@ -57,7 +61,10 @@ describe.each(Object.keys(setups))("%s", (setup) => {
   const gatehouseApp = viaGatehouse(setups[setup]());
 
   test.each(Object.keys(inputs))("%s: same verdict as passport.authenticate", async (input) => {
-    const [p, g] = await Promise.all([request(passportApp).get("/me").set(inputs[input]), request(gatehouseApp).get("/me").set(inputs[input])]);
+    const [p, g] = await Promise.all([
+      request(passportApp).get("/me").set(inputs[input]),
+      request(gatehouseApp).get("/me").set(inputs[input]),
+    ]);
     expect(g.status).toBe(p.status);
     if (p.status === 200) expect(g.body).toEqual(p.body);
     // Passport sends the strategies' string challenges; Gatehouse sends the same ones, plus

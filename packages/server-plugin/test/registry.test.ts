@@ -58,7 +58,9 @@ describe("most-specific resolution", () => {
   });
 
   test("with a thousand handlers the right one still wins", () => {
-    const many = buildResourceIndex(Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`r${i}`, ["a", "b", "c"]])));
+    const many = buildResourceIndex(
+      Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`r${i}`, ["a", "b", "c"]])),
+    );
     const r = new Registry<string>(many);
     for (let i = 0; i < 250; i++) for (const k of [`r${i}:a`, `r${i}:b`, `r${i}:c`, `r${i}`]) r.add(k, k);
     expect(r.size).toBe(1000);

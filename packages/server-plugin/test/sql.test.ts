@@ -6,8 +6,14 @@ const loose = (value: unknown) => value as Filters;
 
 describe("filtersToSql: shapes", () => {
   it("turns equality into one containment parameter", () => {
-    expect(filtersToSql({ owner: "alice" })).toEqual({ text: '"metadata" @> $1::jsonb', values: ['{"owner":"alice"}'] });
-    expect(filtersToSql({ owner: { $eq: "alice" } })).toEqual({ text: '"metadata" @> $1::jsonb', values: ['{"owner":"alice"}'] });
+    expect(filtersToSql({ owner: "alice" })).toEqual({
+      text: '"metadata" @> $1::jsonb',
+      values: ['{"owner":"alice"}'],
+    });
+    expect(filtersToSql({ owner: { $eq: "alice" } })).toEqual({
+      text: '"metadata" @> $1::jsonb',
+      values: ['{"owner":"alice"}'],
+    });
   });
 
   it("merges distinct keys into one containment document", () => {
@@ -32,7 +38,9 @@ describe("filtersToSql: shapes", () => {
 
   it("numbers placeholders from startIndex", () => {
     expect(filtersToSql({ owner: "alice" }, { startIndex: 3 }).text).toBe('"metadata" @> $3::jsonb');
-    expect(filtersToSql({ a: { $eq: 1, $contains: 1 } }, { startIndex: 10 }).text).toBe('("metadata" @> $10::jsonb AND "metadata" @> $11::jsonb)');
+    expect(filtersToSql({ a: { $eq: 1, $contains: 1 } }, { startIndex: 10 }).text).toBe(
+      '("metadata" @> $10::jsonb AND "metadata" @> $11::jsonb)',
+    );
   });
 
   it("quotes a plain or table-qualified column", () => {
@@ -46,9 +54,14 @@ describe("filtersToSql: shapes", () => {
     expect(filtersToSql({}, { column: "t.m", startIndex: 5 })).toEqual({ text: "TRUE", values: [] });
   });
 
-  it.each([undefined, null])("refuses %p filters: no guard decided the request, so nothing may be read as 'match all'", (filters) => {
-    expect(() => filtersToSql(filters as Filters | null | undefined)).toThrow(/filtersToSql\(\) got .* no authorization decision .*auth\.guard/);
-  });
+  it.each([undefined, null])(
+    "refuses %p filters: no guard decided the request, so nothing may be read as 'match all'",
+    (filters) => {
+      expect(() => filtersToSql(filters as Filters | null | undefined)).toThrow(
+        /filtersToSql\(\) got .* no authorization decision .*auth\.guard/,
+      );
+    },
+  );
 
   it("writes numbers as JSON does (-0 as 0, large values with an exponent)", () => {
     expect(filtersToSql({ n: -0 }).values).toEqual(['{"n":0}']);
@@ -103,7 +116,7 @@ describe("filtersToSql: shapes", () => {
   const hostile = [
     "a'); DROP TABLE x; --",
     "' OR '1'='1",
-    '"metadata" @> \'{}\' OR TRUE --',
+    "\"metadata\" @> '{}' OR TRUE --",
     "x = $1 OR $2",
     "?::jsonb",
     "\\x27; SELECT pg_sleep(10); --",
@@ -128,7 +141,8 @@ async function explain(db: TestDb, sql: string, values: unknown[]): Promise<stri
 const pglite = openPglite();
 pglite.catch(() => {}); // reported by beforeAll, which awaits it
 const backends: Array<[string, () => Promise<TestDb>]> = [["PGlite", () => pglite]];
-if (process.env.DATABASE_URL) backends.push(["PostgreSQL (DATABASE_URL)", () => openPostgres(process.env.DATABASE_URL!)]);
+if (process.env.DATABASE_URL)
+  backends.push(["PostgreSQL (DATABASE_URL)", () => openPostgres(process.env.DATABASE_URL!)]);
 
 describe.each(backends)("filtersToSql on %s", (_name, open) => {
   let db: TestDb;
@@ -170,10 +184,10 @@ describe.each(backends)("filtersToSql on %s", (_name, open) => {
 
   async function ids(filters: Filters | null, options: { column?: string } = {}): Promise<number[]> {
     const where = filtersToSql(filters, { ...options, startIndex: 2 });
-    const rows = await db.query<{ id: number }>(`SELECT id FROM ${table} AS t WHERE id > $1 AND ${where.text} ORDER BY id`, [
-      10000,
-      ...where.values,
-    ]);
+    const rows = await db.query<{ id: number }>(
+      `SELECT id FROM ${table} AS t WHERE id > $1 AND ${where.text} ORDER BY id`,
+      [10000, ...where.values],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -224,7 +238,10 @@ describe.each(backends)("filtersToSql on %s", (_name, open) => {
 
     it("the indexed query returns the same rows as the data says", async () => {
       const where = filtersToSql({ owner: "user42", tags: { $contains: "t0" } });
-      const rows = await db.query<{ id: number }>(`SELECT id FROM ${table} WHERE ${where.text} ORDER BY id`, where.values);
+      const rows = await db.query<{ id: number }>(
+        `SELECT id FROM ${table} WHERE ${where.text} ORDER BY id`,
+        where.values,
+      );
       const expected: number[] = [];
       for (let i = 1; i <= 3000; i++) if (i % 100 === 42 && i % 7 === 0) expected.push(i);
       expect(expected.length).toBeGreaterThan(0);

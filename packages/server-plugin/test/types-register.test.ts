@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 
 test("declare module { interface Register { auth: typeof auth } } types req.auth.user in routes", () => {
-  if (!existsSync(path.join(__dirname, "../dist/index.d.cts"))) throw new Error("packages/server-plugin/dist is missing: run `npm run build` (npm test does) first");
+  if (!existsSync(path.join(__dirname, "../dist/index.d.cts")))
+    throw new Error("packages/server-plugin/dist is missing: run `npm run build` (npm test does) first");
   const tsc = require.resolve("typescript/bin/tsc");
   const project = path.join(__dirname, "../test-types/register/tsconfig.json");
   let output = "";

@@ -54,7 +54,11 @@ test("strategies carry their user type to every handler, without a type argument
   const secret = "a-secret-for-type-tests-only-0123";
   const passport = new Passport(); // registers "session"
   // jwtStrategy's verify decides the user type.
-  const jwt = gatehouseJwt({ secret, algorithms: ["HS256"], verify: (payload) => ({ identity: String(payload.sub), org: "acme" as const, seats: 3 }) });
+  const jwt = gatehouseJwt({
+    secret,
+    algorithms: ["HS256"],
+    verify: (payload) => ({ identity: String(payload.sub), org: "acme" as const, seats: 3 }),
+  });
   new Auth().authenticate(jwt).on("threads", ({ user }) => {
     type _org = Expect<Equal<typeof user.org, "acme">>;
     type _seats = Expect<Equal<typeof user.seats, number>>;
@@ -138,13 +142,20 @@ test("unknown event keys and non-concrete guards are compile errors", () => {
   // @ts-expect-error handlers return allow/deny/filters, not strings
   auth.on("threads:read", () => "yes");
   type Keys = EventKey<BuiltinResources>;
-  type _k = Expect<Equal<Extract<Keys, "*" | "threads" | "*:create" | "store:list_namespaces">, "*" | "threads" | "*:create" | "store:list_namespaces">>;
+  type _k = Expect<
+    Equal<
+      Extract<Keys, "*" | "threads" | "*:create" | "store:list_namespaces">,
+      "*" | "threads" | "*:create" | "store:list_namespaces"
+    >
+  >;
   check<_k>(true);
 });
 
 test("applications add resources through the generic parameter", async () => {
   type Docs = { documents: { read: { id: string }; share: { id: string; with: string } } };
-  const auth = new Auth<Docs>({ resources: { documents: ["read", "share"] }, unhandled: "allow" }).authenticate(() => "alice");
+  const auth = new Auth<Docs>({ resources: { documents: ["read", "share"] }, unhandled: "allow" }).authenticate(
+    () => "alice",
+  );
   auth.on("documents:share", ({ value }) => {
     check<string>(value.with);
     return value.with !== "mallory";
@@ -156,7 +167,10 @@ test("applications add resources through the generic parameter", async () => {
   expect(() => auth.on("documents:write", () => true)).toThrow();
   // @ts-expect-error the resources option must match the generic parameter
   expect(() => new Auth<Docs>({ resources: { documents: ["read", "publish"] } })).not.toThrow();
-  const context: AuthContext = { user: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" }, permissions: [] };
+  const context: AuthContext = {
+    user: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" },
+    permissions: [],
+  };
   // @ts-expect-error authorize checks the value's type for the event
   await expect(auth.authorize(context, "documents:share", { id: 1 })).resolves.toEqual({ filters: {} });
   await expect(auth.authorize(context, "documents:share", { id: "d", with: "bob" })).resolves.toEqual({ filters: {} });

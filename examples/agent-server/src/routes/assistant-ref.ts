@@ -13,7 +13,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * caller may read, checked through `assistants:read` and its filter (a
  * foreign assistant is a 404, as on GET /assistants/:id).
  */
-export async function resolveAssistant(db: Db, auth: AppAuth, context: AuthContext, assistantId: unknown): Promise<{ id: string; graph: Graph }> {
+export async function resolveAssistant(
+  db: Db,
+  auth: AppAuth,
+  context: AuthContext,
+  assistantId: unknown,
+): Promise<{ id: string; graph: Graph }> {
   if (typeof assistantId !== "string" || assistantId.length === 0) {
     throw badRequest(`assistant_id is required: a graph id (${[...GRAPHS.keys()].join(", ")}) or an assistant's UUID`);
   }

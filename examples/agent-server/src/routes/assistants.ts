@@ -4,8 +4,23 @@ import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import { GRAPHS, systemAssistantId, systemGraphFor } from "../graph";
 import * as assistants from "../storage/assistants";
-import { ASSISTANT_SORT_COLUMNS, type Assistant, type AssistantFields, type AssistantSearch } from "../storage/assistants";
-import { badRequest, bodyObject, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
+import {
+  ASSISTANT_SORT_COLUMNS,
+  type Assistant,
+  type AssistantFields,
+  type AssistantSearch,
+} from "../storage/assistants";
+import {
+  badRequest,
+  bodyObject,
+  oneOf,
+  optionalObject,
+  optionalString,
+  optionalUuid,
+  page,
+  uuid,
+  type JsonObject,
+} from "../validate";
 import type { Limits } from "../limits";
 import { input, inputOf, parsed, route } from "./input";
 import { pickFields, readBack } from "./read-back";
@@ -13,7 +28,18 @@ import { pickFields, readBack } from "./read-back";
 /** An assistant without its contents, for callers who may write but not read it. */
 const redactAssistant = (assistant: Assistant) => pickFields(assistant, ["assistant_id", "created_at", "updated_at"]);
 
-const SELECT_FIELDS = ["assistant_id", "graph_id", "name", "description", "config", "context", "created_at", "updated_at", "metadata", "version"] as const;
+const SELECT_FIELDS = [
+  "assistant_id",
+  "graph_id",
+  "name",
+  "description",
+  "config",
+  "context",
+  "created_at",
+  "updated_at",
+  "metadata",
+  "version",
+] as const;
 
 const notFound = (assistantId: string) => new HTTPException(404, { message: `Assistant ${assistantId} not found` });
 
@@ -49,7 +75,8 @@ function assistantIdParam(req: Request): string {
 function parseSearch(req: Request): AssistantSearch & JsonObject & { select?: string[] } {
   const body = bodyObject(req.body);
   const select = body.select;
-  if (select !== undefined && select !== null && !Array.isArray(select)) throw badRequest(`select must be an array of: ${SELECT_FIELDS.join(", ")}`);
+  if (select !== undefined && select !== null && !Array.isArray(select))
+    throw badRequest(`select must be an array of: ${SELECT_FIELDS.join(", ")}`);
   return {
     graph_id: graphId(body.graph_id, false),
     name: optionalString(body.name, "name", 200),
@@ -102,7 +129,12 @@ export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     auth.guard("assistants:search", { value: parsed }),
     route(async (req, res) => {
       const query = inputOf<AssistantSearch & { select?: string[] }>(res);
-      const { assistants: found, total } = await assistants.searchAssistants(db, query, req.auth?.filters, limits.maxResponseBytes);
+      const { assistants: found, total } = await assistants.searchAssistants(
+        db,
+        query,
+        req.auth?.filters,
+        limits.maxResponseBytes,
+      );
       res.setHeader("X-Pagination-Total", String(total));
       if (query.offset + found.length < total) res.setHeader("X-Pagination-Next", String(query.offset + found.length));
       res.json(found.map((assistant) => pick(assistant, query.select)));
@@ -139,7 +171,8 @@ export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     auth.guard("assistants:delete", { value: parsed }),
     route(async (req, res) => {
       const { assistant_id } = inputOf<{ assistant_id: string }>(res);
-      if (!(await assistants.deleteAssistant(db, assistant_id, req.auth?.filters))) throw notFound(req.params.assistant_id as string);
+      if (!(await assistants.deleteAssistant(db, assistant_id, req.auth?.filters)))
+        throw notFound(req.params.assistant_id as string);
       res.status(204).end();
     }),
   );

@@ -4,7 +4,18 @@ import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import * as crons from "../storage/crons";
 import { CRON_SORT_COLUMNS, type Cron, type CronSearch } from "../storage/crons";
-import { badRequest, bodyObject, optionalBoolean, oneOf, optionalObject, optionalString, optionalUuid, page, uuid, type JsonObject } from "../validate";
+import {
+  badRequest,
+  bodyObject,
+  optionalBoolean,
+  oneOf,
+  optionalObject,
+  optionalString,
+  optionalUuid,
+  page,
+  uuid,
+  type JsonObject,
+} from "../validate";
 import { resolveAssistant } from "./assistant-ref";
 import type { Limits } from "../limits";
 import { input, inputOf, parsed, route, setNextPage } from "./input";
@@ -31,7 +42,8 @@ function schedule(value: unknown, required: boolean): string | undefined {
 
 function timestamp(value: unknown, name: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "string" || Number.isNaN(Date.parse(value))) throw badRequest(`${name} must be an ISO 8601 date-time`);
+  if (typeof value !== "string" || Number.isNaN(Date.parse(value)))
+    throw badRequest(`${name} must be an ISO 8601 date-time`);
   return new Date(value).toISOString();
 }
 
@@ -49,9 +61,19 @@ interface CreateInput extends JsonObject {
 
 function parseCreate(req: Request): CreateInput {
   const body = bodyObject(req.body);
-  if (typeof body.assistant_id !== "string" || body.assistant_id.length === 0) throw badRequest("assistant_id is required");
+  if (typeof body.assistant_id !== "string" || body.assistant_id.length === 0)
+    throw badRequest("assistant_id is required");
   const payload: JsonObject = {};
-  for (const key of ["input", "config", "context", "interrupt_before", "interrupt_after", "webhook", "multitask_strategy", "stream_mode"]) {
+  for (const key of [
+    "input",
+    "config",
+    "context",
+    "interrupt_before",
+    "interrupt_after",
+    "webhook",
+    "multitask_strategy",
+    "stream_mode",
+  ]) {
     if (body[key] !== undefined && body[key] !== null) payload[key] = body[key];
   }
   return {
@@ -93,7 +115,10 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     const cron = inputOf<CreateInput>(res);
     const assistant = await resolveAssistant(db, auth, req.auth!, cron.assistant_id);
     if (cron.thread_id) {
-      const decision = await auth.authorize(req.auth!, "threads:create_run", { thread_id: cron.thread_id, assistant_id: assistant.id });
+      const decision = await auth.authorize(req.auth, "threads:create_run", {
+        thread_id: cron.thread_id,
+        assistant_id: assistant.id,
+      });
       await visibleThread(db, cron.thread_id, decision.filters);
     }
     const created = await crons.createCron(db, {
@@ -105,7 +130,12 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     res.json(await readBack(db, auth, req.auth!, "crons:read", created.cron_id, created, redactCron));
   });
   router.post("/runs/crons", input(parseCreate), auth.guard("crons:create", { value: parsed }), create);
-  router.post("/threads/:thread_id/runs/crons", input(parseCreate), auth.guard("crons:create", { value: parsed }), create);
+  router.post(
+    "/threads/:thread_id/runs/crons",
+    input(parseCreate),
+    auth.guard("crons:create", { value: parsed }),
+    create,
+  );
 
   router.post(
     "/runs/crons/search",
@@ -132,7 +162,12 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     }),
     auth.guard("crons:update", { value: parsed }),
     route(async (req, res) => {
-      const { cron_id, ...patch } = inputOf<{ cron_id: string; schedule?: string; enabled?: boolean; metadata?: JsonObject }>(res);
+      const { cron_id, ...patch } = inputOf<{
+        cron_id: string;
+        schedule?: string;
+        enabled?: boolean;
+        metadata?: JsonObject;
+      }>(res);
       const cron = await crons.patchCron(db, cron_id, patch, req.auth?.filters);
       if (!cron) throw notFound(cron_id);
       res.json(await readBack(db, auth, req.auth!, "crons:read", cron_id, cron, redactCron));

@@ -38,7 +38,13 @@ export async function readBack<T>(
 }
 
 /** Whether the caller may read record `id` through `event`: allowed, and its filter matches the stored record. */
-export async function mayRead(db: Queryable, auth: AppAuth, context: AuthContext, event: ReadEvent, id: string): Promise<boolean> {
+export async function mayRead(
+  db: Queryable,
+  auth: AppAuth,
+  context: AuthContext,
+  event: ReadEvent,
+  id: string,
+): Promise<boolean> {
   const { table, id: column } = READS[event];
   let filters;
   try {

@@ -28,7 +28,10 @@ interface Logged {
 export class RunEventLog {
   private readonly runs = new Map<string, Logged>();
 
-  constructor(private readonly maxRuns = 500, private readonly maxBytes = 1_000_000) {}
+  constructor(
+    private readonly maxRuns = 500,
+    private readonly maxBytes = 1_000_000,
+  ) {}
 
   /** Keeps the run's events (not for a stateless run, `threadId` "": nobody can rejoin it) and returns their SSE frames. */
   record(runId: string, threadId: string, events: readonly RunEvent[]): string[] {

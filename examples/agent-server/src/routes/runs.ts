@@ -15,7 +15,17 @@ import { lastEventIdOf, numbered, RunEventLog, sendStream } from "./run-events";
 import { threadNotFound } from "./threads";
 import { isThreadVisible } from "../storage/threads";
 
-const STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "events", "debug", "custom", "checkpoints", "tasks"] as const;
+const STREAM_MODES = [
+  "values",
+  "updates",
+  "messages",
+  "messages-tuple",
+  "events",
+  "debug",
+  "custom",
+  "checkpoints",
+  "tasks",
+] as const;
 type StreamMode = (typeof STREAM_MODES)[number];
 
 interface RunBodyInput extends JsonObject {
@@ -53,7 +63,9 @@ function parseRunBody(req: Request): RunBodyInput {
     config: optionalObject(body.config, "config") ?? {},
     context: optionalObject(body.context, "context") ?? {},
     stream_mode: streamMode.length > 0 ? streamMode : ["values"],
-    multitask_strategy: oneOf(body.multitask_strategy, "multitask_strategy", ["reject", "interrupt", "rollback", "enqueue"] as const) ?? null,
+    multitask_strategy:
+      oneOf(body.multitask_strategy, "multitask_strategy", ["reject", "interrupt", "rollback", "enqueue"] as const) ??
+      null,
   };
 }
 
@@ -94,7 +106,7 @@ function requireRead(db: Db, auth: AppAuth): RequestHandler {
   return function readsThreadValues(req: Request, res: Response, next: NextFunction) {
     const { thread_id } = inputOf<CreateRunInput>(res);
     auth
-      .authorize(req.auth!, "threads:read", { thread_id })
+      .authorize(req.auth, "threads:read", { thread_id })
       .then(async (decision) => {
         if (!(await isThreadVisible(db, thread_id, decision.filters ?? {}))) throw threadNotFound(thread_id);
         next();
@@ -105,13 +117,23 @@ function requireRead(db: Db, auth: AppAuth): RequestHandler {
 
 /** A run record for a caller who may start runs on the thread but not read it: ids, status and times. */
 async function runAnswer(db: Db, auth: AppAuth, req: Request, run: Run): Promise<Run | Partial<Run>> {
-  return (await mayRead(db, auth, req.auth!, "threads:read", run.thread_id)) ? run : pickFields(run, ["run_id", "thread_id", "status", "created_at", "updated_at"]);
+  return (await mayRead(db, auth, req.auth!, "threads:read", run.thread_id))
+    ? run
+    : pickFields(run, ["run_id", "thread_id", "status", "created_at", "updated_at"]);
 }
 
 /** A run's stream parts, in LangGraph's order: metadata, then each requested mode. */
-function runEvents(run: { run_id: string; thread_id: string | null }, modes: readonly StreamMode[], values: unknown, node: string) {
+function runEvents(
+  run: { run_id: string; thread_id: string | null },
+  modes: readonly StreamMode[],
+  values: unknown,
+  node: string,
+) {
   return numbered([
-    { event: "metadata", data: { run_id: run.run_id, ...(run.thread_id ? { thread_id: run.thread_id } : {}), attempt: 1 } },
+    {
+      event: "metadata",
+      data: { run_id: run.run_id, ...(run.thread_id ? { thread_id: run.thread_id } : {}), attempt: 1 },
+    },
     ...(modes.includes("updates") ? [{ event: "updates", data: { [node]: values } }] : []),
     ...(modes.includes("values") ? [{ event: "values", data: values }] : []),
   ]);
@@ -150,7 +172,11 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     route(async (req, res) => {
       const { run, values, node } = await execute(db, auth, limits, req, res);
       const events = runEvents(run, inputOf<CreateRunInput>(res).stream_mode, values, node);
-      sendStream(res, `/threads/${run.thread_id}/runs/${run.run_id}`, streams.record(run.run_id, run.thread_id, events));
+      sendStream(
+        res,
+        `/threads/${run.thread_id}/runs/${run.run_id}`,
+        streams.record(run.run_id, run.thread_id, events),
+      );
     }),
   );
 
@@ -185,7 +211,11 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     })),
     auth.guard("threads:read", { value: parsed }),
     route(async (req, res) => {
-      const { thread_id, run_id, last_event_id } = inputOf<{ thread_id: string; run_id: string; last_event_id?: string }>(res);
+      const { thread_id, run_id, last_event_id } = inputOf<{
+        thread_id: string;
+        run_id: string;
+        last_event_id?: string;
+      }>(res);
       const run = await runs.getRun(db, thread_id, run_id, req.auth?.filters);
       if (!run) throw new HTTPException(404, { message: `Run ${run_id} not found in thread ${thread_id}` });
       sendStream(res, `/threads/${thread_id}/runs/${run_id}`, streams.after(run_id, thread_id, last_event_id));

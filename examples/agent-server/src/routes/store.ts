@@ -3,18 +3,31 @@ import { HTTPException } from "@gatehouse/express";
 import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import * as store from "../storage/store-items";
-import { badRequest, bodyObject, integer, isObject, namespace, optionalNamespace, optionalObject, optionalString, page, type JsonObject } from "../validate";
+import {
+  badRequest,
+  bodyObject,
+  integer,
+  isObject,
+  namespace,
+  optionalNamespace,
+  optionalObject,
+  optionalString,
+  page,
+  type JsonObject,
+} from "../validate";
 import type { Limits } from "../limits";
 import { input, inputOf, parsed, route, setNextPage } from "./input";
 
 function key(value: unknown): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 1000) throw badRequest("key must be a non-empty string");
+  if (typeof value !== "string" || value.length === 0 || value.length > 1000)
+    throw badRequest("key must be a non-empty string");
   return value;
 }
 
 /** `namespace=a.b` in a query string, as the LangGraph SDK sends it. */
 function queryNamespace(value: unknown): string[] {
-  if (typeof value !== "string" || value.length === 0) throw badRequest('namespace is required, labels joined by ".", e.g. ?namespace=alice.notes&key=n1');
+  if (typeof value !== "string" || value.length === 0)
+    throw badRequest('namespace is required, labels joined by ".", e.g. ?namespace=alice.notes&key=n1');
   return namespace(value.split("."), "namespace");
 }
 
@@ -54,7 +67,10 @@ function parseList(req: Request): ListInput {
   return {
     namespace: optionalNamespace(body.prefix, "prefix") ?? [],
     suffix: optionalNamespace(body.suffix, "suffix"),
-    max_depth: body.max_depth === undefined || body.max_depth === null ? undefined : integer(body.max_depth, "max_depth", 0, 1, 32),
+    max_depth:
+      body.max_depth === undefined || body.max_depth === null
+        ? undefined
+        : integer(body.max_depth, "max_depth", 0, 1, 32),
     ...page(body, 100),
   };
 }
@@ -117,7 +133,12 @@ export function storeRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     route(async (req, res) => {
       const query = inputOf<SearchInput>(res);
       const prefix = optionalNamespace(query.namespace, "namespace (as set by the authorization handler)") ?? [];
-      const page = await store.searchItems(db, { ...query, namespace_prefix: prefix }, req.auth?.filters, limits.maxResponseBytes);
+      const page = await store.searchItems(
+        db,
+        { ...query, namespace_prefix: prefix },
+        req.auth?.filters,
+        limits.maxResponseBytes,
+      );
       setNextPage(res, query.offset, page.items.length, page.truncated);
       res.json({ items: page.items });
     }),

@@ -46,7 +46,8 @@ function parseId(req: Request): { thread_id: string } {
 function parsePatch(req: Request): { thread_id: string; metadata: JsonObject } {
   const body = bodyObject(req.body);
   const metadata = optionalObject(body.metadata, "metadata");
-  if (metadata === undefined) throw badRequest('PATCH /threads/:thread_id takes {"metadata": {...}} to merge into the thread\'s metadata');
+  if (metadata === undefined)
+    throw badRequest('PATCH /threads/:thread_id takes {"metadata": {...}} to merge into the thread\'s metadata');
   return { thread_id: uuid(req.params.thread_id, "thread_id"), metadata };
 }
 
@@ -98,7 +99,9 @@ export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       if (result.kind === "conflict" || (result.kind === "exists" && if_exists !== "do_nothing")) {
         throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
       }
-      res.json(await readBack(db, auth, req.auth!, "threads:read", result.record.thread_id, result.record, redactThread));
+      res.json(
+        await readBack(db, auth, req.auth!, "threads:read", result.record.thread_id, result.record, redactThread),
+      );
     }),
   );
 
@@ -167,8 +170,12 @@ export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
       const source = await visibleThread(db, thread_id, req.auth?.filters);
       const value = { metadata: { ...source.metadata } };
-      const decision = await auth.authorize(req.auth!, "threads:create", value);
-      const result = await threads.createThread(db, { metadata: value.metadata, state: source.values }, decision.filters);
+      const decision = await auth.authorize(req.auth, "threads:create", value);
+      const result = await threads.createThread(
+        db,
+        { metadata: value.metadata, state: source.values },
+        decision.filters,
+      );
       if (result.kind !== "created") throw new Error("a freshly generated thread id was taken");
       res.json(result.record);
     }),

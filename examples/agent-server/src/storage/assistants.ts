@@ -67,7 +67,13 @@ export async function ensureSystemAssistants(db: Queryable): Promise<void> {
     await db.query(
       `INSERT INTO assistants (assistant_id, graph_id, name, description, metadata)
        VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (assistant_id) DO NOTHING`,
-      [systemAssistantId(graph.graphId), graph.graphId, graph.graphId, graph.description, json({ created_by: "system" })],
+      [
+        systemAssistantId(graph.graphId),
+        graph.graphId,
+        graph.graphId,
+        graph.description,
+        json({ created_by: "system" }),
+      ],
     );
   }
 }
@@ -102,7 +108,11 @@ export async function createAssistant(
 }
 
 /** The assistant if it exists and matches `filters`, else null. */
-export async function getAssistant(db: Queryable, assistantId: string, filters: AuthFilters): Promise<Assistant | null> {
+export async function getAssistant(
+  db: Queryable,
+  assistantId: string,
+  filters: AuthFilters,
+): Promise<Assistant | null> {
   const where = new Where().add("assistant_id = ?", assistantId).scope(filters, "metadata");
   const rows = await db.query(`SELECT * FROM assistants WHERE ${where.text}`, where.values);
   return rows.length > 0 ? toAssistant(rows[0]) : null;
@@ -163,7 +173,14 @@ export async function searchAssistants(
   if (query.name) where.add("name ILIKE ?", `%${query.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (query.metadata && Object.keys(query.metadata).length > 0) where.add("metadata @> ?::jsonb", json(query.metadata));
   const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "assistant_id");
-  const page = await budgetedPage(db, { table: "assistants", keys: ["assistant_id"], where, orderBy: order, ...query, budget });
+  const page = await budgetedPage(db, {
+    table: "assistants",
+    keys: ["assistant_id"],
+    where,
+    orderBy: order,
+    ...query,
+    budget,
+  });
   return { assistants: page.rows.map(toAssistant), total: await countAssistants(db, where), truncated: page.truncated };
 }
 

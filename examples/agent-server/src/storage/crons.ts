@@ -24,7 +24,14 @@ export interface Cron extends CronFields {
   updated_at: string;
 }
 
-export const CRON_SORT_COLUMNS = ["cron_id", "assistant_id", "thread_id", "created_at", "updated_at", "next_run_date"] as const;
+export const CRON_SORT_COLUMNS = [
+  "cron_id",
+  "assistant_id",
+  "thread_id",
+  "created_at",
+  "updated_at",
+  "next_run_date",
+] as const;
 export type CronSortBy = (typeof CRON_SORT_COLUMNS)[number];
 
 export interface CronSearch {
@@ -80,7 +87,12 @@ export async function createCron(db: Queryable, input: CronFields): Promise<Cron
 }
 
 /** Crons matching the query AND the filters (applied before LIMIT/OFFSET), about `budget` bytes at most. */
-export async function searchCrons(db: Queryable, query: CronSearch, filters: AuthFilters, budget: number): Promise<{ crons: Cron[]; truncated: boolean }> {
+export async function searchCrons(
+  db: Queryable,
+  query: CronSearch,
+  filters: AuthFilters,
+  budget: number,
+): Promise<{ crons: Cron[]; truncated: boolean }> {
   const where = new Where().scope(filters, "metadata");
   if (query.assistant_id) where.add("assistant_id = ?", query.assistant_id);
   if (query.thread_id) where.add("thread_id = ?", query.thread_id);
@@ -104,7 +116,12 @@ export async function patchCron(
     `UPDATE crons SET schedule = COALESCE($${n}, schedule), enabled = COALESCE($${n + 1}, enabled),
        metadata = metadata || COALESCE($${n + 2}::jsonb, '{}'::jsonb), updated_at = now()
      WHERE ${where.text} RETURNING *`,
-    [...where.values, patch.schedule ?? null, patch.enabled ?? null, patch.metadata === undefined ? null : json(patch.metadata)],
+    [
+      ...where.values,
+      patch.schedule ?? null,
+      patch.enabled ?? null,
+      patch.metadata === undefined ? null : json(patch.metadata),
+    ],
   );
   return rows.length > 0 ? toCron(rows[0]) : null;
 }

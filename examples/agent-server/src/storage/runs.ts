@@ -78,7 +78,15 @@ export async function createAndExecuteRun(
     const rows = await tx.query(
       `INSERT INTO runs (run_id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7) RETURNING *`,
-      [runId, threadId, request.assistant_id, status, json(request.metadata), json(request.kwargs), request.multitask_strategy],
+      [
+        runId,
+        threadId,
+        request.assistant_id,
+        status,
+        json(request.metadata),
+        json(request.kwargs),
+        request.multitask_strategy,
+      ],
     );
     await saveThreadState(tx, threadId, stateJson, "idle");
     return { run: toRun(rows[0]), values: state, node };
@@ -96,12 +104,24 @@ export async function listRuns(
   if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
   const where = new Where().add("thread_id = ?", threadId);
   if (query.status) where.add("status = ?", query.status);
-  const page = await budgetedPage(db, { table: "runs", keys: ["run_id"], where, orderBy: "ORDER BY created_at DESC, run_id DESC", ...query, budget });
+  const page = await budgetedPage(db, {
+    table: "runs",
+    keys: ["run_id"],
+    where,
+    orderBy: "ORDER BY created_at DESC, run_id DESC",
+    ...query,
+    budget,
+  });
   return { runs: page.rows.map(toRun), truncated: page.truncated };
 }
 
 /** One run of a thread the caller may see; null when either is missing or the thread does not match. */
-export async function getRun(db: Queryable, threadId: string, runId: string, threadFilters: AuthFilters): Promise<Run | null> {
+export async function getRun(
+  db: Queryable,
+  threadId: string,
+  runId: string,
+  threadFilters: AuthFilters,
+): Promise<Run | null> {
   if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
   const rows = await db.query(`SELECT * FROM runs WHERE thread_id = $1 AND run_id = $2`, [threadId, runId]);
   return rows.length > 0 ? toRun(rows[0]) : null;

@@ -30,7 +30,8 @@ export class Where {
       this.values.push(params[i++]);
       return `$${this.values.length}`;
     });
-    if (i !== params.length) throw new Error(`Where.add: ${params.length} parameters for ${i} placeholders in ${condition}`);
+    if (i !== params.length)
+      throw new Error(`Where.add: ${params.length} parameters for ${i} placeholders in ${condition}`);
     this.parts.push(text);
     return this;
   }
@@ -75,7 +76,15 @@ export interface BudgetedPage {
  */
 export async function budgetedPage(
   db: Queryable,
-  page: { table: string; keys: readonly string[]; where: Where; orderBy: string; limit: number; offset: number; budget: number },
+  page: {
+    table: string;
+    keys: readonly string[];
+    where: Where;
+    orderBy: string;
+    limit: number;
+    offset: number;
+    budget: number;
+  },
 ): Promise<BudgetedPage> {
   const keys = page.keys.join(", ");
   const n = page.where.next;

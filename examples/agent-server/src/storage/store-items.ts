@@ -24,7 +24,11 @@ function toItem(row: Row): Item {
  * What authorization filters are matched against for an item: its value plus
  * its namespace and key (namespace and key win over value fields of the same name).
  */
-export function filterDocument(namespace: string[], key: string, value: Record<string, unknown>): Record<string, unknown> {
+export function filterDocument(
+  namespace: string[],
+  key: string,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
   return { ...value, namespace, key };
 }
 
@@ -51,14 +55,24 @@ export async function putItem(
 }
 
 /** The item if it exists and matches `filters`, else null. */
-export async function getItem(db: Queryable, namespace: string[], key: string, filters: AuthFilters): Promise<Item | null> {
+export async function getItem(
+  db: Queryable,
+  namespace: string[],
+  key: string,
+  filters: AuthFilters,
+): Promise<Item | null> {
   const where = new Where().add("namespace = ?::text[]", namespace).add("key = ?", key).scope(filters, "filter_doc");
   const rows = await db.query(`SELECT * FROM store_items WHERE ${where.text}`, where.values);
   return rows.length > 0 ? toItem(rows[0]) : null;
 }
 
 /** Deletes the item; false when not found or not matching `filters`. */
-export async function deleteItem(db: Queryable, namespace: string[], key: string, filters: AuthFilters): Promise<boolean> {
+export async function deleteItem(
+  db: Queryable,
+  namespace: string[],
+  key: string,
+  filters: AuthFilters,
+): Promise<boolean> {
   const where = new Where().add("namespace = ?::text[]", namespace).add("key = ?", key).scope(filters, "filter_doc");
   const rows = await db.query(`DELETE FROM store_items WHERE ${where.text} RETURNING key`, where.values);
   return rows.length > 0;
@@ -73,14 +87,26 @@ export interface ItemSearch {
 }
 
 /** Items under a namespace prefix, newest first (filters before LIMIT/OFFSET), about `budget` bytes at most. */
-export async function searchItems(db: Queryable, query: ItemSearch, filters: AuthFilters, budget: number): Promise<{ items: Item[]; truncated: boolean }> {
+export async function searchItems(
+  db: Queryable,
+  query: ItemSearch,
+  filters: AuthFilters,
+  budget: number,
+): Promise<{ items: Item[]; truncated: boolean }> {
   const where = new Where().scope(filters, "filter_doc");
   if (query.namespace_prefix.length > 0) {
     where.add("namespace[1:?::int] = ?::text[]", query.namespace_prefix.length, query.namespace_prefix);
   }
   if (query.filter && Object.keys(query.filter).length > 0) where.add("value @> ?::jsonb", json(query.filter));
   const order = "ORDER BY updated_at DESC, namespace, key";
-  const page = await budgetedPage(db, { table: "store_items", keys: ["namespace", "key"], where, orderBy: order, ...query, budget });
+  const page = await budgetedPage(db, {
+    table: "store_items",
+    keys: ["namespace", "key"],
+    where,
+    orderBy: order,
+    ...query,
+    budget,
+  });
   return { items: page.rows.map(toItem), truncated: page.truncated };
 }
 

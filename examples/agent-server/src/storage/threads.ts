@@ -62,7 +62,10 @@ export async function createThread(
 ): Promise<CreateResult<Thread>> {
   const threadId = input.thread_id ?? randomUUID();
   // A deleted id stays its owner's: another caller's create of it is a conflict (see tombstones.ts).
-  const owner = new Where([threadId, json(input.metadata), json(input.state ?? {})]).scope(filters, "tombstones.metadata");
+  const owner = new Where([threadId, json(input.metadata), json(input.state ?? {})]).scope(
+    filters,
+    "tombstones.metadata",
+  );
   const inserted = await db.query(
     `INSERT INTO threads (thread_id, metadata, state) SELECT $1::uuid, $2::jsonb, $3::jsonb
      WHERE ${idIsFree("thread", "$1::uuid", owner.text)}
@@ -75,9 +78,17 @@ export async function createThread(
 }
 
 /** The thread if it exists and matches `filters`; null otherwise (the two are indistinguishable). */
-export async function getThread(db: Queryable, threadId: string, filters: AuthFilters, forUpdate = false): Promise<Thread | null> {
+export async function getThread(
+  db: Queryable,
+  threadId: string,
+  filters: AuthFilters,
+  forUpdate = false,
+): Promise<Thread | null> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
-  const rows = await db.query(`SELECT * FROM threads WHERE ${where.text}${forUpdate ? " FOR UPDATE" : ""}`, where.values);
+  const rows = await db.query(
+    `SELECT * FROM threads WHERE ${where.text}${forUpdate ? " FOR UPDATE" : ""}`,
+    where.values,
+  );
   return rows.length > 0 ? toThread(rows[0]) : null;
 }
 
@@ -116,7 +127,10 @@ export async function patchThread(
 /** Deletes the thread (and its runs); false when not found or not matching `filters`. */
 export async function deleteThread(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
-  const rows = await db.query(deleteAndBury("thread", `DELETE FROM threads WHERE ${where.text} RETURNING thread_id AS id, metadata`), where.values);
+  const rows = await db.query(
+    deleteAndBury("thread", `DELETE FROM threads WHERE ${where.text} RETURNING thread_id AS id, metadata`),
+    where.values,
+  );
   return rows.length > 0;
 }
 
@@ -135,12 +149,24 @@ export async function searchThreads(
   if (query.ids) where.add("thread_id = ANY(?::uuid[])", query.ids);
   if (query.status) where.add("status = ?", query.status);
   const order = orderBy(query.sort_by ?? "created_at", query.sort_order, "thread_id");
-  const page = await budgetedPage(db, { table: "threads", keys: ["thread_id"], where, orderBy: order, ...query, budget });
+  const page = await budgetedPage(db, {
+    table: "threads",
+    keys: ["thread_id"],
+    where,
+    orderBy: order,
+    ...query,
+    budget,
+  });
   return { threads: page.rows.map(toThread), truncated: page.truncated };
 }
 
 /** Writes a run's result (the state as JSON, checked against the limits) into the thread's state. */
-export async function saveThreadState(db: Queryable, threadId: string, stateJson: string, status: ThreadStatus): Promise<void> {
+export async function saveThreadState(
+  db: Queryable,
+  threadId: string,
+  stateJson: string,
+  status: ThreadStatus,
+): Promise<void> {
   await db.query(
     `UPDATE threads SET state = $2::jsonb, status = $3, updated_at = now(), state_updated_at = now() WHERE thread_id = $1`,
     [threadId, stateJson, status],

@@ -13,17 +13,23 @@ function render(part) {
   item.textContent = `${part.id ?? "-"} ${part.event}`;
   partsList.append(item);
   if (part.event !== "values") return;
-  messages.replaceChildren(...part.data.messages.map((m) => {
-    const line = document.createElement("p");
-    line.textContent = `${m.type}: ${m.content}`;
-    return line;
-  }));
+  messages.replaceChildren(
+    ...part.data.messages.map((m) => {
+      const line = document.createElement("p");
+      line.textContent = `${m.type}: ${m.content}`;
+      return line;
+    }),
+  );
 }
 
 window.chat = (async () => {
   const thread = await client.threads.create({ metadata: { topic: "chat" } });
   const input = { messages: [{ role: "user", content: params.get("say") }] };
-  for await (const part of client.runs.stream(thread.thread_id, { assistant_id: "echo", input, stream_mode: ["updates", "values"] }, { reconnect: { baseDelay: 20 } })) {
+  for await (const part of client.runs.stream(
+    thread.thread_id,
+    { assistant_id: "echo", input, stream_mode: ["updates", "values"] },
+    { reconnect: { baseDelay: 20 } },
+  )) {
     render(part);
   }
   const stateless = [];

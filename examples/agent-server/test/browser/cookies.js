@@ -9,7 +9,10 @@ async function outcome(promise) {
   try {
     return { ok: true, value: await promise };
   } catch (err) {
-    return { ok: false, error: { name: err?.name, code: err?.code, status: err?.status, message: String(err?.message) } };
+    return {
+      ok: false,
+      error: { name: err?.name, code: err?.code, status: err?.status, message: String(err?.message) },
+    };
   }
 }
 

@@ -7,7 +7,14 @@
 //   token      alice's token, already expired
 //   bobThread  a thread of bob's
 import {
-  AbortError, GatehouseError, HttpError, NetworkError, NotFoundError, UnauthorizedError, bearer, createClient,
+  AbortError,
+  GatehouseError,
+  HttpError,
+  NetworkError,
+  NotFoundError,
+  UnauthorizedError,
+  bearer,
+  createClient,
 } from "/gatehouse-client.js";
 
 const params = new URLSearchParams(location.search);
@@ -80,7 +87,9 @@ async function run() {
   // The token expires again; a burst of 20 calls costs one refresh.
   session.token = expired;
   const before = refreshes;
-  const burst = await Promise.all(Array.from({ length: 20 }, () => outcome(client.threads.search({ metadata: { topic: "browser" } }))));
+  const burst = await Promise.all(
+    Array.from({ length: 20 }, () => outcome(client.threads.search({ metadata: { topic: "browser" } }))),
+  );
   result.burst = {
     ok: burst.filter((r) => r.ok).length,
     failures: burst.filter((r) => !r.ok).map((r) => r.error),

@@ -43,14 +43,22 @@ describe("LOG_LEVEL=info", () => {
 
   test("each request: one line with its id; a decision line with event, outcome, handler key and the same id", async () => {
     const bearer = token("alice");
-    const created = await client(server.url, bearer).post("/threads", { metadata: { secret_note: "body-must-not-be-logged" } });
+    const created = await client(server.url, bearer).post("/threads", {
+      metadata: { secret_note: "body-must-not-be-logged" },
+    });
     expect(created.status).toBe(200);
     const id = created.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const mine = log.lines.filter((line) => line.reqId === id);
     expect(mine.map((line) => line.msg)).toEqual(["authorization decision", "request completed"]);
-    expect(mine[0]).toMatchObject({ level: 30, decision: { event: "threads:create", identity: "alice", outcome: "scoped", handler: "threads", requestId: id } });
-    expect(mine[1]).toMatchObject({ req: { method: "POST", url: "/threads", headers: { authorization: "[redacted]" } }, res: { statusCode: 200 } });
+    expect(mine[0]).toMatchObject({
+      level: 30,
+      decision: { event: "threads:create", identity: "alice", outcome: "scoped", handler: "threads", requestId: id },
+    });
+    expect(mine[1]).toMatchObject({
+      req: { method: "POST", url: "/threads", headers: { authorization: "[redacted]" } },
+      res: { statusCode: 200 },
+    });
     expect(log.text()).not.toContain(bearer.split(".")[2]);
     expect(log.text()).not.toContain("body-must-not-be-logged");
   });
@@ -62,19 +70,31 @@ describe("LOG_LEVEL=info", () => {
     const id = denied.headers.get("x-request-id");
     expect(denied.body.request_id).toBe(id);
     const decision = log.lines.find((line) => line.reqId === id && line.decision);
-    expect(decision!.decision).toMatchObject({ event: "threads:create", identity: "bob", outcome: "deny", allowed: false, handler: "threads", status: 403 });
-    expect(log.lines.find((line) => line.reqId === id && line.msg === "request completed")).toMatchObject({ level: 40, res: { statusCode: 403 } });
+    expect(decision!.decision).toMatchObject({
+      event: "threads:create",
+      identity: "bob",
+      outcome: "deny",
+      allowed: false,
+      handler: "threads",
+      status: 403,
+    });
+    expect(log.lines.find((line) => line.reqId === id && line.msg === "request completed")).toMatchObject({
+      level: 40,
+      res: { statusCode: 403 },
+    });
     expect(log.text()).not.toContain(readOnly.split(".")[2]);
   });
 
   test("a 401 is logged without the bad token; a caller's plain X-Request-Id is kept, anything else replaced", async () => {
-    const bad = await call(server.url, "GET", "/threads/x", { headers: { authorization: "Bearer not.a-valid.token-value-xyz", "x-request-id": "trace-42" } });
+    const bad = await call(server.url, "GET", "/threads/x", {
+      headers: { authorization: "Bearer not.a-valid.token-value-xyz", "x-request-id": "trace-42" },
+    });
     expect(bad.status).toBe(401);
     expect(bad.headers.get("x-request-id")).toBe("trace-42");
     expect(bad.body.request_id).toBe("trace-42");
     expect(log.lines.some((line) => line.reqId === "trace-42")).toBe(true);
     expect(log.text()).not.toContain("token-value-xyz");
-    const odd = await call(server.url, "GET", "/health", { headers: { "x-request-id": "a b\"<script>" } });
+    const odd = await call(server.url, "GET", "/health", { headers: { "x-request-id": 'a b"<script>' } });
     expect(odd.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -86,7 +106,9 @@ test("LOG_LEVEL=warn: no decision lines (the hook is not installed), refusals st
     expect((await client(server.url, token("carol")).post("/threads/search", {})).status).toBe(200);
     expect((await client(server.url, token("carol", ["threads:read"])).post("/threads", {})).status).toBe(403);
     expect(log.lines.some((line) => line.decision)).toBe(false);
-    expect(log.lines.filter((line) => line.msg === "request completed").map((line) => line.res.statusCode)).toEqual([403]);
+    expect(log.lines.filter((line) => line.msg === "request completed").map((line) => line.res.statusCode)).toEqual([
+      403,
+    ]);
   } finally {
     await server.close();
   }

@@ -2,11 +2,22 @@ import { checkWorkers } from "../../src/cluster";
 import { opsFromEnv } from "../../src/ops-env";
 
 test("defaults: 600 requests a minute per identity, 30 s requests, 5 s statements, 10 s shutdown, info, one process", () => {
-  expect(opsFromEnv({})).toEqual({ rateLimitPerMinute: 600, requestTimeoutMs: 30_000, statementTimeoutMs: 5_000, shutdownTimeoutMs: 10_000, logLevel: "info", workers: 1 });
+  expect(opsFromEnv({})).toEqual({
+    rateLimitPerMinute: 600,
+    requestTimeoutMs: 30_000,
+    statementTimeoutMs: 5_000,
+    shutdownTimeoutMs: 10_000,
+    logLevel: "info",
+    workers: 1,
+  });
 });
 
 test("0 disables the limit and the timeouts", () => {
-  expect(opsFromEnv({ RATE_LIMIT_PER_MINUTE: "0", REQUEST_TIMEOUT_MS: "0", STATEMENT_TIMEOUT_MS: "0" })).toMatchObject({ rateLimitPerMinute: 0, requestTimeoutMs: 0, statementTimeoutMs: 0 });
+  expect(opsFromEnv({ RATE_LIMIT_PER_MINUTE: "0", REQUEST_TIMEOUT_MS: "0", STATEMENT_TIMEOUT_MS: "0" })).toMatchObject({
+    rateLimitPerMinute: 0,
+    requestTimeoutMs: 0,
+    statementTimeoutMs: 0,
+  });
 });
 
 test.each([

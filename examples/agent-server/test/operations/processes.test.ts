@@ -28,17 +28,28 @@ interface Spawned {
 }
 
 function start(env: NodeJS.ProcessEnv, args: string[] = []): Spawned {
-  const fullEnv: NodeJS.ProcessEnv = { ...process.env, PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, LOG_LEVEL: "info", ...env };
+  const fullEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    JWT_SECRET: SECRET,
+    LOG_LEVEL: "info",
+    ...env,
+  };
   if (!env.DATABASE_URL) delete fullEnv.DATABASE_URL;
-  const child = spawn(process.execPath, [mainJs, ...args], { cwd: exampleDir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [mainJs, ...args], {
+    cwd: exampleDir,
+    env: fullEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
     output += chunk.toString("utf8");
     for (const listener of listeners) listener();
   };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     child,
@@ -55,7 +66,8 @@ function start(env: NodeJS.ProcessEnv, args: string[] = []): Spawned {
         listeners.add(check);
         check();
         void exited.then((code) => {
-          if (listeners.delete(check)) reject(new Error(`exited (code ${code}) before printing ${pattern}:\n${output}`));
+          if (listeners.delete(check))
+            reject(new Error(`exited (code ${code}) before printing ${pattern}:\n${output}`));
         });
       });
     },
@@ -75,18 +87,29 @@ interface Answer {
 }
 
 /** One request on `agent` (a keep-alive agent with one socket keeps a sequence of requests on one process). */
-function send(agent: http.Agent | false, url: string, method: string, bearer?: string, body?: unknown): Promise<Answer> {
+function send(
+  agent: http.Agent | false,
+  url: string,
+  method: string,
+  bearer?: string,
+  body?: unknown,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(url, {
       method,
       agent,
-      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) },
+      headers: {
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
+      },
     });
     req.on("response", (res) => {
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }),
+      );
     });
     req.on("error", reject);
     req.end(payload);
@@ -94,7 +117,8 @@ function send(agent: http.Agent | false, url: string, method: string, bearer?: s
 }
 
 if (!built) {
-  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () => undefined);
+  test.skip(`skipped: ${path.relative(process.cwd(), mainJs)} is missing; run "npm run build" (root "npm test" builds first)`, () =>
+    undefined);
 }
 
 (built ? describe : describe.skip)("graceful shutdown (PGlite)", () => {
@@ -107,7 +131,12 @@ if (!built) {
         method: "POST",
         agent: false,
         // 100-continue: the server answers "100 Continue" once it has the request, so it is in flight before SIGTERM.
-        headers: { authorization: `Bearer ${token("alice")}`, "content-type": "application/json", "content-length": Buffer.byteLength(payload), expect: "100-continue" },
+        headers: {
+          authorization: `Bearer ${token("alice")}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          expect: "100-continue",
+        },
       });
       const answer = new Promise<Answer>((resolve, reject) => {
         req.on("response", (res) => {
@@ -138,7 +167,9 @@ if (!built) {
   test("PGlite refuses WORKERS>1 with a message that says what to do", async () => {
     const server = start({ WORKERS: "2" }, ["--memory"]);
     expect(await server.exited).toBe(1);
-    expect(server.output()).toMatch(/WORKERS>1 needs DATABASE_URL: PGlite is an embedded database owned by one process/);
+    expect(server.output()).toMatch(
+      /WORKERS>1 needs DATABASE_URL: PGlite is an embedded database owned by one process/,
+    );
   });
 });
 
@@ -149,7 +180,12 @@ if (!built) {
   let url: string;
 
   beforeAll(async () => {
-    server = start({ WORKERS: "2", DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema, RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+    server = start({
+      WORKERS: "2",
+      DATABASE_URL: process.env.DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      RATE_LIMIT_PER_MINUTE: String(LIMIT),
+    });
     url = (await server.waitFor(/listening on (http:\/\/\S+)/))[1];
     await server.waitFor(/worker 2 \(pid \d+\) listening/);
   });
@@ -192,7 +228,9 @@ if (!built) {
     const carol = token("carol");
     const served = new Map<number, number>();
     for (let i = 0; i < LIMIT; i++) {
-      const { worker, result } = await onOneConnection((agent) => send(agent, `${url}/threads/search`, "POST", carol, {}));
+      const { worker, result } = await onOneConnection((agent) =>
+        send(agent, `${url}/threads/search`, "POST", carol, {}),
+      );
       expect(result.status).toBe(200);
       served.set(worker, (served.get(worker) ?? 0) + 1);
     }

@@ -90,7 +90,8 @@ describe.each(DATABASES)("rate limits on %s", (kind) => {
       const viaA = client(a.url, token("erin"));
       const viaB = client(b.url, token("erin"));
       const statuses = [];
-      for (let i = 0; i < LIMIT; i++) statuses.push((await (i % 2 === 0 ? viaA : viaB).post("/threads/search", {})).status);
+      for (let i = 0; i < LIMIT; i++)
+        statuses.push((await (i % 2 === 0 ? viaA : viaB).post("/threads/search", {})).status);
       expect(statuses).toEqual(Array(LIMIT).fill(200));
       expect((await viaA.post("/threads/search", {})).status).toBe(429);
       expect((await viaB.post("/threads/search", {})).status).toBe(429);

@@ -4,7 +4,10 @@ import { openDb, type Db, type DbOptions } from "../../src/db";
 import type { DatabaseKind } from "../support/databases";
 
 /** A database of `kind` opened with extra options (e.g. a statement timeout), in a fresh schema on PostgreSQL. */
-export async function openWith(kind: DatabaseKind, extra: Partial<DbOptions> = {}): Promise<{ db: Db; schema?: string; dispose(): Promise<void> }> {
+export async function openWith(
+  kind: DatabaseKind,
+  extra: Partial<DbOptions> = {},
+): Promise<{ db: Db; schema?: string; dispose(): Promise<void> }> {
   if (kind === "pglite") {
     const db = await openDb({ memory: true, ...extra });
     return { db, dispose: () => db.close() };

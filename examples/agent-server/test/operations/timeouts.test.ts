@@ -17,7 +17,10 @@ jest.setTimeout(90_000);
 const STATEMENT_TIMEOUT_MS = 1_500;
 
 /** Makes queries on `threads` wait until the returned function is called. */
-async function holdThreads(kind: DatabaseKind, database: Awaited<ReturnType<typeof openWith>>): Promise<() => Promise<void>> {
+async function holdThreads(
+  kind: DatabaseKind,
+  database: Awaited<ReturnType<typeof openWith>>,
+): Promise<() => Promise<void>> {
   if (kind === "postgres") {
     const locker = new Client({ connectionString: process.env.DATABASE_URL! });
     await locker.connect();
@@ -60,7 +63,11 @@ describe.each(DATABASES)("timeouts on %s", (kind) => {
       }
       expect(slow.status).toBe(503);
       expect(slow.headers.get("retry-after")).toBe("1");
-      expect(slow.body).toEqual({ error: "service_unavailable", message: "The database took too long to answer; try again", request_id: slow.headers.get("x-request-id") });
+      expect(slow.body).toEqual({
+        error: "service_unavailable",
+        message: "The database took too long to answer; try again",
+        request_id: slow.headers.get("x-request-id"),
+      });
       const again = await alice.post("/threads/search", {});
       expect(again.status).toBe(200);
       expect(again.body).toHaveLength(1);
@@ -83,7 +90,11 @@ describe.each(DATABASES)("timeouts on %s", (kind) => {
         await release();
       }
       expect(slow.status).toBe(504);
-      expect(slow.body).toEqual({ error: "request_timeout", message: "The request did not finish within 1000 ms", request_id: slow.headers.get("x-request-id") });
+      expect(slow.body).toEqual({
+        error: "request_timeout",
+        message: "The request did not finish within 1000 ms",
+        request_id: slow.headers.get("x-request-id"),
+      });
       expect((await alice.post("/threads/search", {})).status).toBe(200);
       expect((await client(server.url).get("/health")).status).toBe(200);
     } finally {

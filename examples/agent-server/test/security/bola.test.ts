@@ -42,7 +42,8 @@ export function listRoutes(app: Express): string[] {
           if (method !== "_all") routes.push(`${method.toUpperCase()} ${prefix}${layer.route.path}`);
         }
       } else if (layer.handle?.stack) {
-        if (typeof layer.rawPath !== "string") throw new Error(`listRoutes: a router is mounted at ${String(layer.rawPath)}; teach listRoutes that path`);
+        if (typeof layer.rawPath !== "string")
+          throw new Error(`listRoutes: a router is mounted at ${String(layer.rawPath)}; teach listRoutes that path`);
         walk(layer.handle.stack, layer.slash ? prefix : prefix + layer.rawPath);
       }
     }
@@ -84,14 +85,26 @@ const PROBES: Record<string, Probe> = {
     status(await bob.post("/threads", { thread_id: w.thread, if_exists: "do_nothing" }), 409);
   },
   "POST /threads/search": async (bob, w) => {
-    for (const query of [{}, { metadata: { secret: MARK } }, { metadata: { owner: "alice" } }, { ids: [w.thread] }, { limit: 1000, offset: 0 }]) {
-      const found = status(await bob.post("/threads/search", query), 200).body as { thread_id: string; metadata: { owner: string } }[];
-      expect(found.map((t) => [t.thread_id, t.metadata.owner])).toEqual(Object.keys(query).length === 0 || "limit" in query ? [[w.bobThread, "bob"]] : []);
+    for (const query of [
+      {},
+      { metadata: { secret: MARK } },
+      { metadata: { owner: "alice" } },
+      { ids: [w.thread] },
+      { limit: 1000, offset: 0 },
+    ]) {
+      const found = status(await bob.post("/threads/search", query), 200).body as {
+        thread_id: string;
+        metadata: { owner: string };
+      }[];
+      expect(found.map((t) => [t.thread_id, t.metadata.owner])).toEqual(
+        Object.keys(query).length === 0 || "limit" in query ? [[w.bobThread, "bob"]] : [],
+      );
     }
   },
   "GET /threads/:thread_id": async (bob, w) => void status(await bob.get(`/threads/${w.thread}`), 404),
   "GET /threads/:thread_id/state": async (bob, w) => void status(await bob.get(`/threads/${w.thread}/state`), 404),
-  "PATCH /threads/:thread_id": async (bob, w) => void status(await bob.patch(`/threads/${w.thread}`, { metadata: { owner: "bob", secret: "x" } }), 404),
+  "PATCH /threads/:thread_id": async (bob, w) =>
+    void status(await bob.patch(`/threads/${w.thread}`, { metadata: { owner: "bob", secret: "x" } }), 404),
   "DELETE /threads/:thread_id": async (bob, w) => void status(await bob.delete(`/threads/${w.thread}`), 404),
   "POST /threads/:thread_id/copy": async (bob, w) => void status(await bob.post(`/threads/${w.thread}/copy`), 404),
 
@@ -112,7 +125,10 @@ const PROBES: Record<string, Probe> = {
   },
   "GET /threads/:thread_id/runs/:run_id/stream": async (bob, w) => {
     status(await bob.get(`/threads/${w.thread}/runs/${w.run}/stream`), 404);
-    status(await bob.get(`/threads/${w.thread}/runs/${w.run}/stream`, undefined, { headers: { "last-event-id": "0" } }), 404);
+    status(
+      await bob.get(`/threads/${w.thread}/runs/${w.run}/stream`, undefined, { headers: { "last-event-id": "0" } }),
+      404,
+    );
     status(await bob.get(`/threads/${w.bobThread}/runs/${w.run}/stream`), 404); // alice's run through bob's own thread
   },
   "GET /threads/:thread_id/runs": async (bob, w) => void status(await bob.get(`/threads/${w.thread}/runs`), 404),
@@ -123,7 +139,10 @@ const PROBES: Record<string, Probe> = {
 
   "POST /assistants": async (bob, w) => {
     status(await bob.post("/assistants", { assistant_id: w.assistant, graph_id: "echo" }), 409);
-    status(await bob.post("/assistants", { assistant_id: w.assistant, graph_id: "echo", if_exists: "do_nothing" }), 409);
+    status(
+      await bob.post("/assistants", { assistant_id: w.assistant, graph_id: "echo", if_exists: "do_nothing" }),
+      409,
+    );
   },
   "POST /assistants/search": async (bob) => {
     for (const query of [{}, { metadata: { secret: MARK } }, { name: MARK }, { graph_id: "echo", limit: 1000 }]) {
@@ -133,13 +152,19 @@ const PROBES: Record<string, Probe> = {
     }
   },
   "GET /assistants/:assistant_id": async (bob, w) => void status(await bob.get(`/assistants/${w.assistant}`), 404),
-  "PATCH /assistants/:assistant_id": async (bob, w) => void status(await bob.patch(`/assistants/${w.assistant}`, { name: "bob's now" }), 404),
-  "DELETE /assistants/:assistant_id": async (bob, w) => void status(await bob.delete(`/assistants/${w.assistant}`), 404),
+  "PATCH /assistants/:assistant_id": async (bob, w) =>
+    void status(await bob.patch(`/assistants/${w.assistant}`, { name: "bob's now" }), 404),
+  "DELETE /assistants/:assistant_id": async (bob, w) =>
+    void status(await bob.delete(`/assistants/${w.assistant}`), 404),
 
-  "POST /runs/crons": async (bob, w) => void status(await bob.post("/runs/crons", { assistant_id: w.assistant, schedule: "* * * * *" }), 404),
+  "POST /runs/crons": async (bob, w) =>
+    void status(await bob.post("/runs/crons", { assistant_id: w.assistant, schedule: "* * * * *" }), 404),
   "POST /threads/:thread_id/runs/crons": async (bob, w) => {
     status(await bob.post(`/threads/${w.thread}/runs/crons`, { assistant_id: "echo", schedule: "* * * * *" }), 404);
-    status(await bob.post(`/threads/${w.bobThread}/runs/crons`, { assistant_id: w.assistant, schedule: "* * * * *" }), 404);
+    status(
+      await bob.post(`/threads/${w.bobThread}/runs/crons`, { assistant_id: w.assistant, schedule: "* * * * *" }),
+      404,
+    );
   },
   "POST /runs/crons/search": async (bob, w) => {
     for (const query of [{}, { metadata: { secret: MARK } }, { thread_id: w.thread }, { assistant_id: w.assistant }]) {
@@ -160,7 +185,8 @@ const PROBES: Record<string, Probe> = {
     status(await bob.put("/store/items", { namespace: ["alice"], key: "new", value: { text: "bob" } }), 403);
   },
   "GET /store/items": async (bob) => void status(await bob.get("/store/items?namespace=alice.notes&key=n1"), 404),
-  "DELETE /store/items": async (bob) => void status(await bob.delete("/store/items", { namespace: ["alice", "notes"], key: "n1" }), 403),
+  "DELETE /store/items": async (bob) =>
+    void status(await bob.delete("/store/items", { namespace: ["alice", "notes"], key: "n1" }), 403),
   "POST /store/items/search": async (bob) => {
     status(await bob.post("/store/items/search", { namespace_prefix: ["alice"] }), 403);
     status(await bob.post("/store/items/search", { namespace_prefix: ["alice", "notes"] }), 403);
@@ -205,7 +231,8 @@ describe.each(DATABASES)("bob against alice's records, every route, on %s", (kin
 
   async function counts(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const table of TABLES) out[table] = Number((await database.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n);
+    for (const table of TABLES)
+      out[table] = Number((await database.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
     return out;
   }
 
@@ -227,26 +254,53 @@ describe.each(DATABASES)("bob against alice's records, every route, on %s", (kin
     server = await startServer({ db: database.db });
     alice = client(server.url, token("alice"));
     const bobClient = client(server.url, token("bob"));
-    const record = (fn: (...args: any[]) => Promise<Reply>) => async (...args: any[]) => {
-      const res = await fn(...args);
-      bobSaw.push(`${res.status} ${res.text} ${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("; ")}`);
-      return res;
+    const record =
+      (fn: (...args: any[]) => Promise<Reply>) =>
+      async (...args: any[]) => {
+        const res = await fn(...args);
+        bobSaw.push(`${res.status} ${res.text} ${[...res.headers].map(([k, v]) => `${k}: ${v}`).join("; ")}`);
+        return res;
+      };
+    bob = {
+      ...bobClient,
+      get: record(bobClient.get),
+      post: record(bobClient.post),
+      put: record(bobClient.put),
+      patch: record(bobClient.patch),
+      delete: record(bobClient.delete),
     };
-    bob = { ...bobClient, get: record(bobClient.get), post: record(bobClient.post), put: record(bobClient.put), patch: record(bobClient.patch), delete: record(bobClient.delete) };
 
     const ok = (res: Reply) => {
       if (res.status !== 200) throw new Error(`setup failed: ${res.status} ${res.text}`);
       return res.body;
     };
     const thread = ok(await alice.post("/threads", { metadata: { secret: MARK } })).thread_id;
-    await alice.post(`/threads/${thread}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: MARK }] } });
+    await alice.post(`/threads/${thread}/runs/wait`, {
+      assistant_id: "echo",
+      input: { messages: [{ role: "user", content: MARK }] },
+    });
     const runId = ok(await alice.get(`/threads/${thread}/runs`))[0].run_id;
-    const assistant = ok(await alice.post("/assistants", { graph_id: "echo", name: MARK, metadata: { secret: MARK } })).assistant_id;
-    const cron = ok(await alice.post("/runs/crons", { assistant_id: assistant, schedule: "*/5 * * * *", metadata: { secret: MARK } })).cron_id;
-    const threadCron = ok(await alice.post(`/threads/${thread}/runs/crons`, { assistant_id: "echo", schedule: "0 * * * *", input: { note: MARK } })).cron_id;
-    expect((await alice.put("/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: MARK } })).status).toBe(204);
+    const assistant = ok(
+      await alice.post("/assistants", { graph_id: "echo", name: MARK, metadata: { secret: MARK } }),
+    ).assistant_id;
+    const cron = ok(
+      await alice.post("/runs/crons", { assistant_id: assistant, schedule: "*/5 * * * *", metadata: { secret: MARK } }),
+    ).cron_id;
+    const threadCron = ok(
+      await alice.post(`/threads/${thread}/runs/crons`, {
+        assistant_id: "echo",
+        schedule: "0 * * * *",
+        input: { note: MARK },
+      }),
+    ).cron_id;
+    expect(
+      (await alice.put("/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: MARK } })).status,
+    ).toBe(204);
     const bobThread = ok(await bobClient.post("/threads", { metadata: { mine: true } })).thread_id;
-    expect((await bobClient.put("/store/items", { namespace: ["bob", "notes"], key: "b1", value: { text: "bob's" } })).status).toBe(204);
+    expect(
+      (await bobClient.put("/store/items", { namespace: ["bob", "notes"], key: "b1", value: { text: "bob's" } }))
+        .status,
+    ).toBe(204);
     world = { thread, run: runId, assistant, cron, threadCron, bobThread };
     aliceBefore = await aliceView();
     countsBefore = await counts();
@@ -265,7 +319,9 @@ describe.each(DATABASES)("bob against alice's records, every route, on %s", (kin
 
   test.each(ROUTES.filter((route) => !PUBLIC_ROUTES.has(route)))("%s without a token: 401", async (route) => {
     const [method, path] = route.split(" ") as [string, string];
-    const res = await call(server.url, method, path.replace(/:[a-z_]+/g, MISSING), { body: method === "GET" ? undefined : {} });
+    const res = await call(server.url, method, path.replace(/:[a-z_]+/g, MISSING), {
+      body: method === "GET" ? undefined : {},
+    });
     expectSafeError(res, 401, "credentials_required");
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"'); // the JWT's and the API key's challenges
   });

@@ -30,7 +30,10 @@ function send(agent: http.Agent, base: URL, method: string, path: string, user: 
         port: base.port,
         method,
         path,
-        headers: { authorization: `Bearer ${tokens[user]}`, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) },
+        headers: {
+          authorization: `Bearer ${tokens[user]}`,
+          ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -58,7 +61,9 @@ beforeAll(async () => {
   for (const user of USERS) {
     const c = client(server.url, tokens[user]);
     own[user] = (await c.post("/threads", { metadata: { who: user, seed: true } })).body.thread_id;
-    expect((await c.put("/store/items", { namespace: [user, "notes"], key: "k", value: { who: user } })).status).toBe(204);
+    expect((await c.put("/store/items", { namespace: [user, "notes"], key: "k", value: { who: user } })).status).toBe(
+      204,
+    );
   }
 }, 120_000);
 
@@ -78,25 +83,41 @@ test(`${USERS.length} users × ${PER_USER} interleaved requests in flight at onc
       const kind = i % 5;
       const check = async (): Promise<string | null> => {
         if (kind === 0) {
-          const res = await send(agent, base, "POST", "/threads", user, { metadata: { nonce, who: user, owner: other } });
-          const ok = res.status === 200 && res.body.metadata.owner === user && res.body.metadata.nonce === nonce && res.body.metadata.who === user;
+          const res = await send(agent, base, "POST", "/threads", user, {
+            metadata: { nonce, who: user, owner: other },
+          });
+          const ok =
+            res.status === 200 &&
+            res.body.metadata.owner === user &&
+            res.body.metadata.nonce === nonce &&
+            res.body.metadata.who === user;
           return ok ? null : `${nonce} create: ${res.status} ${JSON.stringify(res.body)}`;
         }
         if (kind === 1) {
           const res = await send(agent, base, "GET", `/threads/${own[user]}`, user);
-          return res.status === 200 && res.body.metadata.owner === user && res.body.metadata.who === user ? null : `${nonce} read: ${res.status} ${JSON.stringify(res.body)}`;
+          return res.status === 200 && res.body.metadata.owner === user && res.body.metadata.who === user
+            ? null
+            : `${nonce} read: ${res.status} ${JSON.stringify(res.body)}`;
         }
         if (kind === 2) {
           const res = await send(agent, base, "POST", "/threads/search", user, { limit: 20 });
-          const ok = res.status === 200 && Array.isArray(res.body) && res.body.length > 0 && res.body.every((t: any) => t.metadata.owner === user && t.metadata.who === user);
+          const ok =
+            res.status === 200 &&
+            Array.isArray(res.body) &&
+            res.body.length > 0 &&
+            res.body.every((t: any) => t.metadata.owner === user && t.metadata.who === user);
           return ok ? null : `${nonce} search: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
         }
         if (kind === 3) {
           const res = await send(agent, base, "GET", `/store/items?namespace=${user}.notes&key=k`, user);
-          return res.status === 200 && res.body.value.who === user ? null : `${nonce} store: ${res.status} ${JSON.stringify(res.body)}`;
+          return res.status === 200 && res.body.value.who === user
+            ? null
+            : `${nonce} store: ${res.status} ${JSON.stringify(res.body)}`;
         }
         const res = await send(agent, base, "GET", `/threads/${own[other]}`, user);
-        return res.status === 404 && !JSON.stringify(res.body).includes(`"who":"${other}"`) ? null : `${nonce} foreign read: ${res.status} ${JSON.stringify(res.body)}`;
+        return res.status === 404 && !JSON.stringify(res.body).includes(`"who":"${other}"`)
+          ? null
+          : `${nonce} foreign read: ${res.status} ${JSON.stringify(res.body)}`;
       };
       checks.push(check());
     }
@@ -108,7 +129,9 @@ test(`${USERS.length} users × ${PER_USER} interleaved requests in flight at onc
 
   // Afterwards each user owns exactly the threads they created (seed + 100 each), none of the other's.
   for (const user of USERS) {
-    const mine = (await client(server.url, tokens[user]).post("/threads/search", { limit: 1000 })).body as { metadata: { owner: string; who: string } }[];
+    const mine = (await client(server.url, tokens[user]).post("/threads/search", { limit: 1000 })).body as {
+      metadata: { owner: string; who: string };
+    }[];
     expect(mine).toHaveLength(1 + PER_USER / 5);
     expect(mine.every((t) => t.metadata.owner === user && t.metadata.who === user)).toBe(true);
   }

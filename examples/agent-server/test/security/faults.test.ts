@@ -57,13 +57,28 @@ function faulty(real: Db): FaultyDb {
 
 const pgError = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
 const OUTAGES: [string, () => Error][] = [
-  ["pg: connection refused", () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", errno: -111, syscall: "connect" })],
+  [
+    "pg: connection refused",
+    () =>
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+        code: "ECONNREFUSED",
+        errno: -111,
+        syscall: "connect",
+      }),
+  ],
   ["pg: connection dropped", () => pgError("Connection terminated unexpectedly")],
   ["pg: connect timeout", () => pgError("timeout exceeded when trying to connect")],
   ["pg: server shutting down (57P01)", () => pgError("terminating connection due to administrator command", "57P01")],
   ["pg: connection failure (08006)", () => pgError("connection failure", "08006")],
   ["pg: too many connections (53300)", () => pgError("sorry, too many clients already", "53300")],
-  ["pg: every address refused (AggregateError)", () => Object.assign(new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:5432"), { code: "ECONNREFUSED" })], ""), { code: "ECONNREFUSED" })],
+  [
+    "pg: every address refused (AggregateError)",
+    () =>
+      Object.assign(
+        new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:5432"), { code: "ECONNREFUSED" })], ""),
+        { code: "ECONNREFUSED" },
+      ),
+  ],
   ["PGlite: the worker exited", () => new DatabaseUnavailableError("The PGlite worker exited (code 1)")],
 ];
 
@@ -75,7 +90,14 @@ const DB_CALLS: [string, Call][] = [
   ["GET /threads/:id", (c, w) => c.get(`/threads/${w.thread}`)],
   ["PATCH /threads/:id", (c, w) => c.patch(`/threads/${w.thread}`, { metadata: { n: 2 } })],
   ["POST /threads/:id/copy", (c, w) => c.post(`/threads/${w.thread}/copy`)],
-  ["POST /threads/:id/runs/wait", (c, w) => c.post(`/threads/${w.thread}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: "hi" }] } })],
+  [
+    "POST /threads/:id/runs/wait",
+    (c, w) =>
+      c.post(`/threads/${w.thread}/runs/wait`, {
+        assistant_id: "echo",
+        input: { messages: [{ role: "user", content: "hi" }] },
+      }),
+  ],
   ["GET /threads/:id/runs", (c, w) => c.get(`/threads/${w.thread}/runs`)],
   ["POST /assistants", (c) => c.post("/assistants", { graph_id: "echo" })],
   ["POST /assistants/search", (c) => c.post("/assistants/search", {})],
@@ -121,18 +143,21 @@ describe("a failing Db injected into createApp (PGlite underneath)", () => {
     await real?.close();
   }, 60_000);
 
-  test.each(OUTAGES)("%s: 503 with a generic body, and the next request after recovery is a 200", async (_name, outage) => {
-    db.down = outage();
-    expectUnavailable(await alice.post("/threads/search", {}));
-    const health = await alice.get("/health");
-    expect(health.status).toBe(503);
-    db.down = undefined;
-    expect((await alice.post("/threads/search", {})).status).toBe(200);
-    expect((await alice.get("/health")).status).toBe(200);
-  });
+  test.each(OUTAGES)(
+    "%s: 503 with a generic body, and the next request after recovery is a 200",
+    async (_name, outage) => {
+      db.down = outage();
+      expectUnavailable(await alice.post("/threads/search", {}));
+      const health = await alice.get("/health");
+      expect(health.status).toBe(503);
+      db.down = undefined;
+      expect((await alice.post("/threads/search", {})).status).toBe(200);
+      expect((await alice.get("/health")).status).toBe(200);
+    },
+  );
 
   test.each(DB_CALLS)("%s while the database is down: 503; after it returns: 2xx", async (_name, send) => {
-    db.down = OUTAGES[0]![1]();
+    db.down = OUTAGES[0][1]();
     expectUnavailable(await send(alice, w));
     db.down = undefined;
     const res = await send(alice, w);
@@ -150,11 +175,19 @@ describe("a failing Db injected into createApp (PGlite underneath)", () => {
     const runsBefore = await real.query("SELECT count(*)::int AS n FROM runs");
     // The transaction locks the thread (1), inserts the run (2), then fails saving the thread's state (3).
     db.failStatement(3, pgError("Connection terminated unexpectedly"));
-    expectUnavailable(await alice.post(`/threads/${thread}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: "lost" }] } }));
+    expectUnavailable(
+      await alice.post(`/threads/${thread}/runs/wait`, {
+        assistant_id: "echo",
+        input: { messages: [{ role: "user", content: "lost" }] },
+      }),
+    );
     expect(await real.query("SELECT count(*)::int AS n FROM runs")).toEqual(runsBefore);
     expect((await alice.get(`/threads/${thread}/runs`)).body).toEqual([]);
     expect((await alice.get(`/threads/${thread}/state`)).body.values).toEqual({});
-    const again = await alice.post(`/threads/${thread}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: "kept" }] } });
+    const again = await alice.post(`/threads/${thread}/runs/wait`, {
+      assistant_id: "echo",
+      input: { messages: [{ role: "user", content: "kept" }] },
+    });
     expect(again.status).toBe(200);
     expect((await alice.get(`/threads/${thread}/runs`)).body).toHaveLength(1);
   });
@@ -251,7 +284,8 @@ const url = process.env.DATABASE_URL;
   }, 60_000);
 
   async function untilHealthy(): Promise<void> {
-    for (let attempt = 0; attempt < 1_000; attempt++) { // at least 50 s of polling, not a 10 s deadline
+    for (let attempt = 0; attempt < 1_000; attempt++) {
+      // at least 50 s of polling, not a 10 s deadline
       if ((await alice.get("/health")).status === 200) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -264,7 +298,10 @@ const url = process.env.DATABASE_URL;
     expect((await alice.get("/health")).status).toBe(503);
     for (const [name, send] of DB_CALLS) {
       const res = await send(alice, w);
-      if (res.status !== 503) throw new Error(`${name} with the database cut: ${res.status} ${res.text}; logged: ${JSON.stringify(quiet.mock.calls.slice(-2).map(String))}`);
+      if (res.status !== 503)
+        throw new Error(
+          `${name} with the database cut: ${res.status} ${res.text}; logged: ${JSON.stringify(quiet.mock.calls.slice(-2).map(String))}`,
+        );
       expectUnavailable(res);
     }
     await proxy.listen();
@@ -278,7 +315,10 @@ const url = process.env.DATABASE_URL;
   test("cut after the run's INSERT reached PostgreSQL, before COMMIT: 503, and nothing of the run is stored", async () => {
     const thread = (await alice.post("/threads", {})).body.thread_id as string;
     proxy.armHold(/INSERT INTO runs/);
-    const pending = alice.post(`/threads/${thread}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: "lost" }] } });
+    const pending = alice.post(`/threads/${thread}/runs/wait`, {
+      assistant_id: "echo",
+      input: { messages: [{ role: "user", content: "lost" }] },
+    });
     await proxy.held;
     await proxy.cut();
     expectUnavailable(await pending);
@@ -286,7 +326,14 @@ const url = process.env.DATABASE_URL;
     await untilHealthy();
     expect((await admin.query("SELECT count(*)::int AS n FROM runs WHERE thread_id = $1", [thread])).rows[0].n).toBe(0);
     expect((await alice.get(`/threads/${thread}/state`)).body.values).toEqual({});
-    expect((await alice.post(`/threads/${thread}/runs/wait`, { assistant_id: "echo", input: { messages: [{ role: "user", content: "kept" }] } })).status).toBe(200);
+    expect(
+      (
+        await alice.post(`/threads/${thread}/runs/wait`, {
+          assistant_id: "echo",
+          input: { messages: [{ role: "user", content: "kept" }] },
+        })
+      ).status,
+    ).toBe(200);
     expect((await admin.query("SELECT count(*)::int AS n FROM runs WHERE thread_id = $1", [thread])).rows[0].n).toBe(1);
   });
 });

@@ -7,14 +7,26 @@ import net from "node:net";
 import type { Reply } from "../support/server";
 
 /** Markers of a stack trace or of server internals in a response body. */
-const LEAK_MARKERS = [/\bat [\w.<>]+ \(/, /\.(ts|js):\d+/, /node_modules/, /\/work\//, /\bError:/, /ECONN|EPIPE|ETIMEDOUT/, /SELECT|INSERT|UPDATE .* SET/i];
+const LEAK_MARKERS = [
+  /\bat [\w.<>]+ \(/,
+  /\.(ts|js):\d+/,
+  /node_modules/,
+  /\/work\//,
+  /\bError:/,
+  /ECONN|EPIPE|ETIMEDOUT/,
+  /SELECT|INSERT|UPDATE .* SET/i,
+];
 
 /** Asserts a JSON error `{ error, message }` with this status and nothing that reveals the server's insides. */
 export function expectSafeError(res: Pick<Reply, "status" | "text" | "headers">, status: number, code?: string): void {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type") ?? "").toContain("application/json");
   const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(Object.keys(body).filter((key) => key !== "request_id").sort()).toEqual(["error", "message"]);
+  expect(
+    Object.keys(body)
+      .filter((key) => key !== "request_id")
+      .sort(),
+  ).toEqual(["error", "message"]);
   if ("request_id" in body) expect(body.request_id).toBe(res.headers.get("x-request-id")); // the request's own id, nothing else
   expect(typeof body.message).toBe("string");
   if (code) expect(body.error).toBe(code);

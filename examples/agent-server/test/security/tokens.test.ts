@@ -15,7 +15,11 @@ jest.setTimeout(30_000);
 
 const b64u = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: "alice", scopes: ["threads:read", "threads:write"], ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: "alice",
+  scopes: ["threads:read", "threads:write"],
+  ...extra,
+});
 
 /** A JWS with any header and payload text, HMAC-SHA256 over it with `key`. */
 function hs256(header: object | string, payload: object | string, key: string | Buffer = SECRET): string {
@@ -41,16 +45,44 @@ const FORGED: [string, () => string][] = [
   ["alg none, empty signature", () => `${b64u('{"alg":"none","typ":"JWT"}')}.${b64u(JSON.stringify(claims()))}.`],
   ["alg None (mixed case)", () => `${b64u('{"alg":"None","typ":"JWT"}')}.${b64u(JSON.stringify(claims()))}.`],
   ["alg NONE with a signature attached", () => `${b64u('{"alg":"NONE"}')}.${validPayload}.${validSignature}`],
-  ["alg none with alice's valid HS256 signature kept", () => `${b64u('{"alg":"none"}')}.${validPayload}.${validSignature}`],
-  ["HS256 signed with an RSA public key (PEM) as the HMAC secret: algorithm confusion", () => hs256({ alg: "HS256", typ: "JWT" }, claims(), publicPem)],
-  ["HS256 signed with the RSA public key's DER bytes", () => hs256({ alg: "HS256" }, claims(), rsa.publicKey.export({ type: "spki", format: "der" }))],
+  [
+    "alg none with alice's valid HS256 signature kept",
+    () => `${b64u('{"alg":"none"}')}.${validPayload}.${validSignature}`,
+  ],
+  [
+    "HS256 signed with an RSA public key (PEM) as the HMAC secret: algorithm confusion",
+    () => hs256({ alg: "HS256", typ: "JWT" }, claims(), publicPem),
+  ],
+  [
+    "HS256 signed with the RSA public key's DER bytes",
+    () => hs256({ alg: "HS256" }, claims(), rsa.publicKey.export({ type: "spki", format: "der" })),
+  ],
   ["RS256 with a valid RSA signature (the server pins HS256)", () => rs256({ alg: "RS256", typ: "JWT" }, claims())],
-  ["RS256 with the attacker's key embedded as a jwk header", () => rs256({ alg: "RS256", jwk: attacker.publicKey.export({ format: "jwk" }) }, claims(), attacker.privateKey)],
-  ["HS256 with a jku header pointing elsewhere and a wrong key", () => hs256({ alg: "HS256", jku: "http://127.0.0.1:1/jwks.json", kid: "x" }, claims(), "attacker-secret-0123456789")],
-  ["HS256 with a kid path traversal and a key of empty bytes", () => hs256({ alg: "HS256", kid: "../../../../dev/null" }, claims(), Buffer.alloc(0))],
-  ["HS512 signed with the right secret (algorithm not pinned)", () => jwt.sign(claims(), SECRET, { algorithm: "HS512" })],
-  ["a wrong signature (another secret)", () => jwt.sign(claims(), "another-secret-0123456789abcdef", { algorithm: "HS256" })],
-  ["alice's signature on a payload changed to bob", () => `${validHeader}.${b64u(JSON.stringify({ ...jwt.decode(valid) as object, sub: "bob" }))}.${validSignature}`],
+  [
+    "RS256 with the attacker's key embedded as a jwk header",
+    () => rs256({ alg: "RS256", jwk: attacker.publicKey.export({ format: "jwk" }) }, claims(), attacker.privateKey),
+  ],
+  [
+    "HS256 with a jku header pointing elsewhere and a wrong key",
+    () =>
+      hs256({ alg: "HS256", jku: "http://127.0.0.1:1/jwks.json", kid: "x" }, claims(), "attacker-secret-0123456789"),
+  ],
+  [
+    "HS256 with a kid path traversal and a key of empty bytes",
+    () => hs256({ alg: "HS256", kid: "../../../../dev/null" }, claims(), Buffer.alloc(0)),
+  ],
+  [
+    "HS512 signed with the right secret (algorithm not pinned)",
+    () => jwt.sign(claims(), SECRET, { algorithm: "HS512" }),
+  ],
+  [
+    "a wrong signature (another secret)",
+    () => jwt.sign(claims(), "another-secret-0123456789abcdef", { algorithm: "HS256" }),
+  ],
+  [
+    "alice's signature on a payload changed to bob",
+    () => `${validHeader}.${b64u(JSON.stringify({ ...(jwt.decode(valid) as object), sub: "bob" }))}.${validSignature}`,
+  ],
   ["the signature stripped", () => `${validHeader}.${validPayload}.`],
   ["the signature truncated by one character", () => valid.slice(0, -1)],
   ["expired an hour ago", () => jwt.sign(claims({ exp: now() - 3600 }), SECRET, { algorithm: "HS256" })],
@@ -58,7 +90,7 @@ const FORGED: [string, () => string][] = [
   ["nbf an hour in the future", () => jwt.sign(claims({ nbf: now() + 3600 }), SECRET, { algorithm: "HS256" })],
   ["exp as a string", () => hs256({ alg: "HS256" }, claims({ exp: "9999999999" }))],
   ["no sub claim", () => jwt.sign({ scopes: [] }, SECRET, { algorithm: "HS256" })],
-  ["sub as an object", () => jwt.sign({ sub: { identity: "alice" }, scopes: [] } as object, SECRET, { algorithm: "HS256" })],
+  ["sub as an object", () => jwt.sign({ sub: { identity: "alice" }, scopes: [] }, SECRET, { algorithm: "HS256" })],
   ["scopes as a string", () => jwt.sign({ sub: "alice", scopes: "threads:read" }, SECRET, { algorithm: "HS256" })],
   ["malformed: one segment", () => "eyJhbGciOiJIUzI1NiJ9"],
   ["malformed: two segments", () => `${validHeader}.${validPayload}`],
@@ -101,7 +133,8 @@ afterAll(async () => {
 }, 60_000);
 
 /** The challenge for a credential that was sent and refused. */
-const INVALID = /^Bearer realm="api", error="invalid_token"(, error_description="[\x20-\x21\x23-\x5b\x5d-\x7e]*")?, ApiKey header="X-API-Key", realm="api"$/;
+const INVALID =
+  /^Bearer realm="api", error="invalid_token"(, error_description="[\x20-\x21\x23-\x5b\x5d-\x7e]*")?, ApiKey header="X-API-Key", realm="api"$/;
 
 async function expectStillUp(): Promise<void> {
   const res = await call(server.url, "GET", `/threads/${aliceThread}`, { token: valid });
@@ -118,7 +151,9 @@ function expectRefused(res: Reply, sent: string): void {
 describe("forged, stale and malformed bearer tokens", () => {
   test.each(FORGED)("%s: 401 invalid_token, generic body, server still answers", async (_name, make) => {
     const forged = make();
-    const res = await call(server.url, "GET", `/threads/${aliceThread}`, { headers: { authorization: `Bearer ${forged}` } });
+    const res = await call(server.url, "GET", `/threads/${aliceThread}`, {
+      headers: { authorization: `Bearer ${forged}` },
+    });
     expectRefused(res, forged);
     await expectStillUp();
   });
@@ -137,7 +172,9 @@ describe("forged, stale and malformed bearer tokens", () => {
 
 describe("where the token is read from", () => {
   test("lower-case `bearer` with a valid token is accepted: the scheme is case-insensitive (RFC 7235 §2.1)", async () => {
-    const res = await call(server.url, "GET", `/threads/${aliceThread}`, { headers: { authorization: `bearer ${valid}` } });
+    const res = await call(server.url, "GET", `/threads/${aliceThread}`, {
+      headers: { authorization: `bearer ${valid}` },
+    });
     expect(res.status).toBe(200);
     expect(res.body.metadata.owner).toBe("alice");
   });
@@ -145,7 +182,10 @@ describe("where the token is read from", () => {
   test.each([
     ["access_token in the query string", (path: string) => `${path}?access_token=${valid}`],
     ["token in the query string", (path: string) => `${path}?token=${valid}`],
-    ["authorization in the query string", (path: string) => `${path}?authorization=${encodeURIComponent(`Bearer ${valid}`)}`],
+    [
+      "authorization in the query string",
+      (path: string) => `${path}?authorization=${encodeURIComponent(`Bearer ${valid}`)}`,
+    ],
   ])("%s is ignored: 401 with the bare challenge (no credential was sent)", async (_name, withQuery) => {
     const res = await call(server.url, "GET", withQuery(`/threads/${aliceThread}`));
     expectSafeError(res, 401, "credentials_required");
@@ -173,14 +213,19 @@ describe("where the token is read from", () => {
 describe("oversized and repeated Authorization headers", () => {
   test("a 15 KB bearer token (under Node's 16 KB header limit) is a 401", async () => {
     const big = "A".repeat(15 * 1024);
-    const res = await call(server.url, "GET", `/threads/${aliceThread}`, { headers: { authorization: `Bearer ${big}` } });
+    const res = await call(server.url, "GET", `/threads/${aliceThread}`, {
+      headers: { authorization: `Bearer ${big}` },
+    });
     expectRefused(res, big);
     await expectStillUp();
   });
 
   test("a 16 KB Authorization header is refused by Node's HTTP parser with 431, before any handler runs", async () => {
     const big = "A".repeat(16 * 1024);
-    const reply = await rawRequest(server.url, `GET /threads/${aliceThread} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${big}\r\nConnection: close\r\n\r\n`);
+    const reply = await rawRequest(
+      server.url,
+      `GET /threads/${aliceThread} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${big}\r\nConnection: close\r\n\r\n`,
+    );
     expect(reply.status).toBe(431);
     expect(reply.body).not.toContain(big.slice(0, 64));
     await expectStillUp();

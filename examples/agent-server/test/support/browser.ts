@@ -9,12 +9,18 @@ import path from "node:path";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const LAUNCH_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
 ];
 export const BUNDLE = path.resolve(__dirname, "../../../../packages/client/dist/browser/gatehouse-client.js");
 
-export const onCI = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false" && process.env.CI !== "0";
+export const onCI =
+  process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false" && process.env.CI !== "0";
 export const haveChromium = existsSync(CHROMIUM);
 
 /** One logged request: what the browser sent to a server. */
@@ -33,8 +39,12 @@ export async function listen(handler: RequestListener): Promise<{ server: Server
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     seen.push({
-      method: req.method!, url: req.url!, origin: req.headers.origin, authorization: req.headers.authorization,
-      requestMethod: req.headers["access-control-request-method"], requestHeaders: req.headers["access-control-request-headers"],
+      method: req.method!,
+      url: req.url!,
+      origin: req.headers.origin,
+      authorization: req.headers.authorization,
+      requestMethod: req.headers["access-control-request-method"],
+      requestHeaders: req.headers["access-control-request-headers"],
       lastEventId: req.headers["last-event-id"] as string | undefined,
     });
     handler(req, res);

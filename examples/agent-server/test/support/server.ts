@@ -12,7 +12,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: Omit<AppOptions, "jwtSecret"> & { jwtSecret?: string }): Promise<TestServer> {
+export async function startServer(
+  options: Omit<AppOptions, "jwtSecret"> & { jwtSecret?: string },
+): Promise<TestServer> {
   const app = createApp({ jwtSecret: SECRET, ...options });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
@@ -49,7 +51,12 @@ export interface CallOptions {
 }
 
 /** One HTTP call; the body is parsed when it is JSON. */
-export async function call<T = any>(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.rawBody;
@@ -62,14 +69,17 @@ export async function call<T = any>(baseUrl: string, method: string, path: strin
   const response = await fetch(baseUrl + path, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = undefined;
-  if ((response.headers.get("content-type") ?? "").includes("application/json") && text.length > 0) parsed = JSON.parse(text);
+  if ((response.headers.get("content-type") ?? "").includes("application/json") && text.length > 0)
+    parsed = JSON.parse(text);
   return { status: response.status, body: parsed as T, headers: response.headers, text };
 }
 
 /** A caller bound to one token: `alice.post("/threads", {...})`. */
 export function client(baseUrl: string, token?: string) {
-  const as = (method: string) => (path: string, body?: unknown, extra: Omit<CallOptions, "token" | "body"> = {}) =>
-    call(baseUrl, method, path, { token, body, ...extra });
+  const as =
+    (method: string) =>
+    (path: string, body?: unknown, extra: Omit<CallOptions, "token" | "body"> = {}) =>
+      call(baseUrl, method, path, { token, body, ...extra });
   return { get: as("GET"), post: as("POST"), put: as("PUT"), patch: as("PATCH"), delete: as("DELETE"), token };
 }
 

@@ -56,7 +56,11 @@ export async function startStack(options: { timeoutMs?: number } = {}): Promise<
   const secret = randomSecret();
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ jwtSecret: secret, upstream: langgraph.url, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    gateway = await startGateway({
+      jwtSecret: secret,
+      upstream: langgraph.url,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
   } catch (error) {
     await langgraph.stop();
     throw error;
@@ -106,7 +110,11 @@ export async function call(
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(baseUrl + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -3,11 +3,22 @@ import { InvalidArgumentError } from "../errors";
 import type { RequestOptions, Transport } from "../http";
 
 export function call<T>(
-  t: Transport, method: string, url: string, body?: unknown, options?: RequestOptions, params?: object,
+  t: Transport,
+  method: string,
+  url: string,
+  body?: unknown,
+  options?: RequestOptions,
+  params?: object,
 ): Promise<T> {
   return t.request<T>({
-    method, url, data: body, params,
-    signal: options?.signal, headers: options?.headers, timeout: options?.timeout, retry: options?.retry,
+    method,
+    url,
+    data: body,
+    params,
+    signal: options?.signal,
+    headers: options?.headers,
+    timeout: options?.timeout,
+    retry: options?.retry,
   });
 }
 
@@ -27,7 +38,9 @@ export function path(strings: TemplateStringsArray, ...ids: string[]): string {
 /** One id as one path segment, or `InvalidArgumentError`. */
 export function segment(id: unknown): string {
   if (typeof id !== "string" || id === "" || id === "." || id === "..") {
-    throw new InvalidArgumentError(`expected an id (a non-empty string other than "." and ".."), got ${JSON.stringify(id) ?? String(id)}`);
+    throw new InvalidArgumentError(
+      `expected an id (a non-empty string other than "." and ".."), got ${JSON.stringify(id) ?? String(id)}`,
+    );
   }
   return encodeURIComponent(id);
 }

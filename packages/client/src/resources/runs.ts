@@ -19,7 +19,11 @@ export interface RunsResource {
    * `POST /threads/:thread_id/runs/wait`: run and resolve with the thread's final values.
    * @example `const values = await client.runs.wait<{ answer: string }>(id, { assistant_id: "agent", input: {} })`
    */
-  wait<TValues = Record<string, unknown>>(threadId: string, body: RunCreate, options?: RequestOptions): Promise<TValues>;
+  wait<TValues = Record<string, unknown>>(
+    threadId: string,
+    body: RunCreate,
+    options?: RequestOptions,
+  ): Promise<TValues>;
   /** `GET /threads/:thread_id/runs`. @example `await client.runs.list(id, { limit: 5 })` */
   list(threadId: string, query?: RunList, options?: RequestOptions): Promise<Run[]>;
   /** `GET /threads/:thread_id/runs/:run_id`. @example `await client.runs.get(id, runId)` */
@@ -56,14 +60,19 @@ export function runsResource(t: Transport): RunsResource {
     create: async (threadId, body, options) => call(t, "POST", path`/threads/${threadId}/runs`, body, options),
     wait: async <TValues>(threadId: string, body: RunCreate, options?: RequestOptions) =>
       call<TValues>(t, "POST", path`/threads/${threadId}/runs/wait`, body, options),
-    list: async (threadId, query = {}, options) => call(t, "GET", path`/threads/${threadId}/runs`, undefined, options, query),
-    get: async (threadId, runId, options) => call(t, "GET", path`/threads/${threadId}/runs/${runId}`, undefined, options),
+    list: async (threadId, query = {}, options) =>
+      call(t, "GET", path`/threads/${threadId}/runs`, undefined, options, query),
+    get: async (threadId, runId, options) =>
+      call(t, "GET", path`/threads/${threadId}/runs/${runId}`, undefined, options),
     stream: (threadId, body, options) => {
       const url = threadId === null ? "/runs/stream" : path`/threads/${threadId}/runs/stream`;
       return runStream(t, { method: "POST", url, body }, options, threadId === null ? {} : { threadId });
     },
     joinStream: (threadId, runId, options) =>
-      runStream(t, { method: "GET", url: path`/threads/${threadId}/runs/${runId}/stream` }, options, { threadId, runId }),
+      runStream(t, { method: "GET", url: path`/threads/${threadId}/runs/${runId}/stream` }, options, {
+        threadId,
+        runId,
+      }),
     join: async <TValues>(threadId: string, runId: string, options?: RequestOptions) =>
       call<TValues>(t, "GET", path`/threads/${threadId}/runs/${runId}/join`, undefined, options),
     cancel: async (threadId, runId, cancel = {}, options) =>

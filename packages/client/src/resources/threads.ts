@@ -1,6 +1,12 @@
 import type { RequestOptions, Transport } from "../http";
 import type {
-  Thread, ThreadCreate, ThreadHistoryQuery, ThreadSearch, ThreadState, ThreadStateQuery, ThreadUpdate,
+  Thread,
+  ThreadCreate,
+  ThreadHistoryQuery,
+  ThreadSearch,
+  ThreadState,
+  ThreadStateQuery,
+  ThreadUpdate,
 } from "../types";
 import { call, path, toVoid } from "./call";
 
@@ -30,9 +36,17 @@ export interface ThreadsResource {
    * `GET /threads/:thread_id/state` (or `/state/:checkpoint_id`): the thread's values and next steps.
    * @example `const { values } = await client.threads.state<{ messages: Message[] }>(id)`
    */
-  state<TValues = Record<string, unknown>>(threadId: string, query?: ThreadStateQuery, options?: RequestOptions): Promise<ThreadState<TValues>>;
+  state<TValues = Record<string, unknown>>(
+    threadId: string,
+    query?: ThreadStateQuery,
+    options?: RequestOptions,
+  ): Promise<ThreadState<TValues>>;
   /** `POST /threads/:thread_id/history`: past states, newest first. @example `const states = await client.threads.history(id, { limit: 10 })` */
-  history<TValues = Record<string, unknown>>(threadId: string, query?: ThreadHistoryQuery, options?: RequestOptions): Promise<ThreadState<TValues>[]>;
+  history<TValues = Record<string, unknown>>(
+    threadId: string,
+    query?: ThreadHistoryQuery,
+    options?: RequestOptions,
+  ): Promise<ThreadState<TValues>[]>;
 }
 
 export function threadsResource(t: Transport): ThreadsResource {
@@ -44,9 +58,10 @@ export function threadsResource(t: Transport): ThreadsResource {
     search: async (query = {}, options) => call(t, "POST", "/threads/search", query, options),
     copy: async (threadId, options) => call(t, "POST", path`/threads/${threadId}/copy`, undefined, options),
     state: async <TValues>(threadId: string, query: ThreadStateQuery = {}, options?: RequestOptions) => {
-      const url = query.checkpointId === undefined
-        ? path`/threads/${threadId}/state`
-        : path`/threads/${threadId}/state/${query.checkpointId}`;
+      const url =
+        query.checkpointId === undefined
+          ? path`/threads/${threadId}/state`
+          : path`/threads/${threadId}/state/${query.checkpointId}`;
       const params = query.subgraphs === undefined ? undefined : { subgraphs: query.subgraphs };
       return call<ThreadState<TValues>>(t, "GET", url, undefined, options, params);
     },

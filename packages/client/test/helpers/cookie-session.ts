@@ -20,7 +20,12 @@ export async function startCookieSessionServer(options: { corsOrigins?: string[]
   const received: CookieSessionServer["received"] = [];
   const server = http.createServer((req, res) => {
     const origin = req.headers.origin;
-    const cookies = Object.fromEntries((req.headers.cookie ?? "").split(";").map((c) => c.trim().split("=")).filter((p) => p.length === 2));
+    const cookies = Object.fromEntries(
+      (req.headers.cookie ?? "")
+        .split(";")
+        .map((c) => c.trim().split("="))
+        .filter((p) => p.length === 2),
+    );
     const send = (status: number, body: unknown, headers: Record<string, string | string[]> = {}) => {
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
       res.end(JSON.stringify(body));
@@ -37,8 +42,11 @@ export async function startCookieSessionServer(options: { corsOrigins?: string[]
       }
     }
     received.push({
-      method: req.method ?? "", url: req.url ?? "", cookie: req.headers.cookie,
-      csrf: req.headers["x-csrf-token"] as string | undefined, origin,
+      method: req.method ?? "",
+      url: req.url ?? "",
+      cookie: req.headers.cookie,
+      csrf: req.headers["x-csrf-token"] as string | undefined,
+      origin,
     });
     req.resume();
     req.on("end", () => {
@@ -46,9 +54,13 @@ export async function startCookieSessionServer(options: { corsOrigins?: string[]
         const sid = randomBytes(16).toString("hex");
         const csrf = randomBytes(16).toString("hex");
         sessions.set(sid, { user: "alice", csrf });
-        return send(200, { user: "alice" }, {
-          "set-cookie": [`sid=${sid}; HttpOnly; Path=/; SameSite=Lax`, `csrf_token=${csrf}; Path=/; SameSite=Lax`],
-        });
+        return send(
+          200,
+          { user: "alice" },
+          {
+            "set-cookie": [`sid=${sid}; HttpOnly; Path=/; SameSite=Lax`, `csrf_token=${csrf}; Path=/; SameSite=Lax`],
+          },
+        );
       }
       const session = sessions.get(cookies.sid ?? "");
       if (!session) return send(401, { error: "credentials_required", message: "Log in first" });
@@ -62,9 +74,10 @@ export async function startCookieSessionServer(options: { corsOrigins?: string[]
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -35,7 +35,11 @@ export async function startServer(initial: Handler = (_req, res) => json(res, 20
       const text = Buffer.concat(chunks).toString("utf8");
       let body: unknown = undefined;
       if (text) {
-        try { body = JSON.parse(text); } catch { body = text; }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
       }
       const req: Received = { method: raw.method ?? "", url: raw.url ?? "", headers: raw.headers, body };
       received.push(req);
@@ -51,15 +55,23 @@ export async function startServer(initial: Handler = (_req, res) => json(res, 20
     url: `http://127.0.0.1:${port}`,
     port,
     received,
-    handle(next) { handler = next; },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    handle(next) {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(body === undefined ? "" : JSON.stringify(body));
 }
@@ -68,6 +80,9 @@ export function json(res: http.ServerResponse, status: number, body: unknown, he
 export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void; reject(err: unknown): void } {
   let resolve!: (value: T) => void;
   let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }

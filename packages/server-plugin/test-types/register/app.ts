@@ -7,7 +7,11 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ?
 type Expect<T extends true> = T;
 
 const auth = new Auth().authenticate(
-  jwtStrategy({ secret: "a-secret-for-type-tests-only-0123", algorithms: ["HS256"], verify: (p) => ({ identity: String(p.sub), org: String(p.org) }) }),
+  jwtStrategy({
+    secret: "a-secret-for-type-tests-only-0123",
+    algorithms: ["HS256"],
+    verify: (p) => ({ identity: String(p.sub), org: String(p.org) }),
+  }),
 );
 
 declare module "@gatehouse/express" {

@@ -10,7 +10,10 @@ const README = readFileSync(path.join(__dirname, "../../README.md"), "utf8");
 const RECIPES: Record<string, string> = {
   "OIDC/JWKS (run by test/oidc.test.ts)": path.join(__dirname, "../../examples/oidc-auth.ts"),
   "cookie sessions (run by test/recipes/session.test.ts)": path.join(__dirname, "../../examples/session-app.ts"),
-  "API keys (run by examples/agent-server/test/identity.test.ts)": path.join(__dirname, "../../../../examples/agent-server/src/api-keys.ts"),
+  "API keys (run by examples/agent-server/test/identity.test.ts)": path.join(
+    __dirname,
+    "../../../../examples/agent-server/src/api-keys.ts",
+  ),
 };
 
 /** The marked part of a recipe file. */

@@ -49,14 +49,24 @@ test("a logged-in user is authenticated; req.user stays the app's own user, req.
   expect(cookie).toMatch(/SameSite=Lax/);
   const who = await agent.get("/api/whoami").expect(200);
   expect(who.body.reqUser).toEqual(users[0]); // own fields intact, nothing added
-  expect(who.body.authUser).toEqual({ identity: "1", permissions: ["threads:write"], is_authenticated: true, display_name: "1", username: "alice" });
+  expect(who.body.authUser).toEqual({
+    identity: "1",
+    permissions: ["threads:write"],
+    is_authenticated: true,
+    display_name: "1",
+    username: "alice",
+  });
 });
 
 test("owner scoping: each user sees only their own threads (404 for another's)", async () => {
   const app = appUnderTest();
   const alice = await login(app, "alice", "alice-pw");
   const bob = await login(app, "bob", "bob-pw");
-  const created = await alice.agent.post("/api/threads").set(XHR).send({ metadata: { topic: "tax", owner: "2" } }).expect(200);
+  const created = await alice.agent
+    .post("/api/threads")
+    .set(XHR)
+    .send({ metadata: { topic: "tax", owner: "2" } })
+    .expect(200);
   expect(created.body.metadata).toEqual({ topic: "tax", owner: "1" });
   const id = created.body.thread_id as string;
   await alice.agent.get(`/api/threads/${id}`).expect(200);

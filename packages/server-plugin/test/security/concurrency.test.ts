@@ -17,31 +17,49 @@ jest.setTimeout(120_000); // 1,000 requests on a busy 2-core machine can take mo
 
 /** Yields to the event loop 0–5 times, so verifications and handlers finish out of order. */
 async function jitter(): Promise<void> {
-  for (let n = Math.floor(Math.random() * 6); n > 0; n--) await new Promise((resolve) => (n % 2 ? setImmediate(resolve) : setTimeout(resolve, 0)));
+  for (let n = Math.floor(Math.random() * 6); n > 0; n--)
+    await new Promise((resolve) => (n % 2 ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 const strategy = new JwtStrategy(
-  { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, algorithms: ["HS256"], passReqToCallback: true },
-  (async (req: http.IncomingMessage, payload: { sub: string; scopes: string[] }, done: (err: unknown, user?: unknown) => void) => {
+  {
+    jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    secretOrKey: SECRET,
+    algorithms: ["HS256"],
+    passReqToCallback: true,
+  },
+  (async (
+    req: http.IncomingMessage,
+    payload: { sub: string; scopes: string[] },
+    done: (err: unknown, user?: unknown) => void,
+  ) => {
     await jitter();
     done(null, { identity: payload.sub, permissions: payload.scopes, nonce_at_verify: req.headers["x-nonce"] });
   }) as never,
 );
 
-const auth = new Auth({ logger: memoryLogger() })
-  .authenticate(strategy)
-  .on("threads:read", async ({ user, value }) => {
-    await jitter();
-    return { owner: user.identity, nonce: (value as unknown as { nonce: string }).nonce };
-  });
+const auth = new Auth({ logger: memoryLogger() }).authenticate(strategy).on("threads:read", async ({ user, value }) => {
+  await jitter();
+  return { owner: user.identity, nonce: (value as unknown as { nonce: string }).nonce };
+});
 
 const app = express();
 app.use(auth.middleware());
-app.get("/threads/:nonce", auth.guard("threads:read", { value: (req) => ({ thread_id: req.params.nonce as string, nonce: req.params.nonce }) }), async (req, res) => {
-  await jitter();
-  const user = req.auth!.user as { identity: string; nonce_at_verify?: string };
-  res.json({ identity: user.identity, reqUser: (req.user as { identity: string }).identity, permissions: req.auth!.permissions, filters: req.auth!.filters, verifiedNonce: user.nonce_at_verify });
-});
+app.get(
+  "/threads/:nonce",
+  auth.guard("threads:read", { value: (req) => ({ thread_id: req.params.nonce as string, nonce: req.params.nonce }) }),
+  async (req, res) => {
+    await jitter();
+    const user = req.auth!.user as { identity: string; nonce_at_verify?: string };
+    res.json({
+      identity: user.identity,
+      reqUser: (req.user as { identity: string }).identity,
+      permissions: req.auth!.permissions,
+      filters: req.auth!.filters,
+      verifiedNonce: user.nonce_at_verify,
+    });
+  },
+);
 
 let server: http.Server;
 let port: number;
@@ -70,17 +88,30 @@ function get(agent: http.Agent, path: string, headers: Record<string, string>): 
 }
 
 test(`2 users × ${PER_USER} requests in flight at once through one shared strategy: each response is its caller's`, async () => {
-  const users = { alice: token("alice", ["threads:read", "alice:only"]), bob: token("bob", ["threads:read", "bob:only"]) };
+  const users = {
+    alice: token("alice", ["threads:read", "alice:only"]),
+    bob: token("bob", ["threads:read", "bob:only"]),
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 200 });
   const pending: Promise<string | null>[] = [];
   for (let i = 0; i < PER_USER; i++) {
     for (const [user, jwt] of Object.entries(users)) {
       const nonce = `${user}-${i}`;
       pending.push(
-        get(agent, `/threads/${nonce}`, { authorization: `Bearer ${jwt}`, "x-nonce": nonce }).then(({ status, body }) => {
-          const expected = { identity: user, reqUser: user, permissions: ["threads:read", `${user}:only`], filters: { owner: user, nonce }, verifiedNonce: nonce };
-          return status === 200 && JSON.stringify(body) === JSON.stringify(expected) ? null : `${nonce}: ${status} ${JSON.stringify(body)}`;
-        }),
+        get(agent, `/threads/${nonce}`, { authorization: `Bearer ${jwt}`, "x-nonce": nonce }).then(
+          ({ status, body }) => {
+            const expected = {
+              identity: user,
+              reqUser: user,
+              permissions: ["threads:read", `${user}:only`],
+              filters: { owner: user, nonce },
+              verifiedNonce: nonce,
+            };
+            return status === 200 && JSON.stringify(body) === JSON.stringify(expected)
+              ? null
+              : `${nonce}: ${status} ${JSON.stringify(body)}`;
+          },
+        ),
       );
     }
   }

@@ -39,7 +39,10 @@ function appWith(auth: Auth<any, any>): Express {
 }
 
 async function expectFault(app: Express, status: 500 | 503, logger: ReturnType<typeof memoryLogger>): Promise<void> {
-  const res = await request(app).post("/threads").set("Authorization", `Bearer ${token("alice")}`).send({ metadata: { n: 1 } });
+  const res = await request(app)
+    .post("/threads")
+    .set("Authorization", `Bearer ${token("alice")}`)
+    .send({ metadata: { n: 1 } });
   expect(res.status).toBe(status);
   expect(res.headers["content-type"]).toMatch(/^application\/json/);
   if (status === 500) expect(res.body).toEqual(GENERIC_500);
@@ -47,7 +50,8 @@ async function expectFault(app: Express, status: 500 | 503, logger: ReturnType<t
   expect(res.text).not.toContain("hunter2");
   expect(res.text).not.toMatch(/\bat .*\(|\.ts:\d+|<pre>|Error:/);
   expect(written).toEqual([]);
-  if (status === 500) expect(logger.messages.join("\n")).toMatch(/authenticate step|handler for "threads:create"|strategy/);
+  if (status === 500)
+    expect(logger.messages.join("\n")).toMatch(/authenticate step|handler for "threads:create"|strategy/);
 }
 
 function thrower(value: unknown) {
@@ -77,7 +81,10 @@ const THROWN: [string, unknown][] = [
   ["undefined", undefined],
   ["null", null],
   ["a plain object", { message: SECRET_DETAIL, status: 401 }],
-  ["an object posing as an HTTPException without being one", Object.assign(new Error(SECRET_DETAIL), { status: 200, code: "ok" })],
+  [
+    "an object posing as an HTTPException without being one",
+    Object.assign(new Error(SECRET_DETAIL), { status: 200, code: "ok" }),
+  ],
 ];
 
 afterEach(() => {
@@ -128,8 +135,16 @@ describe("authenticate step: a function", () => {
   });
 
   test("the control: an HTTPException keeps its status, and a good user reaches the route", async () => {
-    expect((await request(build(thrower(new HTTPException(401, { message: "no" }))).app).post("/threads").send({})).status).toBe(401);
-    const ok = await request(build(() => "alice").app).post("/threads").send({});
+    expect(
+      (
+        await request(build(thrower(new HTTPException(401, { message: "no" }))).app)
+          .post("/threads")
+          .send({})
+      ).status,
+    ).toBe(401);
+    const ok = await request(build(() => "alice").app)
+      .post("/threads")
+      .send({});
     expect(ok.status).toBe(200);
     expect(written).toHaveLength(1);
   });
@@ -147,18 +162,25 @@ describe("authenticate step: Passport strategies", () => {
   const logger = memoryLogger();
   const app = appWith(new Auth({ logger, timeoutMs: TIMEOUT_MS }).authenticate(scripted).on("*", () => true));
 
-  test.each(["throw", "error", "error-undefined", "junk", "junk-async", "redirect"])("a strategy whose outcome is %s: 500", async (outcome) => {
-    const res = await request(app).post("/threads").set("x-outcome", outcome).send({});
-    expect(res.status).toBe(500);
-    expect(res.body).toEqual(GENERIC_500);
-    expect(res.text).not.toContain("hunter2");
-    expect(written).toEqual([]);
-  });
+  test.each(["throw", "error", "error-undefined", "junk", "junk-async", "redirect"])(
+    "a strategy whose outcome is %s: 500",
+    async (outcome) => {
+      const res = await request(app).post("/threads").set("x-outcome", outcome).send({});
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual(GENERIC_500);
+      expect(res.text).not.toContain("hunter2");
+      expect(written).toEqual([]);
+    },
+  );
 
   test("a strategy that never calls back: 503", async () => {
     const silent = { name: "silent", authenticate() {} } as unknown as passport.Strategy;
     const log = memoryLogger();
-    await expectFault(appWith(new Auth({ logger: log, timeoutMs: TIMEOUT_MS }).authenticate(silent).on("*", () => true)), 503, log);
+    await expectFault(
+      appWith(new Auth({ logger: log, timeoutMs: TIMEOUT_MS }).authenticate(silent).on("*", () => true)),
+      503,
+      log,
+    );
   });
 
   test("passport-jwt with an async verify that rejects: 500, and no unhandled rejection", async () => {
@@ -183,7 +205,9 @@ describe("authenticate step: Passport strategies", () => {
 describe("authorization handler", () => {
   const build = (handler: (input: { value: { metadata: Record<string, unknown> } }) => unknown) => {
     const logger = memoryLogger();
-    const auth = new Auth({ logger, timeoutMs: TIMEOUT_MS }).authenticate(() => "alice").on("threads:create", handler as never);
+    const auth = new Auth({ logger, timeoutMs: TIMEOUT_MS })
+      .authenticate(() => "alice")
+      .on("threads:create", handler as never);
     return { app: appWith(auth), logger };
   };
 
@@ -246,14 +270,36 @@ describe("authorization handler", () => {
   });
 
   test("auth.authorize() with a hanging handler rejects with a 503 HTTPException after timeoutMs", async () => {
-    const auth = new Auth({ logger: memoryLogger(), timeoutMs: TIMEOUT_MS }).authenticate(() => "alice").on("threads:read", () => new Promise(() => {}));
-    await expect(auth.authorize({ user: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" }, permissions: [] }, "threads:read", { thread_id: "t" }))
-      .rejects.toMatchObject({ name: "HTTPException", status: 503 });
+    const auth = new Auth({ logger: memoryLogger(), timeoutMs: TIMEOUT_MS })
+      .authenticate(() => "alice")
+      .on("threads:read", () => new Promise(() => {}));
+    await expect(
+      auth.authorize(
+        {
+          user: { identity: "alice", permissions: [], is_authenticated: true, display_name: "alice" },
+          permissions: [],
+        },
+        "threads:read",
+        { thread_id: "t" },
+      ),
+    ).rejects.toMatchObject({ name: "HTTPException", status: 503 });
   });
 
   test("the control: a handler rejecting with an HTTPException keeps its status; an allowing one reaches the route", async () => {
-    expect((await request(build(() => Promise.reject(new HTTPException(404))).app).post("/threads").send({})).status).toBe(404);
-    expect((await request(build(() => Promise.resolve(true)).app).post("/threads").send({})).status).toBe(200);
+    expect(
+      (
+        await request(build(() => Promise.reject(new HTTPException(404))).app)
+          .post("/threads")
+          .send({})
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(build(() => Promise.resolve(true)).app)
+          .post("/threads")
+          .send({})
+      ).status,
+    ).toBe(200);
     expect(written).toHaveLength(1);
   });
 });

@@ -17,8 +17,28 @@ import { memoryLogger } from "../support/jwt-app";
 // Hundreds of HTTP round trips per property: jest's 5 s default fails on a busy machine (issue 16).
 jest.setTimeout(180_000);
 
-const KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "owner", "tags", "' OR 1=1 --", "a->>b", "$1", "é", "👩‍👩‍👧", "\u202e", ""];
-const word = fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 }), fc.string({ unit: "grapheme", maxLength: 4 }));
+const KEYS = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "owner",
+  "tags",
+  "' OR 1=1 --",
+  "a->>b",
+  "$1",
+  "é",
+  "👩‍👩‍👧",
+  "\u202e",
+  "",
+];
+const word = fc.oneof(
+  fc.constantFrom(...KEYS),
+  fc.string({ maxLength: 8 }),
+  fc.string({ unit: "grapheme", maxLength: 4 }),
+);
 const scalar = fc.oneof(word, fc.integer(), fc.boolean(), fc.constant(null));
 const condition = fc.oneof(
   scalar,
@@ -28,7 +48,11 @@ const condition = fc.oneof(
   fc.array(scalar, { maxLength: 2 }), // not a scalar: must be refused
 );
 const filterArb = fc.dictionary(word, condition, { maxKeys: 3, noNullPrototype: true });
-const metadataArb = fc.dictionary(word, fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(word, scalar, { maxKeys: 2 })), { maxKeys: 4, noNullPrototype: true });
+const metadataArb = fc.dictionary(
+  word,
+  fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(word, scalar, { maxKeys: 2 })),
+  { maxKeys: 4, noNullPrototype: true },
+);
 
 /** An oracle written independently of filters.ts: own keys only, strict equality, array containment. */
 function oracle(filter: Record<string, unknown>, metadata: Record<string, unknown>): boolean {
@@ -36,7 +60,10 @@ function oracle(filter: Record<string, unknown>, metadata: Record<string, unknow
     if (!Object.prototype.hasOwnProperty.call(metadata, key)) return false;
     const field = metadata[key];
     const cond = filter[key];
-    const conds = cond !== null && typeof cond === "object" && !Array.isArray(cond) ? (cond as Record<string, unknown>) : { $eq: cond };
+    const conds =
+      cond !== null && typeof cond === "object" && !Array.isArray(cond)
+        ? (cond as Record<string, unknown>)
+        : { $eq: cond };
     if ("$eq" in conds && field !== conds.$eq) return false;
     if ("$contains" in conds) {
       const wanted = Array.isArray(conds.$contains) ? conds.$contains : [conds.$contains];
@@ -68,7 +95,10 @@ let routeRuns = 0;
 app.post("/search", auth.guard("threads:search", { value: (req) => ({ filter: req.body.filter }) }), (req, res) => {
   routeRuns++;
   const filters = req.auth!.filters;
-  res.json({ ids: records.filter((r) => matchFilters(filters, r.metadata)).map((r) => r.id), sql: filtersToSql(filters) });
+  res.json({
+    ids: records.filter((r) => matchFilters(filters, r.metadata)).map((r) => r.id),
+    sql: filtersToSql(filters),
+  });
 });
 app.patch("/threads/:thread_id", auth.guard("threads:update"), (req, res) => {
   const metadata = req.body.metadata as Record<string, unknown>;
@@ -91,7 +121,10 @@ test("hostile filters are refused (500, route not run) or match by own-key liter
       metadatas.forEach((metadata, id) => records.push({ id, metadata }));
       const runsBefore = routeRuns;
       // Sent as JSON text, so `__proto__` keys arrive as own properties, as from any client.
-      const res = await request(app).post("/search").set("Content-Type", "application/json").send(JSON.stringify({ filter }));
+      const res = await request(app)
+        .post("/search")
+        .set("Content-Type", "application/json")
+        .send(JSON.stringify({ filter }));
       if (res.status === 500) {
         expect(res.body).toEqual({ error: "internal_error", message: "Internal server error" });
         expect(routeRuns).toBe(runsBefore);
@@ -110,16 +143,28 @@ test("hostile filters are refused (500, route not run) or match by own-key liter
 
 test("`__proto__`, `constructor` and `prototype` keys in a filter are plain field names: records without them do not match", async () => {
   records.length = 0;
-  records.push({ id: 0, metadata: { owner: "alice" } }, { id: 1, metadata: JSON.parse('{"__proto__":{"admin":true},"owner":"bob"}') });
+  records.push(
+    { id: 0, metadata: { owner: "alice" } },
+    { id: 1, metadata: JSON.parse('{"__proto__":{"admin":true},"owner":"bob"}') },
+  );
   for (const key of ["__proto__", "constructor", "prototype"]) {
-    const res = await request(app).post("/search").set("Content-Type", "application/json").send(`{"filter":{"${key}":{"admin":true}}}`);
+    const res = await request(app)
+      .post("/search")
+      .set("Content-Type", "application/json")
+      .send(`{"filter":{"${key}":{"admin":true}}}`);
     // A plain object is not an equality value: refused, never "matches everything".
     expect(res.status).toBe(500);
-    const scalar = await request(app).post("/search").set("Content-Type", "application/json").send(`{"filter":{"${key}":"x"}}`);
+    const scalar = await request(app)
+      .post("/search")
+      .set("Content-Type", "application/json")
+      .send(`{"filter":{"${key}":"x"}}`);
     expect(scalar.status).toBe(200);
     expect(scalar.body.ids).toEqual([]);
   }
-  const toString = await request(app).post("/search").set("Content-Type", "application/json").send('{"filter":{"toString":{"$eq":null}}}');
+  const toString = await request(app)
+    .post("/search")
+    .set("Content-Type", "application/json")
+    .send('{"filter":{"toString":{"$eq":null}}}');
   expect(toString.body.ids).toEqual([]);
 });
 
@@ -129,7 +174,9 @@ test("the guard's default value and the metadata write-back keep hostile keys as
       const res = await request(app)
         .patch("/threads/t1")
         .set("Content-Type", "application/json")
-        .send(`{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"metadata":${JSON.stringify(metadata)}}`);
+        .send(
+          `{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"metadata":${JSON.stringify(metadata)}}`,
+        );
       expect(res.status).toBe(200);
       expect(res.body.proto).toBe(true);
       expect(res.body.metadata).toEqual({ ...JSON.parse(JSON.stringify(metadata)), owner: "tester" });

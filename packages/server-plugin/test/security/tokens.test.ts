@@ -38,7 +38,12 @@ function without(key: string): Record<string, unknown> {
 function sign(payload: object, alg = "RS256", key: KeyObject = rsa.privateKey, header: object = {}): string {
   const input = `${b64u(JSON.stringify({ alg, typ: "JWT", ...header }))}.${b64u(JSON.stringify(payload))}`;
   const hash = { RS256: "RSA-SHA256", PS256: "RSA-SHA256", ES256: "SHA256" }[alg] ?? "RSA-SHA256";
-  const options = alg === "PS256" ? { key, padding: 6, saltLength: 32 } : alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" as const } : key;
+  const options =
+    alg === "PS256"
+      ? { key, padding: 6, saltLength: 32 }
+      : alg === "ES256"
+        ? { key, dsaEncoding: "ieee-p1363" as const }
+        : key;
   return `${input}.${createSign(hash).update(input).sign(options).toString("base64url")}`;
 }
 
@@ -61,19 +66,31 @@ const PROBES: [string, () => string][] = [
   ["no audience", () => sign(without("aud"))],
   ["alg none", () => `${b64u('{"alg":"none","typ":"JWT"}')}.${b64u(JSON.stringify(claims()))}.`],
   ["HS256 with the RSA public key (PEM) as HMAC secret", () => hmac(claims(), PUBLIC_PEM)],
-  ["HS256 with the RSA public key's DER bytes as HMAC secret", () => hmac(claims(), rsa.publicKey.export({ type: "spki", format: "der" }))],
+  [
+    "HS256 with the RSA public key's DER bytes as HMAC secret",
+    () => hmac(claims(), rsa.publicKey.export({ type: "spki", format: "der" })),
+  ],
   ["HS256 with the private key (PEM) as HMAC secret", () => hmac(claims(), PRIVATE_PEM)],
   ["RS256 signed by another key", () => sign(claims(), "RS256", other.privateKey)],
-  ["RS256 signed by another key that is embedded as a jwk header", () => sign(claims(), "RS256", other.privateKey, { jwk: other.publicKey.export({ format: "jwk" }) })],
+  [
+    "RS256 signed by another key that is embedded as a jwk header",
+    () => sign(claims(), "RS256", other.privateKey, { jwk: other.publicKey.export({ format: "jwk" }) }),
+  ],
   ["PS256 with the right key (not a pinned algorithm)", () => sign(claims(), "PS256")],
   ["ES256 by an EC key", () => sign(claims(), "ES256", ec.privateKey)],
   ["expired", () => sign(claims({ exp: now() - 60 }))],
   ["nbf in the future", () => sign(claims({ nbf: now() + 3600 }))],
-  ["the genuine signature on a payload changed to bob", () => {
-    const [header, , signature] = genuine.split(".");
-    return `${header}.${b64u(JSON.stringify(claims({ sub: "bob" })))}.${signature}`;
-  }],
-  ["the genuine token with one signature character changed", () => genuine.slice(0, -2) + (genuine.at(-2) === "A" ? "B" : "A") + genuine.at(-1)],
+  [
+    "the genuine signature on a payload changed to bob",
+    () => {
+      const [header, , signature] = genuine.split(".");
+      return `${header}.${b64u(JSON.stringify(claims({ sub: "bob" })))}.${signature}`;
+    },
+  ],
+  [
+    "the genuine token with one signature character changed",
+    () => genuine.slice(0, -2) + (genuine.at(-2) === "A" ? "B" : "A") + genuine.at(-1),
+  ],
   ["malformed: four segments", () => `${genuine}.x`],
 ];
 
@@ -93,15 +110,27 @@ function appFor(strategy: Parameters<Auth["authenticate"]>[0] & object): Target[
 }
 
 const targets: Target[] = [
-  ["jwtStrategy({ publicKey, algorithms: [RS256], issuer, audience })", jwtStrategy({ publicKey: PUBLIC_PEM, algorithms: ["RS256"], issuer: ISSUER, audience: AUDIENCE })],
+  [
+    "jwtStrategy({ publicKey, algorithms: [RS256], issuer, audience })",
+    jwtStrategy({ publicKey: PUBLIC_PEM, algorithms: ["RS256"], issuer: ISSUER, audience: AUDIENCE }),
+  ],
   [
     "passport-jwt Strategy with top-level algorithms, issuer, audience",
     new PassportJwtStrategy(
-      { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: PUBLIC_PEM, algorithms: ["RS256"], issuer: ISSUER, audience: AUDIENCE },
+      {
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        secretOrKey: PUBLIC_PEM,
+        algorithms: ["RS256"],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      },
       (payload: { sub: string }, done: (err: unknown, user?: unknown) => void) => done(null, { identity: payload.sub }),
     ),
   ],
-  ["jwtStrategy with the verified-token cache", jwtStrategy({ publicKey: PUBLIC_PEM, algorithms: ["RS256"], issuer: ISSUER, audience: AUDIENCE, cache: true })],
+  [
+    "jwtStrategy with the verified-token cache",
+    jwtStrategy({ publicKey: PUBLIC_PEM, algorithms: ["RS256"], issuer: ISSUER, audience: AUDIENCE, cache: true }),
+  ],
 ].map(([name, strategy]) => {
   const app = appFor(strategy as never);
   return { name: name as string, app, logger: (app as unknown as { logger: Target["logger"] }).logger };
@@ -119,7 +148,9 @@ describe.each(targets)("$name", ({ app, logger }) => {
     const forged = make();
     const res = await request(app).get("/me").set("Authorization", `Bearer ${forged}`);
     expect(res.status).toBe(401);
-    expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm="agents", error="invalid_token"(, error_description="[^"\\]*")?$/);
+    expect(res.headers["www-authenticate"]).toMatch(
+      /^Bearer realm="agents", error="invalid_token"(, error_description="[^"\\]*")?$/,
+    );
     expect(Object.keys(res.body).sort()).toEqual(["error", "message"]);
     expect(res.body.error).toBe("invalid_token");
     expect(res.text).not.toMatch(/\bat .*\(|node_modules|\.ts:\d+/);
@@ -138,13 +169,22 @@ test("passport-jwt without `algorithms` and a PEM public key still refuses HS256
     app: appFor(
       new PassportJwtStrategy(
         { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: PUBLIC_PEM },
-        (payload: { sub: string }, done: (err: unknown, user?: unknown) => void) => done(null, { identity: payload.sub }),
+        (payload: { sub: string }, done: (err: unknown, user?: unknown) => void) =>
+          done(null, { identity: payload.sub }),
       ),
     ),
   };
-  const res = await request(app).get("/me").set("Authorization", `Bearer ${hmac(claims(), PUBLIC_PEM)}`);
+  const res = await request(app)
+    .get("/me")
+    .set("Authorization", `Bearer ${hmac(claims(), PUBLIC_PEM)}`);
   expect(res.status).toBe(401);
-  expect((await request(app).get("/me").set("Authorization", `Bearer ${jwt.sign(claims(), PRIVATE_PEM, { algorithm: "RS256" })}`)).status).toBe(200);
+  expect(
+    (
+      await request(app)
+        .get("/me")
+        .set("Authorization", `Bearer ${jwt.sign(claims(), PRIVATE_PEM, { algorithm: "RS256" })}`)
+    ).status,
+  ).toBe(200);
 });
 
 test("issuer/audience given inside passport-jwt's jsonWebTokenOptions are dropped by passport-jwt; jwtStrategy() refuses that configuration", () => {

@@ -21,7 +21,10 @@ export interface TestDb {
 
 /** An error reported by the database, with PostgreSQL's SQLSTATE when known. */
 export class DbError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = "DbError";
   }

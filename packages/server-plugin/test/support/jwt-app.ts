@@ -26,7 +26,11 @@ export function memoryLogger(): AuthLogger & { messages: string[] } {
 }
 
 /** An Express 5 app with JSON bodies and the given auth's middleware mounted. */
-export function appWith(auth: Auth<any, any>, mount: (app: Express) => void, publicPaths: (string | RegExp)[] = ["/health"]): Express {
+export function appWith(
+  auth: Auth<any, any>,
+  mount: (app: Express) => void,
+  publicPaths: (string | RegExp)[] = ["/health"],
+): Express {
   const app = express();
   app.use(express.json());
   app.get("/health", (_req, res) => void res.json({ ok: true }));

@@ -35,7 +35,15 @@ const server = http.createServer((req, res) => {
 
 function build(issuer, keys) {
   provider = new Provider(issuer, {
-    clients: [{ ...CLIENT, grant_types: ["client_credentials"], redirect_uris: [], response_types: [], scope: "threads:read threads:write" }],
+    clients: [
+      {
+        ...CLIENT,
+        grant_types: ["client_credentials"],
+        redirect_uris: [],
+        response_types: [],
+        scope: "threads:read threads:write",
+      },
+    ],
     jwks: { keys },
     scopes: ["threads:read", "threads:write"],
     features: {

@@ -49,7 +49,9 @@ function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
 export async function startOidcProvider(keys: readonly SigningKey[]): Promise<OidcProvider> {
   const child = fork(path.join(__dirname, "oidc-provider.mjs"), [], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
   const issuer = await new Promise<string>((resolve, reject) => {
-    child.once("message", (m: { ready?: string }) => (m.ready ? resolve(m.ready) : reject(new Error("unexpected message"))));
+    child.once("message", (m: { ready?: string }) =>
+      m.ready ? resolve(m.ready) : reject(new Error("unexpected message")),
+    );
     child.once("exit", (code) => reject(new Error(`the OpenID provider exited with ${code}`)));
   });
   const provider: OidcProvider = {
@@ -63,7 +65,10 @@ export async function startOidcProvider(keys: readonly SigningKey[]): Promise<Oi
       if (resource) body.set("resource", resource);
       const res = await fetch(`${issuer}/token`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("ci-client:ci-client-secret-0123456789").toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+        headers: {
+          authorization: `Basic ${Buffer.from("ci-client:ci-client-secret-0123456789").toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
         body,
       });
       const json = (await res.json()) as { access_token?: string };

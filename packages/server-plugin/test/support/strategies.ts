@@ -14,10 +14,14 @@ export function bearerStrategy(tokens: Record<string, string>): BearerStrategy<n
 
 /** passport-headerapikey, unmodified, reading `X-Api-Key`. */
 export function apiKeyStrategy(keys: Record<string, string>): HeaderAPIKeyStrategy {
-  return new HeaderAPIKeyStrategy({ header: "X-Api-Key", prefix: "" }, false, (apiKey: string, done: (err: Error | null, user?: object | false) => void) => {
-    const identity = keys[apiKey];
-    return identity ? done(null, { identity, via: "api-key" }) : done(null, false);
-  });
+  return new HeaderAPIKeyStrategy(
+    { header: "X-Api-Key", prefix: "" },
+    false,
+    (apiKey: string, done: (err: Error | null, user?: object | false) => void) => {
+      const identity = keys[apiKey];
+      return identity ? done(null, { identity, via: "api-key" }) : done(null, false);
+    },
+  );
 }
 
 export type Outcome =
@@ -42,14 +46,19 @@ export class ScriptedStrategy extends Strategy {
   }
   override authenticate(req: Request): void {
     // passport-strategy's typings declare narrower overloads than Passport's runtime contract.
-    const self = this as unknown as Record<"success" | "fail" | "error" | "pass" | "redirect", (...args: unknown[]) => void>;
+    const self = this as unknown as Record<
+      "success" | "fail" | "error" | "pass" | "redirect",
+      (...args: unknown[]) => void
+    >;
     const outcome = this.outcomes[String(req.headers["x-outcome"] ?? "")];
     if (!outcome) return self.fail();
     switch (outcome.kind) {
       case "success":
         return self.success(outcome.user);
       case "fail":
-        return outcome.status === undefined ? self.fail(outcome.challenge) : self.fail(outcome.challenge, outcome.status);
+        return outcome.status === undefined
+          ? self.fail(outcome.challenge)
+          : self.fail(outcome.challenge, outcome.status);
       case "error":
         return self.error(outcome.error);
       case "pass":
@@ -66,7 +75,7 @@ export class ScriptedStrategy extends Strategy {
         return;
       case "twice":
         self.success({ identity: "first" });
-        self.fail("Bearer realm=\"twice\"");
+        self.fail('Bearer realm="twice"');
         return;
     }
   }
