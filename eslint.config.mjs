@@ -36,6 +36,9 @@ export default tseslint.config(
         "error",
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
       ],
+      // Re-rejecting a caught `unknown` (the promise-returning form of `throw err`) is fine;
+      // a literal non-Error reason is not.
+      "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingUnknown: true }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       // passport-jwt is an optional peer: jwtStrategy() loads it on first use, so
       // the package loads without it; jose likewise only when a JWKS is used. The ESM

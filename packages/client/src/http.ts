@@ -93,7 +93,7 @@ export interface RefreshContext {
   reason: "unauthorized" | "expiring";
   /** The 401 that started the refresh; undefined when refreshing ahead of expiry. */
   error?: UnauthorizedError;
-  request<T = unknown>(config: RequestConfig): Promise<T>;
+  request: <T = unknown>(config: RequestConfig) => Promise<T>;
 }
 
 /**

@@ -81,9 +81,9 @@ describe("a custom credentials function", () => {
     const seen: CredentialRequest[] = [];
     const client = createClient({
       baseURL: server.url,
-      credentials: async (request) => {
+      credentials: (request) => {
         seen.push(request);
-        return { "x-signature": `${request.method} ${new URL(request.url).pathname}` };
+        return Promise.resolve({ "x-signature": `${request.method} ${new URL(request.url).pathname}` });
       },
     });
     await client.threads.get("t1");

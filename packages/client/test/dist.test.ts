@@ -6,6 +6,7 @@
  * tarball passes publint and are-the-types-wrong. Builds first when dist/ is
  * missing or older than the sources (`npm test` builds anyway).
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   areTheTypesWrong,
@@ -26,7 +27,9 @@ beforeAll(() => {
     "dist/browser/gatehouse-client.js",
   );
   // Every runtime dependency the package declares (so a new one cannot be forgotten here), plus Node's types.
-  const { dependencies } = require("../package.json") as { dependencies: Record<string, string> };
+  const { dependencies } = JSON.parse(readFileSync(path.join(__dirname, "../package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
   app = packIntoBlankApp("packages/client", "@gatehouse/client", [...Object.keys(dependencies), "@types/node"]);
 });
 afterAll(() => app?.remove());

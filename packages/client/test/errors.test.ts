@@ -1,3 +1,4 @@
+import type * as ErrorsModule from "../src/errors";
 import {
   AbortError,
   ConflictError,
@@ -209,10 +210,10 @@ describe("errorFromResponse and instanceof across copies of the module", () => {
     expect(errorFromResponse({ status: 418 }).constructor).toBe(HttpError);
   });
 
-  it("answers instanceof for errors created by a second copy of the module", () => {
-    let copy!: typeof import("../src/errors");
-    jest.isolateModules(() => {
-      copy = require("../src/errors");
+  it("answers instanceof for errors created by a second copy of the module", async () => {
+    let copy!: typeof ErrorsModule;
+    await jest.isolateModulesAsync(async () => {
+      copy = await import("../src/errors");
     });
     expect(copy.NotFoundError).not.toBe(NotFoundError);
     const foreign = new copy.NotFoundError({ body: "x" });

@@ -79,11 +79,14 @@ function reachableStrings(value: unknown, depth = 6, seen = new Set<unknown>()):
   return out;
 }
 
+/** A promise rejected with any value, Error or not (what a careless refresh callback may do). */
+const rejectWith = (reason: unknown): Promise<never> => Promise.reject(reason);
+
 describe("refresh that fails", () => {
   test.each([
     ["an Error", () => Promise.reject(new Error("refresh endpoint said no"))],
-    ["a string", () => Promise.reject("nope")],
-    ["undefined", () => Promise.reject(undefined)],
+    ["a string", () => rejectWith("nope")],
+    ["undefined", () => rejectWith(undefined)],
     [
       "a synchronous throw",
       () => {

@@ -54,16 +54,16 @@ export function methodReturnTypes(client: Client) {
     Expect<Equal<ReturnType<Client["store"]["listNamespaces"]>, Promise<ListNamespaceResponse>>>,
   ];
 
-  const waited = client.runs.wait<{ answer: string }>("t", { assistant_id: "agent" });
-  type _wait = Expect<Equal<typeof waited, Promise<{ answer: string }>>>;
-  const item = client.store.getItem<{ text: string }>(["alice"], "k");
-  type _item = Expect<Equal<Resolved<typeof item>, Item<{ text: string }> | null>>;
-  const found = client.store.searchItems(["alice"]);
-  type _search = Expect<Equal<typeof found, Promise<SearchItemsResponse>>>;
-  const custom = client.request<{ version: string }>({ url: "/info" });
-  type _request = Expect<Equal<typeof custom, Promise<{ version: string }>>>;
-  const untyped = client.request({ url: "/info" });
-  type _unknown = Expect<Equal<typeof untyped, Promise<unknown>>>;
+  const _waited = client.runs.wait<{ answer: string }>("t", { assistant_id: "agent" });
+  type _wait = Expect<Equal<typeof _waited, Promise<{ answer: string }>>>;
+  const _item = client.store.getItem<{ text: string }>(["alice"], "k");
+  type _item = Expect<Equal<Resolved<typeof _item>, Item<{ text: string }> | null>>;
+  const _found = client.store.searchItems(["alice"]);
+  type _search = Expect<Equal<typeof _found, Promise<SearchItemsResponse>>>;
+  const _custom = client.request<{ version: string }>({ url: "/info" });
+  type _request = Expect<Equal<typeof _custom, Promise<{ version: string }>>>;
+  const _untyped = client.request({ url: "/info" });
+  type _unknown = Expect<Equal<typeof _untyped, Promise<unknown>>>;
 }
 
 export function argumentsAreChecked(client: Client) {
@@ -86,11 +86,11 @@ export function argumentsAreChecked(client: Client) {
   createClient({
     baseURL: "http://localhost:8123",
     credentials: (request) => ({ "x-sig": `${request.method} ${request.url}` }),
-    refresh: async ({ error, reason, request }) => {
-      type _error = Expect<Equal<typeof error, UnauthorizedError | undefined>>;
-      type _reason = Expect<Equal<typeof reason, "unauthorized" | "expiring">>;
-      const token = await request<{ access_token: string }>({ method: "POST", url: "/auth/refresh" });
-      type _token = Expect<Equal<typeof token, { access_token: string }>>;
+    refresh: async ({ error: _error, reason: _reason, request }) => {
+      type _errorIs = Expect<Equal<typeof _error, UnauthorizedError | undefined>>;
+      type _reasonIs = Expect<Equal<typeof _reason, "unauthorized" | "expiring">>;
+      const _token = await request<{ access_token: string }>({ method: "POST", url: "/auth/refresh" });
+      type _token = Expect<Equal<typeof _token, { access_token: string }>>;
     },
   });
 }
@@ -98,14 +98,14 @@ export function argumentsAreChecked(client: Client) {
 export async function streamTypes(client: Client) {
   type _stream = Expect<Equal<ReturnType<Client["runs"]["stream"]>, AsyncIterable<StreamPart>>>;
   type _join = Expect<Equal<ReturnType<Client["runs"]["joinStream"]>, AsyncIterable<StreamPart>>>;
-  const state = await client.threads.state<{ n: number }>("t");
-  type _state = Expect<Equal<typeof state, ThreadState<{ n: number }>>>;
-  for await (const part of client.runs.stream(
+  const _state = await client.threads.state<{ n: number }>("t");
+  type _state = Expect<Equal<typeof _state, ThreadState<{ n: number }>>>;
+  for await (const _part of client.runs.stream(
     null,
     { assistant_id: "agent" },
     { lastEventId: "3", reconnect: { limit: 2 } },
   )) {
-    type _part = Expect<Equal<typeof part.id, string | undefined>>;
+    type _part = Expect<Equal<typeof _part.id, string | undefined>>;
   }
   // @ts-expect-error the thread is a string or null, not undefined
   client.runs.stream(undefined, { assistant_id: "agent" });

@@ -48,7 +48,7 @@ export function createSessionApp(users: readonly AppUser[], sessionSecret: strin
   });
   app.post(
     "/login",
-    passport.authenticate("local", { failWithError: true }),
+    passport.authenticate("local", { failWithError: true }) as express.RequestHandler,
     (_req, res) => void res.json({ ok: true }),
   );
   app.post("/logout", (req, res, next) => req.logout((err) => (err ? next(err) : res.json({ ok: true }))));
@@ -70,7 +70,8 @@ export function createSessionApp(users: readonly AppUser[], sessionSecret: strin
   const threads = new Map<string, { thread_id: string; metadata: Record<string, unknown> }>();
   app.use("/api", auth.middleware()); // no session: 401 JSON, never a redirect
   app.post("/api/threads", auth.guard("threads:create"), (req, res) => {
-    const thread = { thread_id: crypto.randomUUID(), metadata: req.body.metadata };
+    const { metadata } = req.body as { metadata: Record<string, unknown> };
+    const thread = { thread_id: crypto.randomUUID(), metadata };
     threads.set(thread.thread_id, thread);
     res.json(thread);
   });

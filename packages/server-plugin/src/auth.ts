@@ -54,7 +54,7 @@ export interface AuthLogger {
 }
 
 /** Options of `new Auth()`; validated in the constructor. */
-export interface AuthOptions<Extra extends ResourceMap = {}> {
+export interface AuthOptions<Extra extends ResourceMap = Record<never, never>> {
   /**
    * What happens to an event no handler matches. Default `"deny"` (403), so a
    * forgotten handler fails closed; `"allow"` is LangGraph's behaviour.
@@ -119,7 +119,7 @@ function makeReporter(logger: AuthLogger): (message: string, cause?: unknown) =>
  * app.use(auth.middleware({ public: ["/health"] }));
  * app.post("/threads", auth.guard("threads:create"), createThread);
  */
-export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser> {
+export class Auth<Extra extends ResourceMap = Record<never, never>, U extends BaseUser = BaseUser> {
   private readonly registry: Registry<AnyHandler>;
   private readonly unhandled: Unhandled;
   private readonly own = new Passport() as unknown as PassportLike;
@@ -218,7 +218,8 @@ export class Auth<Extra extends ResourceMap = {}, U extends BaseUser = BaseUser>
       throw new TypeError(`auth.on(${JSON.stringify(key)}, handler): handler must be a function`);
     const keys: readonly string[] = Array.isArray(key) ? key : [key as string];
     if (keys.length === 0) throw new TypeError("auth.on([], handler): give at least one event key");
-    this.registry.add(keys, handler as AnyHandler);
+    // The registry holds handlers of every event; each is only called with its own event's input.
+    this.registry.add(keys, handler as unknown as AnyHandler);
     return this;
   }
 

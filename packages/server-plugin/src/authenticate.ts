@@ -34,7 +34,7 @@ export interface PassportLike {
 }
 
 /** Everything `auth.authenticate()` accepts. */
-export type AuthenticateInput = StrategyRef | readonly StrategyRef[] | AuthenticateFunction<any, unknown>;
+export type AuthenticateInput = StrategyRef | readonly StrategyRef[] | AuthenticateFunction<never, unknown>;
 
 /**
  * Runs the authenticate step; calls `done(err)` or `done(null, rawUser, appUser)` exactly once.
@@ -165,7 +165,7 @@ class StrategyChain {
   constructor(
     private readonly strategies: readonly (() => Strategy)[],
     private readonly labels: readonly string[],
-    private readonly mappers: readonly (((user: any, req: IncomingMessage) => unknown) | undefined)[],
+    private readonly mappers: readonly (((user: never, req: IncomingMessage) => unknown) | undefined)[],
     private readonly realm: string,
     private readonly log: ((message: string, cause?: unknown) => void) | undefined,
   ) {}
@@ -196,7 +196,7 @@ class StrategyChain {
     }
     let mapped: unknown;
     try {
-      mapped = toUser(user, attempt.req);
+      mapped = toUser(user as never, attempt.req);
     } catch (err) {
       settle(attempt, err);
       return;
@@ -285,7 +285,7 @@ function compileStep(
     throw new TypeError("auth.authenticate() got an empty array: give at least one Passport strategy or strategy name");
   const getters: (() => Strategy)[] = [];
   const labels: string[] = [];
-  const mappers: (((user: any, req: IncomingMessage) => unknown) | undefined)[] = [];
+  const mappers: (((user: never, req: IncomingMessage) => unknown) | undefined)[] = [];
   for (const given of refs) {
     const ref = isMappedStrategy(given) ? given.strategy : given;
     mappers.push(isMappedStrategy(given) ? given.toUser : undefined);

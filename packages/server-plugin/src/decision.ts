@@ -37,7 +37,7 @@ export interface HandlerInput<U = BaseUser, E extends string = string, V = unkno
 export type HandlerResult = void | undefined | null | boolean | Filters;
 
 /** A handler as stored in the registry. */
-export type AnyHandler = (input: HandlerInput<any, string, any>) => HandlerResult | Promise<HandlerResult>;
+export type AnyHandler = (input: HandlerInput<BaseUser, string, unknown>) => HandlerResult | Promise<HandlerResult>;
 
 /** What happens when no handler matches an event. */
 export type Unhandled = "allow" | "deny";

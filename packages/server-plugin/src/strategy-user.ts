@@ -21,7 +21,7 @@ const MAPPED = Symbol.for("gatehouse.mappedStrategy");
 export interface MappedStrategy<R = unknown> {
   readonly [MAPPED]: true;
   readonly strategy: Strategy | string;
-  readonly toUser: (user: any, req: IncomingMessage) => R;
+  readonly toUser: (user: never, req: IncomingMessage) => R;
   readonly [USER]?: R;
 }
 
@@ -58,7 +58,7 @@ export function mapUser<A, R>(
       "mapUser(strategy, toUser): strategy must be a Passport strategy instance or a registered strategy name",
     );
   }
-  return Object.freeze({ [MAPPED]: true as const, strategy, toUser: toUser as (user: any, req: IncomingMessage) => R });
+  return Object.freeze({ [MAPPED]: true as const, strategy, toUser: toUser });
 }
 
 /** True for what {@link mapUser} returns. */

@@ -30,7 +30,7 @@ describe("onDecision: one record per decision, for each outcome", () => {
     .on("threads:create", () => {
       throw new Error("database exploded");
     })
-    .on("assistants", async () => ({ owner: "alice" }))
+    .on("assistants", () => Promise.resolve({ owner: "alice" }))
     .on("*:create", () => 42 as never);
 
   beforeEach(() => records.splice(0));

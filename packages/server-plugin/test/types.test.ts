@@ -25,12 +25,12 @@ type Expect<T extends true> = T;
 const check = <T>(_value: T): void => undefined;
 
 test("user type follows the authenticate step", () => {
-  const fromFunction = new Auth().authenticate(async () => ({ identity: "x", org: "acme", level: 3 }));
-  fromFunction.on("threads:read", ({ user }) => {
-    type _org = Expect<Equal<typeof user.org, string>>;
-    type _level = Expect<Equal<typeof user.level, number>>;
-    type _identity = Expect<Equal<typeof user.identity, string>>;
-    type _perms = Expect<Equal<typeof user.permissions, string[]>>;
+  const fromFunction = new Auth().authenticate(() => Promise.resolve({ identity: "x", org: "acme", level: 3 }));
+  fromFunction.on("threads:read", ({ user: _user }) => {
+    type _org = Expect<Equal<typeof _user.org, string>>;
+    type _level = Expect<Equal<typeof _user.level, number>>;
+    type _identity = Expect<Equal<typeof _user.identity, string>>;
+    type _perms = Expect<Equal<typeof _user.permissions, string[]>>;
     check<[_org, _level, _identity, _perms]>([true, true, true, true]);
   });
 
@@ -43,8 +43,8 @@ test("user type follows the authenticate step", () => {
   });
 
   const fromStrategy = new Auth().authenticate<{ identity: string; tenant: string }>(jwtStrategy());
-  fromStrategy.on("threads", ({ user }) => {
-    type _t = Expect<Equal<typeof user.tenant, string>>;
+  fromStrategy.on("threads", ({ user: _user }) => {
+    type _t = Expect<Equal<typeof _user.tenant, string>>;
     check<_t>(true);
   });
   expect(fromStrategy).toBeInstanceOf(Auth);
@@ -59,10 +59,10 @@ test("strategies carry their user type to every handler, without a type argument
     algorithms: ["HS256"],
     verify: (payload) => ({ identity: String(payload.sub), org: "acme" as const, seats: 3 }),
   });
-  new Auth().authenticate(jwt).on("threads", ({ user }) => {
-    type _org = Expect<Equal<typeof user.org, "acme">>;
-    type _seats = Expect<Equal<typeof user.seats, number>>;
-    type _perms = Expect<Equal<typeof user.permissions, string[]>>;
+  new Auth().authenticate(jwt).on("threads", ({ user: _user }) => {
+    type _org = Expect<Equal<typeof _user.org, "acme">>;
+    type _seats = Expect<Equal<typeof _user.seats, number>>;
+    type _perms = Expect<Equal<typeof _user.permissions, string[]>>;
     check<[_org, _seats, _perms]>([true, true, true]);
   });
   // The default verify: JwtUser.
@@ -80,12 +80,12 @@ test("strategies carry their user type to every handler, without a type argument
     void user.email;
   });
   // An untyped Passport strategy or a strategy name gives BaseUser; a type argument still works.
-  new Auth({ passport }).authenticate("session").on("*", ({ user }) => {
-    type _base = Expect<Equal<typeof user, BaseUser>>;
+  new Auth({ passport }).authenticate("session").on("*", ({ user: _user }) => {
+    type _base = Expect<Equal<typeof _user, BaseUser>>;
     check<_base>(true);
   });
-  new Auth().authenticate(new LocalStrategy(() => undefined)).on("*", ({ user }) => {
-    type _base = Expect<Equal<typeof user, BaseUser>>;
+  new Auth().authenticate(new LocalStrategy(() => undefined)).on("*", ({ user: _user }) => {
+    type _base = Expect<Equal<typeof _user, BaseUser>>;
     check<_base>(true);
   });
   new Auth({ passport }).authenticate<{ identity: string; team: string }>("session").on("*", ({ user }) => {
@@ -98,10 +98,10 @@ test("strategies carry their user type to every handler, without a type argument
 
 test("value is typed per event key", () => {
   const auth = new Auth().authenticate(() => "alice");
-  auth.on("threads:create", ({ value, event, resource, action }) => {
-    type _e = Expect<Equal<typeof event, "threads:create">>;
-    type _r = Expect<Equal<typeof resource, "threads">>;
-    type _a = Expect<Equal<typeof action, "create">>;
+  auth.on("threads:create", ({ value, event: _event, resource: _resource, action: _action }) => {
+    type _e = Expect<Equal<typeof _event, "threads:create">>;
+    type _r = Expect<Equal<typeof _resource, "threads">>;
+    type _a = Expect<Equal<typeof _action, "create">>;
     check<[_e, _r, _a]>([true, true, true]);
     value.metadata = { ...value.metadata, owner: "alice" };
     check<string | undefined>(value.thread_id);
@@ -110,16 +110,16 @@ test("value is typed per event key", () => {
     check<string[]>(value.namespace);
     check<string>(value.key);
   });
-  auth.on("*:delete", ({ event }) => {
-    type _e = Expect<Equal<typeof event, "threads:delete" | "assistants:delete" | "crons:delete" | "store:delete">>;
+  auth.on("*:delete", ({ event: _event }) => {
+    type _e = Expect<Equal<typeof _event, "threads:delete" | "assistants:delete" | "crons:delete" | "store:delete">>;
     check<_e>(true);
   });
-  auth.on("store", ({ action }) => {
-    type _a = Expect<Equal<typeof action, "put" | "get" | "search" | "delete" | "list_namespaces">>;
+  auth.on("store", ({ action: _action }) => {
+    type _a = Expect<Equal<typeof _action, "put" | "get" | "search" | "delete" | "list_namespaces">>;
     check<_a>(true);
   });
-  auth.on(["assistants:create", "crons:create"], ({ event }) => {
-    type _e = Expect<Equal<typeof event, "assistants:create" | "crons:create">>;
+  auth.on(["assistants:create", "crons:create"], ({ event: _event }) => {
+    type _e = Expect<Equal<typeof _event, "assistants:create" | "crons:create">>;
     check<_e>(true);
   });
   expect(auth).toBeInstanceOf(Auth);
@@ -178,8 +178,8 @@ test("applications add resources through the generic parameter", async () => {
 
 test("req.auth is typed through Express declaration merging", () => {
   const handler = (req: Request) => {
-    const auth = req.auth;
-    type _a = Expect<Equal<typeof auth, AuthContext | undefined>>;
+    const _auth = req.auth;
+    type _a = Expect<Equal<typeof _auth, AuthContext | undefined>>;
     check<_a>(true);
     const filters: Filters | undefined = req.auth?.filters;
     return [req.auth?.user.identity, req.auth?.permissions, filters];
