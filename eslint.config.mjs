@@ -9,7 +9,13 @@ import prettier from "eslint-config-prettier";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-const typedProjects = ["packages/*/tsconfig.test.json", "examples/*/tsconfig.test.json", "bench/tsconfig.test.json"];
+// The LangGraph example's .mts files (run by LangGraph's own ESM server) have their own tsconfig.
+const typedProjects = [
+  "packages/*/tsconfig.test.json",
+  "examples/*/tsconfig.test.json",
+  "examples/langgraph-gateway/tsconfig.mts.json",
+  "bench/tsconfig.test.json",
+];
 
 export default tseslint.config(
   {

@@ -29,7 +29,9 @@ function requireExample() {
       tokens: require(path.join(EXAMPLE, "tokens.js")),
     };
   } catch (error) {
-    throw new Error(`gateway: examples/langgraph-gateway is not built (${error.message}); run "npm run build" first`);
+    throw new Error(`gateway: examples/langgraph-gateway is not built (${error.message}); run "npm run build" first`, {
+      cause: error,
+    });
   }
 }
 

@@ -69,7 +69,7 @@ export async function runApiKeyCli(
 }
 
 if (require.main === module) {
-  runApiKeyCli(process.argv.slice(2), process.env, (line) => console.log(line)).then((code) => {
+  void runApiKeyCli(process.argv.slice(2), process.env, (line) => console.log(line)).then((code) => {
     process.exitCode = code;
   });
 }

@@ -1,7 +1,7 @@
 import express, { type Express } from "express";
 import { createAuth, type OidcOptions } from "./auth";
 import { requestDeadline } from "./deadline";
-import { authLogger, createLogger, decisionLogger, httpLogger, type Logger } from "./logging";
+import { authLogger, createLogger, decisionLogger, httpLogger, requestIdOf, type Logger } from "./logging";
 import { rateLimit } from "./rate-limit";
 import { readiness, type Lifecycle } from "./readiness";
 import { closeWhenDraining } from "./shutdown";
@@ -71,7 +71,7 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   app.use(httpLogger(logger), closeWhenDraining(lifecycle));
   const deadline = requestDeadline(requestTimeoutMs, (req) =>
-    logger.warn({ reqId: (req as { id?: unknown }).id }, `no response within ${requestTimeoutMs} ms: answered 504`),
+    logger.warn({ reqId: requestIdOf(req) }, `no response within ${requestTimeoutMs} ms: answered 504`),
   );
   if (deadline) app.use(deadline);
   if (corsOrigins.length > 0) app.use(cors(corsOrigins));

@@ -6,6 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { HTTPException } from "@gatehouse/express";
+import { requestIdOf } from "./logging";
 
 /** A query on PGlite did not answer within its deadline (PGlite cannot cancel it; its late result is dropped). */
 export class DatabaseTimeoutError extends Error {
@@ -58,12 +59,12 @@ export function requestDeadline(timeoutMs: number, onTimeout?: (req: Request) =>
     const timer = setTimeout(() => {
       if (res.headersSent) return;
       onTimeout?.(req);
-      const requestId = (req as { id?: unknown }).id;
+      const requestId = requestIdOf(req);
       res.status(504).set({ "Cache-Control": "no-store", Connection: "close" });
       res.json({
         error: "request_timeout",
         message: `The request did not finish within ${timeoutMs} ms`,
-        ...(requestId === undefined ? {} : { request_id: String(requestId) }),
+        ...(requestId === undefined ? {} : { request_id: requestId }),
       });
     }, timeoutMs);
     timer.unref();

@@ -23,13 +23,13 @@ interface Target {
 async function target(env: NodeJS.ProcessEnv): Promise<Target> {
   const url = env.AGENT_URL || `http://127.0.0.1:${env.PORT || 2024}`;
   if (env.ALICE_TOKEN && env.BOB_TOKEN)
-    return { url, alice: env.ALICE_TOKEN, bob: env.BOB_TOKEN, stop: async () => undefined };
+    return { url, alice: env.ALICE_TOKEN, bob: env.BOB_TOKEN, stop: () => Promise.resolve() };
   if (env.JWT_SECRET) {
     return {
       url,
       alice: mintToken(env.JWT_SECRET, "alice"),
       bob: mintToken(env.JWT_SECRET, "bob"),
-      stop: async () => undefined,
+      stop: () => Promise.resolve(),
     };
   }
   console.log("No ALICE_TOKEN/BOB_TOKEN or JWT_SECRET set: starting a server of our own (PGlite in memory).\n");

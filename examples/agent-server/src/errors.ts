@@ -3,12 +3,12 @@ import { HTTPException, isHTTPException, toErrorResponse } from "@gatehouse/expr
 import { isDatabaseUnavailable } from "./db-unavailable";
 import { LimitExceededError } from "./limits";
 import { databaseTimeout, isDatabaseTimeout } from "./deadline";
-import { logOf } from "./logging";
+import { logOf, requestIdOf } from "./logging";
 
 /** The request's id (from pino-http) for error bodies, so a caller can quote it. */
 function withRequestId<T extends object>(req: Request, body: T): T & { request_id?: string } {
-  const id = (req as { id?: unknown }).id;
-  return id === undefined ? body : { ...body, request_id: String(id) };
+  const id = requestIdOf(req);
+  return id === undefined ? body : { ...body, request_id: id };
 }
 
 // PostgreSQL rejected a value the caller sent (e.g. "\u0000" in JSON): bad input, not a server fault.

@@ -89,6 +89,12 @@ export function authLogger(logger: Logger): AuthLogger {
   return { error: (message, cause) => logger.error(cause === undefined ? {} : { err: cause }, message) };
 }
 
+/** The request's id (always a string: {@link httpLogger} makes it) when pino-http ran. */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  const id = (req as { id?: unknown }).id;
+  return typeof id === "string" ? id : undefined;
+}
+
 /** The request's logger (with its id) when pino-http ran, else the server's. */
 export function logOf(req: Request, fallback?: Logger): Pick<Logger, "error" | "warn" | "info"> | undefined {
   return (req as { log?: Logger }).log ?? fallback;

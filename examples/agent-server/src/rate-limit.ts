@@ -45,7 +45,7 @@ function postgresLimiter(db: Db, points: number, insurance: RateLimiterMemory): 
         duration: WINDOW_SECONDS,
         insuranceLimiter: insurance,
       },
-      (error?: unknown) => (error ? reject(error) : resolve(limiter)),
+      (error?: Error | null) => (error ? reject(error) : resolve(limiter)),
     );
   });
 }
@@ -121,7 +121,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler | undefined
       next(); // a public path: authentication refused everyone else already
       return;
     }
-    if (ready) ready.then(() => consume(identity, res, next));
+    if (ready)
+      void ready.then(() => consume(identity, res, next)); // ready never rejects: a store error falls back to memory
     else consume(identity, res, next);
   };
 }

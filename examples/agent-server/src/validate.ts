@@ -81,7 +81,7 @@ export function namespace(value: unknown, name: string, allowEmpty = false): str
       throw badRequest(`${name} labels must be non-empty strings without periods, at most 200 characters`);
     }
   }
-  return [...value] as string[];
+  return [...(value as string[])];
 }
 
 export function optionalNamespace(value: unknown, name: string): string[] | undefined {

@@ -53,7 +53,7 @@ const PAGES: Record<string, string> = {
   let cookieApp: CookieSessionServer;
   let tokensIssued: string[] = [];
   /** POST /token waits for this before answering (the tab test holds it until both tabs got their 401). */
-  let tokenGate: () => Promise<void> = async () => undefined;
+  let tokenGate: () => Promise<void> = () => Promise.resolve();
   let proxyCuts = 0;
   const contexts: BrowserContext[] = [];
 
@@ -125,18 +125,18 @@ const PAGES: Record<string, string> = {
 
   beforeEach(() => {
     tokensIssued = [];
-    tokenGate = async () => undefined;
+    tokenGate = () => Promise.resolve();
     for (const s of [site, api, proxy]) s?.seen.splice(0);
   });
 
-  async function newContext(): Promise<{ context: BrowserContext; log: string[]; page(): Promise<Page> }> {
+  async function newContext(): Promise<{ context: BrowserContext; log: string[]; page: () => Promise<Page> }> {
     const context = await browser!.newContext();
     contexts.push(context);
     const log: string[] = [];
     return {
       context,
       log,
-      async page() {
+      page: async () => {
         const page = await context.newPage();
         page.on("pageerror", (error) => log.push(`pageerror: ${error.message}`));
         page.on("console", (message) => log.push(`console.${message.type()}: ${message.text()}`));
@@ -150,7 +150,7 @@ const PAGES: Record<string, string> = {
     const page = await open();
     const jwt = token("alice");
     const query = new URLSearchParams({ api: apiOrigin, token: jwt, say: "What is my refund?" });
-    await page.goto(`${site.origin}/chat.html?${query}`);
+    await page.goto(`${site.origin}/chat.html?${query.toString()}`);
     const result = await page
       .evaluate(() => window.chat)
       .catch((error: Error) => {
@@ -196,7 +196,7 @@ const PAGES: Record<string, string> = {
     const { log, page: open } = await newContext(); // one context: the tabs share localStorage and Web Locks
     const query = new URLSearchParams({ api: api.origin, ...params });
     const tabs = [await open(), await open()];
-    for (const tab of tabs) await tab.goto(`${site.origin}/tab.html?${query}`);
+    for (const tab of tabs) await tab.goto(`${site.origin}/tab.html?${query.toString()}`);
     await tabs[0].evaluate((jwt) => localStorage.setItem("token", jwt), stale);
     const results = await Promise.all(tabs.map((tab) => tab.evaluate(() => window.go()))).catch((error: Error) => {
       throw new Error(`a tab failed: ${error.message}\n${log.join("\n")}`);
@@ -260,7 +260,7 @@ const PAGES: Record<string, string> = {
     cookieApp.received.length = 0;
     const { context, log, page: open } = await newContext();
     const page = await open();
-    await page.goto(`${site.origin}/cookies.html?${new URLSearchParams({ app: cookieApp.url })}`);
+    await page.goto(`${site.origin}/cookies.html?${new URLSearchParams({ app: cookieApp.url }).toString()}`);
     const result = await page
       .evaluate(() => window.cookies)
       .catch((error: Error) => {

@@ -138,7 +138,7 @@ const subjectOf = (jwt: string): unknown =>
       token: expired("alice"),
       bobThread: bobs.body.thread_id,
     });
-    await page.goto(`${site.origin}/e2e.html?${query}`);
+    await page.goto(`${site.origin}/e2e.html?${query.toString()}`);
     const result = await page
       .evaluate(() => window.e2e)
       .catch((error: Error) => {

@@ -320,8 +320,9 @@ describe("refresh", () => {
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as UnauthorizedError).challenge?.params.error).toBe("invalid_token");
 
-    const refresh = jest.fn(async (_context: RefreshContext) => {
+    const refresh = jest.fn((_context: RefreshContext) => {
       session.token = fresh("alice");
+      return Promise.resolve();
     });
     const client = as(
       bearer(() => session.token),
@@ -376,9 +377,9 @@ describe("refresh", () => {
     const cause = new Error("session ended");
     let refreshes = 0;
     const client = as(bearer(expired("alice")), {
-      refresh: async () => {
+      refresh: () => {
         refreshes++;
-        throw cause;
+        return Promise.reject(cause);
       },
     });
     const errors = await Promise.all(Array.from({ length: 5 }, () => rejection(client.threads.search())));
@@ -390,7 +391,7 @@ describe("refresh", () => {
   });
 
   test("a refresh that leaves the token expired gives up after one retry: no loop", async () => {
-    const refresh = jest.fn(async () => undefined);
+    const refresh = jest.fn(() => Promise.resolve());
     const client = as(bearer(expired("alice")), { refresh });
     expect(await rejection(client.threads.search())).toBeInstanceOf(UnauthorizedError);
     expect(refresh).toHaveBeenCalledTimes(1);

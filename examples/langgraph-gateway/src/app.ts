@@ -16,7 +16,7 @@ export interface GatewayAppOptions {
 /** The app and how to release the gateway's upstream connections once the server is closed. */
 export interface GatewayApp {
   app: Express;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

@@ -14,6 +14,7 @@
  * This file is an ES module (.mts) so that LangGraph's server, itself ESM, loads
  * it with the same copy of `@langchain/langgraph` it uses.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
@@ -30,13 +31,14 @@ type State = typeof AgentState.State;
 const MAX_DELAY_MS = 60_000;
 
 function identify(_state: State, config: LangGraphRunnableConfig): Partial<State> {
-  const identity = config.configurable?.langgraph_auth_user_id;
+  const identity: unknown = config.configurable?.langgraph_auth_user_id;
   return { user_id: typeof identity === "string" && identity !== "" ? identity : null };
 }
 
 async function think(state: State, config: LangGraphRunnableConfig): Promise<Partial<State>> {
   const delay = Number(config.configurable?.delay_ms ?? 0);
-  if (Number.isFinite(delay) && delay > 0) await sleep(Math.min(delay, MAX_DELAY_MS), config.signal);
+  if (Number.isFinite(delay) && delay > 0)
+    await sleep(Math.min(delay, MAX_DELAY_MS), undefined, { signal: config.signal });
   const text = lastHumanText(state.messages);
   return { word_count: text.split(/\s+/).filter(Boolean).length };
 }
@@ -53,26 +55,11 @@ function respond(state: State): Partial<State> {
 
 function lastHumanText(messages: readonly BaseMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
-    const message = messages[i]!;
+    const message = messages[i];
     if (message.getType() === "human")
       return typeof message.content === "string" ? message.content : JSON.stringify(message.content);
   }
   return "";
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

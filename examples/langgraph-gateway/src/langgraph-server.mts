@@ -66,7 +66,7 @@ process.once("disconnect", () => void stop(0)); // the parent went away: do not 
 
 try {
   const started = await startServer({
-    host: values.host!,
+    host: values.host,
     port,
     nWorkers: workers,
     cwd,

@@ -26,7 +26,7 @@ const redactCron = (cron: Cron) => pickFields(cron, ["cron_id", "created_at", "u
 import { visibleThread } from "./threads";
 
 // Five or six fields of digits, names, and * / , - ? L W # (standard cron syntax).
-const CRON_FIELD = /^[0-9A-Za-z*\/,\-?LW#]+$/;
+const CRON_FIELD = /^[0-9A-Za-z*/,\-?LW#]+$/;
 
 function schedule(value: unknown, required: boolean): string | undefined {
   if (value === undefined || value === null) {

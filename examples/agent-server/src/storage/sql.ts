@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import { filtersToSql, type Filters } from "@gatehouse/express";
 import type { Queryable, Row } from "../db";
 
@@ -107,7 +108,10 @@ export async function budgetedPage(
 /** A timestamptz as JSON: ISO 8601 in UTC. */
 export function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+  // types.isDate also answers for a Date from another realm (the PGlite worker's).
+  if (types.isDate(value)) return value.toISOString();
+  if (typeof value === "string") return new Date(value).toISOString();
+  throw new TypeError(`a timestamp column returned a ${typeof value}`);
 }
 
 /** JSON for a `$n::jsonb` parameter (both drivers accept text for jsonb). */

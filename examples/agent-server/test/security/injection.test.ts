@@ -157,8 +157,7 @@ function hasForbidden(value: unknown): boolean {
   while (seen.length > 0) {
     const v = seen.pop();
     if (typeof v === "string" && bad(v)) return true;
-    if (v && typeof v === "object")
-      for (const [k, inner] of Object.entries(v)) bad(k) ? seen.push("\u0000") : seen.push(inner);
+    if (v && typeof v === "object") for (const [k, inner] of Object.entries(v)) seen.push(bad(k) ? "\u0000" : inner);
   }
   return false;
 }
