@@ -44,6 +44,12 @@ function contained(superset: any, subset: any): boolean {
   return true;
 }
 
+/** A query parameter as one string ("" when absent, repeated or nested). */
+function queryParam(req: Request, name: string): string {
+  const value = req.query[name];
+  return typeof value === "string" ? value : "";
+}
+
 /** What a flooding stream writes in all: far more than any socket buffers on the way. */
 export const FLOOD_BYTES = 64 * 1024 * 1024;
 
@@ -225,7 +231,7 @@ export async function startStub(): Promise<Stub> {
     res.status(204).end();
   });
   app.get("/store/items", (req, res) =>
-    res.json(stub.store.get(storeKey(String(req.query.namespace).split("."), String(req.query.key))) ?? null),
+    res.json(stub.store.get(storeKey(queryParam(req, "namespace").split("."), queryParam(req, "key"))) ?? null),
   );
   app.delete("/store/items", (req, res) => {
     stub.store.delete(storeKey(req.body.namespace, req.body.key));

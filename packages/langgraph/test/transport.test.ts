@@ -3,6 +3,7 @@
  * upstream faults (down, slow, garbage), body limits, and option checks.
  */
 import request from "supertest";
+import { Auth } from "@gatehouse/express";
 import { langgraphGateway } from "@gatehouse/langgraph";
 import { alice, gatewayApp, ownerAuth, useStubGateway } from "./fixture";
 
@@ -175,5 +176,25 @@ describe("options", () => {
       }),
     ).toThrow(/upstreamHeaders/);
     expect(() => langgraphGateway({ auth, upstream: "http://h", timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+  test("any Auth fits, with the application's own resources and user type (type-checked here)", async () => {
+    type Org = {
+      identity: string;
+      permissions: string[];
+      is_authenticated: boolean;
+      display_name: string;
+      org: string;
+    };
+    const custom = new Auth<{ documents: { read: { id: string } } }, Org>({ resources: { documents: ["read"] } })
+      .authenticate(() => ({ identity: "ann", org: "acme" }))
+      .on("documents:read", ({ user }) => ({ org: user.org }))
+      .on("threads", ({ user }) => ({ org: user.org }));
+    const built = gatewayApp({ upstream: gw.stub.url, auth: custom });
+    try {
+      await request(built.app).post("/threads/search").send({}).expect(200);
+      expect(gw.stub.received.at(-1)!.body.metadata).toEqual({ org: "acme" });
+    } finally {
+      await built.gateway.close();
+    }
   });
 });
