@@ -156,6 +156,18 @@ test("back-pressure: a caller that stops reading stops the upstream writer (the 
   });
 });
 
+test("cron search answers only the crons inside the caller's filter, even when the upstream returns others", async () => {
+  gw.stub.crons = [
+    { cron_id: "c1", metadata: { owner: "alice" } },
+    { cron_id: "c2", metadata: { owner: "bob" } },
+    { cron_id: "c3" },
+  ];
+  const res = await request(gw.app).post("/runs/crons/search").set(alice).send({ limit: 10 }).expect(200);
+  expect(res.body).toEqual([{ cron_id: "c1", metadata: { owner: "alice" } }]);
+  gw.stub.crons = { not: "a list" } as never;
+  await request(gw.app).post("/runs/crons/search").set(alice).send({}).expect(502);
+});
+
 describe("store", () => {
   test("writes into another user's namespace are 403 and reach nothing; reads are 404", async () => {
     await request(gw.app)
