@@ -100,6 +100,20 @@ export function packIntoBlankApp(
   };
 }
 
+/**
+ * What a packed workspace ships for its `entries` (e.g. `["index"]`): both builds
+ * with their types, the sources the source maps point to, LICENSE, README and CHANGELOG.
+ */
+export function publishedFiles(entries: string[]): string[] {
+  const builds = entries.flatMap((e) => [`dist/${e}.mjs`, `dist/${e}.cjs`, `dist/${e}.d.mts`, `dist/${e}.d.cts`]);
+  return [...builds, "src/index.ts", "LICENSE", "README.md", "CHANGELOG.md", "package.json"];
+}
+
+/** The files among `files` that are for development only (tests, build and TypeScript configs): none should ship. */
+export function developmentFiles(files: string[]): string[] {
+  return files.filter((f) => /\.test\.|(^|\/)test\/|tsdown\.config|tsconfig/.test(f));
+}
+
 /** publint on the tarball, warnings as errors; returns its messages (suggestions included). */
 export function publint(tarball: string): string[] {
   const cli = path.join(repo, "node_modules/publint/src/cli.js");
