@@ -47,12 +47,8 @@ function link(app: string, dep: string): void {
   fs.symlinkSync(path.join(repo, "node_modules", dep), target, "dir");
 }
 
-/**
- * Packs `workspace` and installs the tarball in a new blank app, linking `deps`
- * (names under the repository's node_modules) beside it.
- */
-export function packIntoBlankApp(workspace: string, packageName: string, deps: string[]): PackedApp {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-pack-"));
+/** `npm pack`s `workspace` into `work` and unpacks it as `<dir>/node_modules/<packageName>`. */
+function packInto(work: string, dir: string, workspace: string, packageName: string) {
   const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", work, "-w", workspace], {
     cwd: repo,
     encoding: "utf8",
@@ -62,10 +58,28 @@ export function packIntoBlankApp(workspace: string, packageName: string, deps: s
     .split("\n")
     .filter((f) => f.length > 0)
     .map((f) => f.replace(/^package\//, ""));
-  const dir = path.join(work, "app");
   const installed = path.join(dir, "node_modules", packageName);
   fs.mkdirSync(installed, { recursive: true });
   execFileSync("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
+  return { tarball, files };
+}
+
+/**
+ * Packs `workspace` and installs the tarball in a new blank app, linking `deps`
+ * (names under the repository's node_modules) beside it. `packed` (package name
+ * to workspace) are other workspaces installed from their own tarballs too, such
+ * as a peer dependency on another package of this repository.
+ */
+export function packIntoBlankApp(
+  workspace: string,
+  packageName: string,
+  deps: string[],
+  packed: Record<string, string> = {},
+): PackedApp {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-pack-"));
+  const dir = path.join(work, "app");
+  const { tarball, files } = packInto(work, dir, workspace, packageName);
+  for (const [name, peer] of Object.entries(packed)) packInto(work, dir, peer, name);
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "blank-app", private: true }) + "\n");
   for (const dep of deps) link(dir, dep);
   return {
@@ -84,6 +98,20 @@ export function packIntoBlankApp(workspace: string, packageName: string, deps: s
       fs.rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What a packed workspace ships for its `entries` (e.g. `["index"]`): both builds
+ * with their types, the sources the source maps point to, LICENSE, README and CHANGELOG.
+ */
+export function publishedFiles(entries: string[]): string[] {
+  const builds = entries.flatMap((e) => [`dist/${e}.mjs`, `dist/${e}.cjs`, `dist/${e}.d.mts`, `dist/${e}.d.cts`]);
+  return [...builds, "src/index.ts", "LICENSE", "README.md", "CHANGELOG.md", "package.json"];
+}
+
+/** The files among `files` that are for development only (tests, build and TypeScript configs): none should ship. */
+export function developmentFiles(files: string[]): string[] {
+  return files.filter((f) => /\.test\.|(^|\/)test\/|tsdown\.config|tsconfig/.test(f));
 }
 
 /** publint on the tarball, warnings as errors; returns its messages (suggestions included). */

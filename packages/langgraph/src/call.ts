@@ -110,7 +110,7 @@ export class Call {
 
   /** Runs the decision for `event`; an allowed decision's filter, `{}` when unscoped. */
   async decide(event: string, value: unknown): Promise<Scope> {
-    const decision = await this.options.auth.authorize(this.req.auth as AuthContext, event as never, value as never);
+    const decision = await this.options.auth.authorize(this.req.auth, event as never, value as never);
     return decision.filters ?? {};
   }
 

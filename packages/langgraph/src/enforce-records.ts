@@ -243,11 +243,16 @@ export async function versions(call: Call): Promise<void> {
   const body = call.body();
   const scope = await call.decide("assistants:read", { assistant_id: call.param("assistant_id") });
   await requireInScope(call, scope);
+  await forwardListInScope(call, scope, body);
+}
+
+/** POSTs `body` to the route upstream and answers only the listed records inside `scope` (not a list: 502). */
+export async function forwardListInScope(call: Call, scope: Scope, body: Record<string, unknown>): Promise<void> {
   const { data, headers } = await call.fetchJson("POST", call.upstreamPath(), body);
   if (!Array.isArray(data)) throw badGateway();
   call.sendJson(
     200,
-    data.filter((version) => inScope(scope, metadataOf(version))),
+    data.filter((record) => inScope(scope, metadataOf(record))),
     headers,
   );
 }

@@ -4,7 +4,13 @@
  */
 import { HTTPException, type AuthContext } from "@gatehouse/express";
 import { type Call, notFound } from "./call";
-import { metadataInput, requireInScope, requireSameThread, stampedMetadata } from "./enforce-records";
+import {
+  forwardListInScope,
+  metadataInput,
+  requireInScope,
+  requireSameThread,
+  stampedMetadata,
+} from "./enforce-records";
 import { inScope, metadataOf, type Scope } from "./scope";
 import { badGateway } from "./upstream";
 
@@ -120,13 +126,7 @@ export async function cronCreate(call: Call): Promise<void> {
 export async function cronSearch(call: Call): Promise<void> {
   const body = call.body();
   const scope = await call.decide("crons:search", { ...body });
-  const { data, headers } = await call.fetchJson("POST", call.upstreamPath(), body);
-  if (!Array.isArray(data)) throw badGateway();
-  call.sendJson(
-    200,
-    data.filter((cron) => inScope(scope, metadataOf(cron))),
-    headers,
-  );
+  await forwardListInScope(call, scope, body);
 }
 
 const CRON_PAGE = 100;

@@ -5,6 +5,13 @@
 import type { Auth } from "@gatehouse/express";
 
 /**
+ * What the gateway uses of a Gatehouse `Auth`: its middleware and its decisions
+ * on LangGraph's built-in events. Any `new Auth()` fits, whatever its own
+ * resources and user type (`Auth` itself is invariant in both).
+ */
+type GatewayAuth = Pick<Auth, "middleware" | "authorize">;
+
+/**
  * Options of `langgraphGateway()`. Unknown names throw with the accepted list.
  *
  * @example
@@ -19,7 +26,7 @@ import type { Auth } from "@gatehouse/express";
  */
 export interface GatewayOptions {
   /** The Gatehouse `Auth` (authenticate step + handlers) that decides every request. */
-  auth: Auth<any, any>;
+  auth: GatewayAuth;
   /** The LangGraph server's base URL, e.g. `"http://127.0.0.1:2024"` or a LangGraph Platform deployment URL. */
   upstream: string;
   /**
@@ -51,7 +58,7 @@ export interface GatewayOptions {
 
 /** The validated options, with defaults filled in. */
 export interface ResolvedOptions {
-  auth: Auth<any, any>;
+  auth: GatewayAuth;
   origin: string;
   basePath: string;
   upstreamHeaders: Record<string, string>;

@@ -55,8 +55,8 @@ function timedOut(cause: unknown): HTTPException {
   });
 }
 
-/** Maps an undici failure to 502/504; anything else is rethrown unchanged. */
-export function upstreamFailure(err: unknown): unknown {
+/** Maps an undici failure to 502/504; an abort is rethrown unchanged; anything else is a 502. */
+export function upstreamFailure(err: unknown): Error {
   if (err instanceof HTTPException) return err;
   if (
     err instanceof undiciErrors.HeadersTimeoutError ||
@@ -65,7 +65,8 @@ export function upstreamFailure(err: unknown): unknown {
   ) {
     return timedOut(err);
   }
-  if (err instanceof undiciErrors.RequestAbortedError || (err as { name?: string })?.name === "AbortError") return err;
+  if (err instanceof undiciErrors.RequestAbortedError || (err instanceof Error && err.name === "AbortError"))
+    return err;
   if (err instanceof undiciErrors.ResponseExceededMaxSizeError)
     return badGateway("The LangGraph server's answer is too large", err);
   return badGateway("The LangGraph server is unreachable", err);

@@ -12,6 +12,7 @@ import express from "express";
 import { Auth } from "@gatehouse/express";
 import { GATEWAY_ROUTES, langgraphGateway, type GatewayRoute } from "@gatehouse/langgraph";
 import { startLangGraph, type LangGraphServer } from "./support/langgraph-server";
+import { routePath } from "./support/route-path";
 
 jest.setTimeout(600_000);
 
@@ -110,13 +111,7 @@ async function exercise(
   const checkpoint = state.checkpoint?.checkpoint_id as string;
   const assistant = (await to("POST", "/assistants", { graph_id: "agent" })).data.assistant_id as string;
   expect([thread, run, checkpoint, assistant].every((v) => typeof v === "string")).toBe(true);
-  const params: Record<string, string> = {
-    thread_id: thread,
-    run_id: run,
-    checkpoint_id: checkpoint,
-    assistant_id: assistant,
-    namespace: "x",
-  };
+  const ids = { thread, run, checkpoint, assistant };
   await to("PUT", "/store/items", { namespace: ["ns"], key: "k", value: { v: 1 } });
 
   // Deletes last (the thread last of all), so every other route finds its records.
@@ -124,7 +119,7 @@ async function exercise(
   const routes = GATEWAY_ROUTES.filter((r) => r.event !== null).sort((a, b) => order(a) - order(b));
   const results = new Map<GatewayRoute, { status: number; events: Seen[] }>();
   for (const route of routes) {
-    let p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]);
+    let p = routePath(route.path, ids);
     if (route.path === "/store/items" && route.method === "GET") p += "?namespace=ns&key=k";
     reset();
     if (SLOW.has(route.path)) {

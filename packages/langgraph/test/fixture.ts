@@ -6,6 +6,7 @@
 import express from "express";
 import { Auth, HTTPException } from "@gatehouse/express";
 import { langgraphGateway, type GatewayOptions, type GatewayRouter } from "@gatehouse/langgraph";
+import { startStub, type Stub } from "./stub-upstream";
 
 /** `Authorization: Bearer <name>` is user <name>: enough for tests, never for production. */
 export function ownerAuth(options: { stamp?: boolean } = {}) {
@@ -55,3 +56,35 @@ export function gatewayApp(
 
 export const alice = { Authorization: "Bearer alice" };
 export const bob = { Authorization: "Bearer bob" };
+
+/** The stub upstream and the gateway in front of it, fresh for every test (see `useStubGateway`). */
+export interface StubGateway {
+  stub: Stub;
+  app: express.Express;
+  gateway: GatewayRouter;
+  /** Closes the current gateway and mounts another one (other options, other mount path) on the same stub. */
+  remount(options?: Partial<GatewayOptions>, mount?: string): Promise<void>;
+}
+
+/**
+ * Registers a beforeEach that starts a stub upstream and a gateway in front of
+ * it (`options` added to `{ upstream: stub.url }`), and an afterEach that closes
+ * both. Read the fields inside tests: they are replaced for every test.
+ */
+export function useStubGateway(options: Partial<GatewayOptions> = {}): StubGateway {
+  const harness = {
+    async remount(more: Partial<GatewayOptions> = {}, mount = "/") {
+      await harness.gateway.close();
+      Object.assign(harness, gatewayApp({ upstream: harness.stub.url, ...options, ...more }, mount));
+    },
+  } as StubGateway;
+  beforeEach(async () => {
+    harness.stub = await startStub();
+    Object.assign(harness, gatewayApp({ upstream: harness.stub.url, ...options }));
+  });
+  afterEach(async () => {
+    await harness.gateway.close();
+    await harness.stub.close();
+  });
+  return harness;
+}

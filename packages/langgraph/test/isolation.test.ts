@@ -12,6 +12,7 @@ import type { Server } from "node:http";
 import { GATEWAY_ROUTES, type GatewayRouter } from "@gatehouse/langgraph";
 import { alice, bob, gatewayApp } from "./fixture";
 import { startLangGraph, type LangGraphServer } from "./support/langgraph-server";
+import { routePath } from "./support/route-path";
 
 jest.setTimeout(600_000);
 
@@ -71,18 +72,12 @@ test("bob reaches none of alice's records, on any route, and nothing of hers cha
   const assistant = (await as(alice, "POST", "/assistants", { graph_id: "agent", name: "alice's" })).data
     .assistant_id as string;
   await as(alice, "PUT", "/store/items", { namespace: ["alice", "notes"], key: "n1", value: { text: "alice-secret" } });
-  const params: Record<string, string> = {
-    thread_id: thread,
-    run_id: run,
-    checkpoint_id: checkpoint,
-    assistant_id: assistant,
-    namespace: "x",
-  };
+  const ids = { thread, run, checkpoint, assistant };
 
   const leaks: string[] = [];
   for (const route of GATEWAY_ROUTES) {
     if (!/:thread_id|:assistant_id/.test(route.path) || route.path.includes("/crons")) continue;
-    const p = route.path.replace(/:([a-z_]+)/g, (_, name: string) => params[name]);
+    const p = routePath(route.path, ids);
     const body =
       route.method === "GET" || route.method === "DELETE"
         ? undefined

@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { Express } from "express";
 import jwt from "jsonwebtoken";
 import request from "supertest";
 import ts from "typescript";
@@ -27,39 +28,38 @@ function snippet(name: string): string {
 const setup = snippet("setup");
 const runnable = setup.replace("app.listen(3000);", "export { app };");
 
+// The snippet as a file of its own, so the type-check reads it and the test loads it as a reader's app would.
+let dir: string;
+let file: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(__dirname, ".readme-"));
+  file = path.join(dir, "setup.ts");
+  fs.writeFileSync(file, runnable);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
 test("the README setup type-checks", () => {
   expect(runnable).not.toBe(setup);
-  const dir = fs.mkdtempSync(path.join(__dirname, ".readme-"));
-  try {
-    const file = path.join(dir, "setup.ts");
-    fs.writeFileSync(file, runnable);
-    const { config } = ts.readConfigFile(path.join(__dirname, "..", "tsconfig.test.json"), ts.sys.readFile);
-    const { options } = ts.parseJsonConfigFileContent(config, ts.sys, path.join(__dirname, ".."));
-    const program = ts.createProgram([file], { ...options, noEmit: true });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-    expect(errors).toEqual([]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const { config } = ts.readConfigFile(path.join(__dirname, "..", "tsconfig.test.json"), (p) => ts.sys.readFile(p));
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, path.join(__dirname, ".."));
+  const program = ts.createProgram([file], { ...options, noEmit: true });
+  const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  expect(errors).toEqual([]);
 });
 
 describe("the README setup in front of a LangGraph-shaped server", () => {
   let stub: Stub;
-  let app: import("express").Express;
+  let app: Express;
   const secret = "readme-test-secret-0123456789";
   const token = (sub: string) => `Bearer ${jwt.sign({ sub }, secret, { algorithm: "HS256", expiresIn: "5m" })}`;
 
   beforeAll(async () => {
     stub = await startStub();
+    // Set before the import: the snippet reads them when it loads.
     process.env.JWT_SECRET = secret;
     process.env.LANGGRAPH_URL = stub.url;
     process.env.LANGGRAPH_API_KEY = "deployment-key";
-    const js = ts.transpileModule(runnable, {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    const module = { exports: {} as { app?: import("express").Express } };
-    new Function("require", "module", "exports", "process", js)(require, module, module.exports, process);
-    app = module.exports.app!;
+    ({ app } = (await import(file)) as { app: Express });
   });
   afterAll(async () => {
     await stub.close();

@@ -25,6 +25,8 @@ export interface Stub {
   assistants: Map<string, any>;
   store: Map<string, any>;
   runs: any[];
+  /** Crons the stub answers to every cron search, whatever the query (as an upstream that ignores filters). */
+  crons: any[];
   mode: Mode;
   /** Resolves when a slow stream's client went away. */
   streamClosed: Promise<void>;
@@ -44,6 +46,12 @@ function contained(superset: any, subset: any): boolean {
   return true;
 }
 
+/** A query parameter as one string ("" when absent, repeated or nested). */
+function queryParam(req: Request, name: string): string {
+  const value = req.query[name];
+  return typeof value === "string" ? value : "";
+}
+
 /** What a flooding stream writes in all: far more than any socket buffers on the way. */
 export const FLOOD_BYTES = 64 * 1024 * 1024;
 
@@ -57,6 +65,7 @@ export async function startStub(): Promise<Stub> {
     assistants: new Map(),
     store: new Map(),
     runs: [],
+    crons: [],
     mode: "normal",
     streamClosed: new Promise<void>((resolve) => (onStreamClosed = resolve)),
     flood: { sent: 0, blocked: false, finished: false },
@@ -210,6 +219,7 @@ export async function startStub(): Promise<Stub> {
   app.post("/threads/:id/runs/stream", (req, res) => sse(req, res, req.params.id));
   app.post("/runs/stream", (req, res) => sse(req, res));
   app.post("/runs/wait", (req, res) => res.json({ config: req.body.config, metadata: req.body.metadata }));
+  app.post("/runs/crons/search", (_req, res) => res.json(stub.crons));
   app.post("/runs/batch", (req, res) => res.json(req.body.map((b: any) => run(undefined, b))));
   app.post("/runs/crons", (req, res) =>
     res.json({ cron_id: randomUUID(), metadata: req.body.metadata, payload: req.body }),
@@ -225,7 +235,7 @@ export async function startStub(): Promise<Stub> {
     res.status(204).end();
   });
   app.get("/store/items", (req, res) =>
-    res.json(stub.store.get(storeKey(String(req.query.namespace).split("."), String(req.query.key))) ?? null),
+    res.json(stub.store.get(storeKey(queryParam(req, "namespace").split("."), queryParam(req, "key"))) ?? null),
   );
   app.delete("/store/items", (req, res) => {
     stub.store.delete(storeKey(req.body.namespace, req.body.key));

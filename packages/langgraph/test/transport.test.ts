@@ -3,28 +3,18 @@
  * upstream faults (down, slow, garbage), body limits, and option checks.
  */
 import request from "supertest";
+import { Auth } from "@gatehouse/express";
 import { langgraphGateway } from "@gatehouse/langgraph";
-import { alice, gatewayApp, ownerAuth } from "./fixture";
-import { startStub, type Stub } from "./stub-upstream";
+import { alice, gatewayApp, ownerAuth, useStubGateway } from "./fixture";
 
 // Real servers on a busy shared machine: generous, never a speed assertion.
 jest.setTimeout(120_000);
 
-let stub: Stub;
-let app: ReturnType<typeof gatewayApp>;
-
-beforeEach(async () => {
-  stub = await startStub();
-  app = gatewayApp({ upstream: stub.url, upstreamHeaders: { "x-api-key": "deployment-key" } });
-});
-afterEach(async () => {
-  await app.gateway.close();
-  await stub.close();
-});
+const gw = useStubGateway({ upstreamHeaders: { "x-api-key": "deployment-key" } });
 
 describe("credentials and headers", () => {
   test("the caller's Authorization and cookies never go upstream; upstreamHeaders always do and cannot be supplied by the caller", async () => {
-    await request(app.app)
+    await request(gw.app)
       .post("/threads")
       .set(alice)
       .set("Cookie", "session=s3cret")
@@ -32,7 +22,7 @@ describe("credentials and headers", () => {
       .set("x-auth-scheme", "langsmith")
       .send({})
       .expect(200);
-    const sent = stub.received.at(-1)!.headers;
+    const sent = gw.stub.received.at(-1)!.headers;
     expect(sent.authorization).toBeUndefined();
     expect(sent.cookie).toBeUndefined();
     expect(sent["x-auth-scheme"]).toBeUndefined();
@@ -40,24 +30,24 @@ describe("credentials and headers", () => {
   });
 
   test("forwardHeaders adds caller headers; without it they stay at the gateway", async () => {
-    await request(app.app)
+    await request(gw.app)
       .post("/threads")
       .set(alice)
       .set("x-request-id", "r1")
       .set("Last-Event-ID", "7")
       .send({})
       .expect(200);
-    expect(stub.received.at(-1)!.headers["x-request-id"]).toBeUndefined();
-    expect(stub.received.at(-1)!.headers["last-event-id"]).toBe("7");
-    const traced = gatewayApp({ upstream: stub.url, forwardHeaders: ["X-Request-Id"] });
+    expect(gw.stub.received.at(-1)!.headers["x-request-id"]).toBeUndefined();
+    expect(gw.stub.received.at(-1)!.headers["last-event-id"]).toBe("7");
+    const traced = gatewayApp({ upstream: gw.stub.url, forwardHeaders: ["X-Request-Id"] });
     await request(traced.app).post("/threads").set(alice).set("x-request-id", "r2").send({}).expect(200);
-    expect(stub.received.at(-1)!.headers["x-request-id"]).toBe("r2");
+    expect(gw.stub.received.at(-1)!.headers["x-request-id"]).toBe("r2");
     await traced.gateway.close();
   });
 
   test("upstream cookies and the deployment key never reach the caller", async () => {
-    stub.mode = "set-cookie";
-    const res = await request(app.app).get("/info").expect(200);
+    gw.stub.mode = "set-cookie";
+    const res = await request(gw.app).get("/info").expect(200);
     expect(res.headers["set-cookie"]).toBeUndefined();
     expect(JSON.stringify(res.headers)).not.toContain("deployment-key");
   });
@@ -65,38 +55,38 @@ describe("credentials and headers", () => {
 
 describe("public and unknown routes", () => {
   test("/info, /ok and /health need no credentials; other routes answer 401 with a challenge", async () => {
-    await request(app.app).get("/info").expect(200);
-    await request(app.app).get("/ok").expect(200, { ok: true });
-    await request(app.app).get("/health").expect(200, { status: "ok" });
-    const res = await request(app.app).post("/threads/search").send({}).expect(401);
+    await request(gw.app).get("/info").expect(200);
+    await request(gw.app).get("/ok").expect(200, { ok: true });
+    await request(gw.app).get("/health").expect(200, { status: "ok" });
+    const res = await request(gw.app).post("/threads/search").send({}).expect(401);
     expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
-    expect(stub.received.filter((r) => r.path.startsWith("/threads"))).toHaveLength(0);
+    expect(gw.stub.received.filter((r) => r.path.startsWith("/threads"))).toHaveLength(0);
   });
 
   test("a CORS preflight is not answered 401 and never forwarded", async () => {
-    const before = stub.received.length;
-    const res = await request(app.app)
+    const before = gw.stub.received.length;
+    const res = await request(gw.app)
       .options("/threads")
       .set("Origin", "https://app.example")
       .set("Access-Control-Request-Method", "POST");
     expect(res.status).not.toBe(401);
-    expect(stub.received.length).toBe(before);
+    expect(gw.stub.received.length).toBe(before);
   });
 
   test("routes the gateway does not map are 404 and never forwarded", async () => {
-    const before = stub.received.length;
-    await request(app.app).post("/internal/truncate").set(alice).send({ threads: true }).expect(404);
-    await request(app.app).get("/runs/11111111-1111-1111-1111-111111111111/stream").set(alice).expect(404);
-    await request(app.app).get("/threads/x/unknown").set(alice).expect(404);
-    await request(app.app).put("/threads/x").set(alice).send({}).expect(404);
-    expect(stub.received.length).toBe(before);
+    const before = gw.stub.received.length;
+    await request(gw.app).post("/internal/truncate").set(alice).send({ threads: true }).expect(404);
+    await request(gw.app).get("/runs/11111111-1111-1111-1111-111111111111/stream").set(alice).expect(404);
+    await request(gw.app).get("/threads/x/unknown").set(alice).expect(404);
+    await request(gw.app).put("/threads/x").set(alice).send({}).expect(404);
+    expect(gw.stub.received.length).toBe(before);
   });
 });
 
 describe("upstream faults", () => {
   test("upstream down: 502 JSON without internal addresses", async () => {
-    const url = stub.url;
-    await stub.close();
+    const url = gw.stub.url;
+    await gw.stub.close();
     const logged: unknown[][] = [];
     const down = gatewayApp({ upstream: url, logger: { error: (...args: unknown[]) => logged.push(args) } });
     const res = await request(down.app).post("/threads").set(alice).send({}).expect(502);
@@ -108,29 +98,29 @@ describe("upstream faults", () => {
   });
 
   test("upstream slow: 504 after timeoutMs", async () => {
-    const slow = gatewayApp({ upstream: stub.url, timeoutMs: 200 });
-    stub.mode = "slow";
+    const slow = gatewayApp({ upstream: gw.stub.url, timeoutMs: 200 });
+    gw.stub.mode = "slow";
     const res = await request(slow.app).post("/threads").set(alice).send({}).expect(504);
     expect(res.body.error).toBe("gateway_timeout");
     await slow.gateway.close();
   });
 
   test("a malformed upstream answer is 502, never a 200 with unchecked data", async () => {
-    stub.mode = "garbage";
-    await request(app.app).get("/threads/t1").set(alice).expect(502);
-    await request(app.app).post("/threads/search").set(alice).send({}).expect(502);
+    gw.stub.mode = "garbage";
+    await request(gw.app).get("/threads/t1").set(alice).expect(502);
+    await request(gw.app).post("/threads/search").set(alice).send({}).expect(502);
   });
 
   test("an upstream 4xx body passes through", async () => {
-    stub.threads.set("t1", { thread_id: "t1", metadata: { owner: "alice" } });
-    const res = await request(app.app).post("/threads/t1/state").set(alice).send({}).expect(422);
+    gw.stub.threads.set("t1", { thread_id: "t1", metadata: { owner: "alice" } });
+    const res = await request(gw.app).post("/threads/t1/state").set(alice).send({}).expect(422);
     expect(res.body).toEqual({ detail: "values: Required" });
   });
 });
 
 describe("request bodies", () => {
   test("a body over maxBodyBytes is 413, invalid JSON 400, a body that is not JSON 415; none is forwarded", async () => {
-    const small = gatewayApp({ upstream: stub.url, maxBodyBytes: 100 });
+    const small = gatewayApp({ upstream: gw.stub.url, maxBodyBytes: 100 });
     await request(small.app)
       .post("/threads")
       .set(alice)
@@ -149,7 +139,7 @@ describe("request bodies", () => {
       .send('{"metadata":{}}')
       .expect(415);
     await request(small.app).post("/threads").set(alice).type("form").send({ metadata: "x" }).expect(415);
-    expect(stub.received.filter((r) => r.path === "/threads")).toHaveLength(0);
+    expect(gw.stub.received.filter((r) => r.path === "/threads")).toHaveLength(0);
     await small.gateway.close();
   });
 });
@@ -186,5 +176,25 @@ describe("options", () => {
       }),
     ).toThrow(/upstreamHeaders/);
     expect(() => langgraphGateway({ auth, upstream: "http://h", timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+  test("any Auth fits, with the application's own resources and user type (type-checked here)", async () => {
+    type Org = {
+      identity: string;
+      permissions: string[];
+      is_authenticated: boolean;
+      display_name: string;
+      org: string;
+    };
+    const custom = new Auth<{ documents: { read: { id: string } } }, Org>({ resources: { documents: ["read"] } })
+      .authenticate(() => ({ identity: "ann", org: "acme" }))
+      .on("documents:read", ({ user }) => ({ org: user.org }))
+      .on("threads", ({ user }) => ({ org: user.org }));
+    const built = gatewayApp({ upstream: gw.stub.url, auth: custom });
+    try {
+      await request(built.app).post("/threads/search").send({}).expect(200);
+      expect(gw.stub.received.at(-1)!.body.metadata).toEqual({ org: "acme" });
+    } finally {
+      await built.gateway.close();
+    }
   });
 });
