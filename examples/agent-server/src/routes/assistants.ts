@@ -22,7 +22,7 @@ import {
   type JsonObject,
 } from "../validate";
 import type { Limits } from "../limits";
-import { input, inputOf, parsed, route } from "./input";
+import { input, inputOf, parsed } from "./input";
 import { pickFields, readBack } from "./read-back";
 
 /** An assistant without its contents, for callers who may write but not read it. */
@@ -112,7 +112,7 @@ export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       };
     }),
     auth.guard("assistants:create", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const value = inputOf<AssistantFields & { assistant_id?: string; if_exists: string }>(res);
       const result = await assistants.createAssistant(db, value, req.auth?.filters);
       if (result.kind === "conflict" || (result.kind === "exists" && value.if_exists !== "do_nothing")) {
@@ -120,14 +120,14 @@ export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       }
       const { assistant_id } = result.record;
       res.json(await readBack(db, auth, req.auth!, "assistants:read", assistant_id, result.record, redactAssistant));
-    }),
+    },
   );
 
   router.post(
     "/assistants/search",
     input(parseSearch),
     auth.guard("assistants:search", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const query = inputOf<AssistantSearch & { select?: string[] }>(res);
       const { assistants: found, total } = await assistants.searchAssistants(
         db,
@@ -138,43 +138,43 @@ export function assistantRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       res.setHeader("X-Pagination-Total", String(total));
       if (query.offset + found.length < total) res.setHeader("X-Pagination-Next", String(query.offset + found.length));
       res.json(found.map((assistant) => pick(assistant, query.select)));
-    }),
+    },
   );
 
   router.get(
     "/assistants/:assistant_id",
     input((req) => ({ assistant_id: assistantIdParam(req) })),
     auth.guard("assistants:read", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { assistant_id } = inputOf<{ assistant_id: string }>(res);
       const assistant = await assistants.getAssistant(db, assistant_id, req.auth?.filters);
       if (!assistant) throw notFound(req.params.assistant_id as string);
       res.json(assistant);
-    }),
+    },
   );
 
   router.patch(
     "/assistants/:assistant_id",
     input((req) => ({ assistant_id: assistantIdParam(req), ...fields(bodyObject(req.body), false) })),
     auth.guard("assistants:update", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { assistant_id, ...patch } = inputOf<Partial<AssistantFields> & { assistant_id: string }>(res);
       const assistant = await assistants.patchAssistant(db, assistant_id, patch, req.auth?.filters);
       if (!assistant) throw notFound(req.params.assistant_id as string);
       res.json(await readBack(db, auth, req.auth!, "assistants:read", assistant_id, assistant, redactAssistant));
-    }),
+    },
   );
 
   router.delete(
     "/assistants/:assistant_id",
     input((req) => ({ assistant_id: assistantIdParam(req) })),
     auth.guard("assistants:delete", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { assistant_id } = inputOf<{ assistant_id: string }>(res);
       if (!(await assistants.deleteAssistant(db, assistant_id, req.auth?.filters)))
         throw notFound(req.params.assistant_id as string);
       res.status(204).end();
-    }),
+    },
   );
 
   return router;

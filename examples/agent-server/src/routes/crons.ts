@@ -1,4 +1,4 @@
-import { Router, type Request } from "express";
+import { Router, type Request, type RequestHandler } from "express";
 import { HTTPException } from "@gatehouse/express";
 import type { AppAuth } from "../auth";
 import type { Db } from "../db";
@@ -18,7 +18,7 @@ import {
 } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
 import type { Limits } from "../limits";
-import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { input, inputOf, parsed, setNextPage } from "./input";
 import { pickFields, readBack } from "./read-back";
 
 /** A cron without its contents, for callers who may write but not read it. */
@@ -111,7 +111,7 @@ const notFound = (cronId: string) => new HTTPException(404, { message: `Cron ${c
 export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
-  const create = route(async (req, res) => {
+  const create: RequestHandler = async (req, res) => {
     const cron = inputOf<CreateInput>(res);
     const assistant = await resolveAssistant(db, auth, req.auth!, cron.assistant_id);
     if (cron.thread_id) {
@@ -128,7 +128,7 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       user_id: req.auth!.user.identity,
     });
     res.json(await readBack(db, auth, req.auth!, "crons:read", created.cron_id, created, redactCron));
-  });
+  };
   router.post("/runs/crons", input(parseCreate), auth.guard("crons:create", { value: parsed }), create);
   router.post(
     "/threads/:thread_id/runs/crons",
@@ -141,12 +141,12 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     "/runs/crons/search",
     input(parseSearch),
     auth.guard("crons:search", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const query = inputOf<CronSearch>(res);
       const page = await crons.searchCrons(db, query, req.auth?.filters, limits.maxResponseBytes);
       setNextPage(res, query.offset, page.crons.length, page.truncated);
       res.json(page.crons);
-    }),
+    },
   );
 
   router.patch(
@@ -161,7 +161,7 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       };
     }),
     auth.guard("crons:update", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { cron_id, ...patch } = inputOf<{
         cron_id: string;
         schedule?: string;
@@ -171,18 +171,18 @@ export function cronRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       const cron = await crons.patchCron(db, cron_id, patch, req.auth?.filters);
       if (!cron) throw notFound(cron_id);
       res.json(await readBack(db, auth, req.auth!, "crons:read", cron_id, cron, redactCron));
-    }),
+    },
   );
 
   router.delete(
     "/runs/crons/:cron_id",
     input((req) => ({ cron_id: uuid(req.params.cron_id, "cron_id") })),
     auth.guard("crons:delete", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { cron_id } = inputOf<{ cron_id: string }>(res);
       if (!(await crons.deleteCron(db, cron_id, req.auth?.filters))) throw notFound(cron_id);
       res.status(204).end();
-    }),
+    },
   );
 
   return router;

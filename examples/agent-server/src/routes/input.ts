@@ -40,10 +40,3 @@ export function inputOf<T>(res: Response): T {
 export function setNextPage(res: Response, offset: number, count: number, truncated: boolean): void {
   if (truncated) res.setHeader("X-Pagination-Next", String(offset + count));
 }
-
-/** Wraps an async route so that a rejection reaches the error handler (Express 5 also does this; explicit here). */
-export function route(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
-  return function asyncRoute(req: Request, res: Response, next: NextFunction) {
-    fn(req, res).catch(next);
-  };
-}

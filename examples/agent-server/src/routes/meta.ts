@@ -1,7 +1,6 @@
 import { Router } from "express";
 import type { Db } from "../db";
 import { GRAPHS, systemAssistantId } from "../graph";
-import { route } from "./input";
 
 /** Paths served without authentication. */
 export const PUBLIC_PATHS = ["/health", "/info"] as const;
@@ -10,17 +9,14 @@ export const PUBLIC_PATHS = ["/health", "/info"] as const;
 export function metaRoutes(db: Db): Router {
   const router = Router();
 
-  router.get(
-    "/health",
-    route(async (_req, res) => {
-      try {
-        await db.query("SELECT 1");
-        res.json({ ok: true, database: db.kind });
-      } catch {
-        res.status(503).json({ error: "service_unavailable", message: "The database does not answer" });
-      }
-    }),
-  );
+  router.get("/health", async (_req, res) => {
+    try {
+      await db.query("SELECT 1");
+      res.json({ ok: true, database: db.kind });
+    } catch {
+      res.status(503).json({ error: "service_unavailable", message: "The database does not answer" });
+    }
+  });
 
   router.get("/info", (_req, res) => {
     res.json({

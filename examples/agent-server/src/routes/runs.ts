@@ -5,11 +5,11 @@ import type { AppAuth } from "../auth";
 import type { Db } from "../db";
 import { GraphInputError, GRAPHS } from "../graph";
 import * as runs from "../storage/runs";
-import { RUN_STATUSES, type Run, type RunOutcome, type RunStatus } from "../storage/runs";
+import { RUN_STATUSES, type MultitaskStrategy, type Run, type RunOutcome, type RunStatus } from "../storage/runs";
 import { badRequest, bodyObject, isObject, oneOf, optionalObject, page, uuid, type JsonObject } from "../validate";
 import { resolveAssistant } from "./assistant-ref";
 import type { Limits } from "../limits";
-import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { input, inputOf, parsed, setNextPage } from "./input";
 import { mayRead, pickFields } from "./read-back";
 import { lastEventIdOf, numbered, RunEventLog, sendStream } from "./run-events";
 import { threadNotFound } from "./threads";
@@ -36,7 +36,7 @@ interface RunBodyInput extends JsonObject {
   config: JsonObject;
   context: JsonObject;
   stream_mode: StreamMode[];
-  multitask_strategy: string | null;
+  multitask_strategy: MultitaskStrategy | null;
 }
 
 interface CreateRunInput extends RunBodyInput {
@@ -150,42 +150,26 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const createRun = [input(parseCreateRun), auth.guard("threads:create_run", { value: parsed })];
   const createRunAndRead = [...createRun, requireRead(db, auth)];
 
-  router.post(
-    "/threads/:thread_id/runs",
-    ...createRun,
-    route(async (req, res) => {
-      res.json(await runAnswer(db, auth, req, (await execute(db, auth, limits, req, res)).run));
-    }),
-  );
+  router.post("/threads/:thread_id/runs", ...createRun, async (req, res) => {
+    res.json(await runAnswer(db, auth, req, (await execute(db, auth, limits, req, res)).run));
+  });
 
-  router.post(
-    "/threads/:thread_id/runs/wait",
-    ...createRunAndRead,
-    route(async (req, res) => {
-      res.json((await execute(db, auth, limits, req, res)).values);
-    }),
-  );
+  router.post("/threads/:thread_id/runs/wait", ...createRunAndRead, async (req, res) => {
+    res.json((await execute(db, auth, limits, req, res)).values);
+  });
 
-  router.post(
-    "/threads/:thread_id/runs/stream",
-    ...createRunAndRead,
-    route(async (req, res) => {
-      const { run, values, node } = await execute(db, auth, limits, req, res);
-      const events = runEvents(run, inputOf<CreateRunInput>(res).stream_mode, values, node);
-      sendStream(
-        res,
-        `/threads/${run.thread_id}/runs/${run.run_id}`,
-        streams.record(run.run_id, run.thread_id, events),
-      );
-    }),
-  );
+  router.post("/threads/:thread_id/runs/stream", ...createRunAndRead, async (req, res) => {
+    const { run, values, node } = await execute(db, auth, limits, req, res);
+    const events = runEvents(run, inputOf<CreateRunInput>(res).stream_mode, values, node);
+    sendStream(res, `/threads/${run.thread_id}/runs/${run.run_id}`, streams.record(run.run_id, run.thread_id, events));
+  });
 
   // Stateless: the graph runs on an empty state and nothing is stored, so there is no thread to rejoin.
   router.post(
     "/runs/stream",
     input(parseRunBody),
     auth.guard("threads:create_run", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const body = inputOf<RunBodyInput>(res);
       const assistant = await resolveAssistant(db, auth, req.auth!, body.assistant_id);
       const runId = randomUUID();
@@ -198,7 +182,7 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       }
       const events = runEvents({ run_id: runId, thread_id: null }, body.stream_mode, result.update, result.node);
       sendStream(res, `/runs/${runId}`, streams.record(runId, "", events));
-    }),
+    },
   );
 
   // Join a run's stream (LangGraph's route): replays its events after Last-Event-ID.
@@ -210,7 +194,7 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       last_event_id: lastEventIdOf(req.headers["last-event-id"]),
     })),
     auth.guard("threads:read", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { thread_id, run_id, last_event_id } = inputOf<{
         thread_id: string;
         run_id: string;
@@ -219,7 +203,7 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       const run = await runs.getRun(db, thread_id, run_id, req.auth?.filters);
       if (!run) throw new HTTPException(404, { message: `Run ${run_id} not found in thread ${thread_id}` });
       sendStream(res, `/threads/${thread_id}/runs/${run_id}`, streams.after(run_id, thread_id, last_event_id));
-    }),
+    },
   );
 
   router.get(
@@ -230,25 +214,25 @@ export function runRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       ...page(isObject(req.query) ? (req.query as JsonObject) : {}),
     })),
     auth.guard("threads:read", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const query = inputOf<{ thread_id: string; limit: number; offset: number; status?: RunStatus }>(res);
       const list = await runs.listRuns(db, query.thread_id, query, req.auth?.filters, limits.maxResponseBytes);
       if (!list) throw threadNotFound(query.thread_id);
       setNextPage(res, query.offset, list.runs.length, list.truncated);
       res.json(list.runs);
-    }),
+    },
   );
 
   router.get(
     "/threads/:thread_id/runs/:run_id",
     input((req) => ({ thread_id: uuid(req.params.thread_id, "thread_id"), run_id: uuid(req.params.run_id, "run_id") })),
     auth.guard("threads:read", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { thread_id, run_id } = inputOf<{ thread_id: string; run_id: string }>(res);
       const run = await runs.getRun(db, thread_id, run_id, req.auth?.filters);
       if (!run) throw new HTTPException(404, { message: `Run ${run_id} not found in thread ${thread_id}` });
       res.json(run);
-    }),
+    },
   );
 
   return router;

@@ -16,7 +16,7 @@ import {
   type JsonObject,
 } from "../validate";
 import type { Limits } from "../limits";
-import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { input, inputOf, parsed, setNextPage } from "./input";
 
 function key(value: unknown): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 1000)
@@ -91,24 +91,24 @@ export function storeRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       return { namespace: namespace(body.namespace, "namespace"), key: key(body.key), value: body.value };
     }),
     auth.guard("store:put", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const item = inputOf<ItemRef & { value: JsonObject }>(res);
       const written = await store.putItem(db, item.namespace, item.key, item.value, req.auth?.filters);
       if (!written) throw new HTTPException(403, { message: "Forbidden: you may not overwrite this item" });
       res.status(204).end();
-    }),
+    },
   );
 
   router.get(
     "/store/items",
     input((req): ItemRef => ({ namespace: queryNamespace(req.query.namespace), key: key(req.query.key) })),
     auth.guard("store:get", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const ref = inputOf<ItemRef>(res);
       const item = await store.getItem(db, ref.namespace, ref.key, req.auth?.filters);
       if (!item) throw new HTTPException(404, { message: `Item ${ref.key} not found in ${ref.namespace.join(".")}` });
       res.json(item);
-    }),
+    },
   );
 
   // Idempotent like LangGraph's: deleting an item that is not there (or not visible) answers 204 and changes nothing.
@@ -119,18 +119,18 @@ export function storeRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       return { namespace: namespace(body.namespace, "namespace"), key: key(body.key) };
     }),
     auth.guard("store:delete", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const ref = inputOf<ItemRef>(res);
       await store.deleteItem(db, ref.namespace, ref.key, req.auth?.filters);
       res.status(204).end();
-    }),
+    },
   );
 
   router.post(
     "/store/items/search",
     input(parseSearch),
     auth.guard("store:search", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const query = inputOf<SearchInput>(res);
       const prefix = optionalNamespace(query.namespace, "namespace (as set by the authorization handler)") ?? [];
       const page = await store.searchItems(
@@ -141,18 +141,18 @@ export function storeRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       );
       setNextPage(res, query.offset, page.items.length, page.truncated);
       res.json({ items: page.items });
-    }),
+    },
   );
 
   router.post(
     "/store/namespaces",
     input(parseList),
     auth.guard("store:list_namespaces", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const query = inputOf<ListInput>(res);
       const prefix = optionalNamespace(query.namespace, "namespace (as set by the authorization handler)");
       res.json({ namespaces: await store.listNamespaces(db, { ...query, prefix }, req.auth?.filters) });
-    }),
+    },
   );
 
   return router;

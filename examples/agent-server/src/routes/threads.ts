@@ -7,7 +7,7 @@ import { THREAD_SORT_COLUMNS, type Thread, type ThreadSearch } from "../storage/
 import type { AuthFilters } from "../storage/sql";
 import { badRequest, bodyObject, oneOf, optionalObject, optionalUuid, page, uuid, type JsonObject } from "../validate";
 import type { Limits } from "../limits";
-import { input, inputOf, parsed, route, setNextPage } from "./input";
+import { input, inputOf, parsed, setNextPage } from "./input";
 import { pickFields, readBack } from "./read-back";
 
 /** A thread without its contents, for callers who may write but not read it. */
@@ -89,75 +89,63 @@ function threadState(thread: Thread) {
 export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
   const router = Router();
 
-  router.post(
-    "/threads",
-    input(parseCreate),
-    auth.guard("threads:create", { value: parsed }),
-    route(async (req, res) => {
-      const { thread_id, metadata, if_exists } = inputOf<CreateInput>(res);
-      const result = await threads.createThread(db, { thread_id, metadata }, req.auth?.filters);
-      if (result.kind === "conflict" || (result.kind === "exists" && if_exists !== "do_nothing")) {
-        throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
-      }
-      res.json(
-        await readBack(db, auth, req.auth!, "threads:read", result.record.thread_id, result.record, redactThread),
-      );
-    }),
-  );
+  router.post("/threads", input(parseCreate), auth.guard("threads:create", { value: parsed }), async (req, res) => {
+    const { thread_id, metadata, if_exists } = inputOf<CreateInput>(res);
+    const result = await threads.createThread(db, { thread_id, metadata }, req.auth?.filters);
+    if (result.kind === "conflict" || (result.kind === "exists" && if_exists !== "do_nothing")) {
+      throw new HTTPException(409, { message: `Thread ${thread_id} already exists` });
+    }
+    res.json(await readBack(db, auth, req.auth!, "threads:read", result.record.thread_id, result.record, redactThread));
+  });
 
   router.post(
     "/threads/search",
     input(parseSearch),
     auth.guard("threads:search", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const query = inputOf<ThreadSearch>(res);
       const page = await threads.searchThreads(db, query, req.auth?.filters, limits.maxResponseBytes);
       setNextPage(res, query.offset, page.threads.length, page.truncated);
       res.json(page.threads);
-    }),
+    },
   );
 
-  router.get(
-    "/threads/:thread_id",
-    input(parseId),
-    auth.guard("threads:read", { value: parsed }),
-    route(async (req, res) => {
-      const { thread_id } = inputOf<{ thread_id: string }>(res);
-      res.json(await visibleThread(db, thread_id, req.auth?.filters));
-    }),
-  );
+  router.get("/threads/:thread_id", input(parseId), auth.guard("threads:read", { value: parsed }), async (req, res) => {
+    const { thread_id } = inputOf<{ thread_id: string }>(res);
+    res.json(await visibleThread(db, thread_id, req.auth?.filters));
+  });
 
   router.get(
     "/threads/:thread_id/state",
     input(parseId),
     auth.guard("threads:read", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
       res.json(threadState(await visibleThread(db, thread_id, req.auth?.filters)));
-    }),
+    },
   );
 
   router.patch(
     "/threads/:thread_id",
     input(parsePatch),
     auth.guard("threads:update", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { thread_id, metadata } = inputOf<{ thread_id: string; metadata: JsonObject }>(res);
       const thread = await threads.patchThread(db, thread_id, metadata, req.auth?.filters, limits.maxThreadStateBytes);
       if (!thread) throw threadNotFound(thread_id);
       res.json(await readBack(db, auth, req.auth!, "threads:read", thread_id, thread, redactThread));
-    }),
+    },
   );
 
   router.delete(
     "/threads/:thread_id",
     input(parseId),
     auth.guard("threads:delete", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
       if (!(await threads.deleteThread(db, thread_id, req.auth?.filters))) throw threadNotFound(thread_id);
       res.status(204).end();
-    }),
+    },
   );
 
   // Copying reads the source (threads:read, scoped) and creates a thread
@@ -166,7 +154,7 @@ export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
     "/threads/:thread_id/copy",
     input(parseId),
     auth.guard("threads:read", { value: parsed }),
-    route(async (req, res) => {
+    async (req, res) => {
       const { thread_id } = inputOf<{ thread_id: string }>(res);
       const source = await visibleThread(db, thread_id, req.auth?.filters);
       const value = { metadata: { ...source.metadata } };
@@ -178,7 +166,7 @@ export function threadRoutes(db: Db, auth: AppAuth, limits: Limits): Router {
       );
       if (result.kind !== "created") throw new Error("a freshly generated thread id was taken");
       res.json(result.record);
-    }),
+    },
   );
 
   return router;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { AssistantSearch as WireAssistantSearch } from "@gatehouse/client";
 import type { Queryable, Row } from "../db";
 import { GRAPHS, systemAssistantId } from "../graph";
-import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters } from "./sql";
 import { deleteAndBury, idIsFree } from "./tombstones";
 import type { CreateResult } from "./threads";
 
@@ -19,7 +20,13 @@ export interface Assistant {
   updated_at: string;
 }
 
-export const ASSISTANT_SORT_COLUMNS = ["assistant_id", "graph_id", "name", "created_at", "updated_at"] as const;
+export const ASSISTANT_SORT_COLUMNS = [
+  "assistant_id",
+  "graph_id",
+  "name",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly NonNullable<WireAssistantSearch["sort_by"]>[];
 export type AssistantSortBy = (typeof ASSISTANT_SORT_COLUMNS)[number];
 
 export interface AssistantFields {
@@ -31,15 +38,8 @@ export interface AssistantFields {
   metadata: Record<string, unknown>;
 }
 
-export interface AssistantSearch {
-  graph_id?: string;
-  name?: string;
-  metadata?: Record<string, unknown>;
-  limit: number;
-  offset: number;
-  sort_by?: AssistantSortBy;
-  sort_order?: SortOrder;
-}
+/** The client's search body, after the route filled in the page defaults. */
+export type AssistantSearch = WireAssistantSearch & { limit: number; offset: number };
 
 function toAssistant(row: Row): Assistant {
   return {

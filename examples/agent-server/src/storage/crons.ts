@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { CronSearch as WireCronSearch } from "@gatehouse/client";
 import type { Queryable, Row } from "../db";
-import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { budgetedPage, iso, json, orderBy, Where, type AuthFilters } from "./sql";
 
 /** What a cron is created from (and updated with). */
 export interface CronFields {
@@ -31,19 +32,11 @@ export const CRON_SORT_COLUMNS = [
   "created_at",
   "updated_at",
   "next_run_date",
-] as const;
+] as const satisfies readonly NonNullable<WireCronSearch["sort_by"]>[];
 export type CronSortBy = (typeof CRON_SORT_COLUMNS)[number];
 
-export interface CronSearch {
-  assistant_id?: string;
-  thread_id?: string;
-  enabled?: boolean;
-  metadata?: Record<string, unknown>;
-  limit: number;
-  offset: number;
-  sort_by?: CronSortBy;
-  sort_order?: SortOrder;
-}
+/** The client's search body, after the route filled in the page defaults; `enabled` is this server's extra. */
+export type CronSearch = WireCronSearch & { enabled?: boolean; limit: number; offset: number };
 
 function toCron(row: Row): Cron {
   return {

@@ -5,21 +5,13 @@ import { checkThreadState, type Limits } from "../limits";
 import { budgetedPage, iso, json, Where, type AuthFilters } from "./sql";
 import { getThread, isThreadVisible, saveThreadState } from "./threads";
 
-export type RunStatus = "pending" | "running" | "error" | "success" | "timeout" | "interrupted";
+import type { MultitaskStrategy, Run as WireRun, RunStatus } from "@gatehouse/client";
+
+export type { MultitaskStrategy, RunStatus };
 export const RUN_STATUSES: readonly RunStatus[] = ["pending", "running", "error", "success", "timeout", "interrupted"];
 
-/** A run as LangGraph's API returns it. */
-export interface Run {
-  run_id: string;
-  thread_id: string;
-  assistant_id: string;
-  created_at: string;
-  updated_at: string;
-  status: RunStatus;
-  metadata: Record<string, unknown>;
-  multitask_strategy: string | null;
-  kwargs: Record<string, unknown>;
-}
+/** A run as LangGraph's API returns it: the client's type, with every field this server always sends. */
+export type Run = Required<WireRun>;
 
 /** What a finished run produced: the run, the thread's values after it, and the node that wrote them. */
 export interface RunOutcome {
@@ -34,7 +26,7 @@ export interface RunRequest {
   input: unknown;
   metadata: Record<string, unknown>;
   kwargs: Record<string, unknown>;
-  multitask_strategy: string | null;
+  multitask_strategy: MultitaskStrategy | null;
 }
 
 function toRun(row: Row): Run {
@@ -46,7 +38,7 @@ function toRun(row: Row): Run {
     updated_at: iso(row.updated_at)!,
     status: row.status as RunStatus,
     metadata: row.metadata as Record<string, unknown>,
-    multitask_strategy: (row.multitask_strategy as string | null) ?? null,
+    multitask_strategy: (row.multitask_strategy as MultitaskStrategy | null) ?? null,
     kwargs: row.kwargs as Record<string, unknown>,
   };
 }
