@@ -19,16 +19,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { PGlite, protocol, parse } = require(workerData.pglitePath);
 const open = workerData.dataDir ? PGlite.create({ dataDir: workerData.dataDir }) : PGlite.create();
 const transactions = new Map();
-// Replies go back in batches: one postMessage per turn of this thread's event loop, not one per query
-// (under load, posting and waking the other thread cost more than a small query).
-let outbox = [];
-const flush = () => { if (outbox.length > 0) { const batch = outbox; outbox = []; parentPort.postMessage(batch); } };
-const reply = (message) => {
-  if (outbox.length === 0) setImmediate(flush);
-  outbox.push(message);
-  if (outbox.length >= 16) flush(); // a long run of queued queries does not hold the first answers back
-};
-const fail = (id, error) => reply({ id, error: { message: String(error && error.message), code: error && error.code } });
+const fail = (id, error) => parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
 
 // Prepared statements. PGlite's query() sends Parse, Describe, Bind, Describe, Execute and Sync as six
 // separate calls into its WebAssembly PostgreSQL, parsing and planning the text every time. Here a
@@ -76,9 +67,7 @@ async function query(db, text, params) {
   }
 }
 
-parentPort.on("message", (batch) => { for (const message of batch) void handle(message); });
-
-async function handle(message) {
+parentPort.on("message", async (message) => {
   const { id, op } = message;
   try {
     const db = await open;
@@ -86,14 +75,14 @@ async function handle(message) {
       const rows = message.tx === undefined
         ? await query(db, message.text, message.params)
         : (await transactions.get(message.tx).tx.query(message.text, message.params)).rows;
-      reply({ id, rows });
+      parentPort.postMessage({ id, rows });
     } else if (op === "begin") {
       const entry = { tx: undefined, settle: undefined, done: undefined };
       const finished = new Promise((resolve, reject) => { entry.settle = { resolve, reject }; });
       transactions.set(id, entry);
       entry.done = db.transaction(async (tx) => {
         entry.tx = tx;
-        reply({ id, rows: [] });
+        parentPort.postMessage({ id, rows: [] });
         await finished;
       });
       entry.done.catch((error) => {
@@ -104,15 +93,15 @@ async function handle(message) {
       transactions.delete(message.tx);
       if (op === "commit") entry.settle.resolve(); else entry.settle.reject(new Error("rollback"));
       try { await entry.done; } catch (error) { if (op === "commit") throw error; }
-      reply({ id, rows: [] });
+      parentPort.postMessage({ id, rows: [] });
     } else if (op === "close") {
       await db.close();
-      reply({ id, rows: [] });
+      parentPort.postMessage({ id, rows: [] });
     }
   } catch (error) {
     fail(id, error);
   }
-}
+});
 `;
 
 interface Reply {
@@ -160,36 +149,24 @@ export async function startPgliteWorker(
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
-  worker.on("message", (replies: Reply[]) => {
-    for (const reply of replies) {
-      const waiter = pending.get(reply.id);
-      if (!waiter) continue;
-      pending.delete(reply.id);
-      if (reply.error) waiter.reject(new PgliteError(reply.error.message, reply.error.code));
-      else waiter.resolve(reply.rows ?? []);
-    }
+  worker.on("message", (reply: Reply) => {
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    if (reply.error) waiter.reject(new PgliteError(reply.error.message, reply.error.code));
+    else waiter.resolve(reply.rows ?? []);
   });
   worker.on("error", (error) =>
     failAll(new DatabaseUnavailableError(`The PGlite worker failed: ${error.message}`, { cause: error })),
   );
   worker.on("exit", (code) => failAll(new DatabaseUnavailableError(`The PGlite worker exited (code ${code})`)));
 
-  // Messages go to the worker in batches, one postMessage per turn of the event loop: under load, posting
-  // (and waking the worker) once per query cost the HTTP thread about a tenth of its time.
-  let outbox: Record<string, unknown>[] = [];
-  const flush = () => {
-    if (outbox.length === 0) return;
-    const batch = outbox;
-    outbox = [];
-    worker.postMessage(batch);
-  };
   const send = (message: Record<string, unknown>): Promise<Row[]> & { id: number } => {
     const id = nextId++;
     const promise = new Promise<Row[]>((resolve, reject) => {
       if (failure) return reject(failure);
       pending.set(id, { resolve, reject });
-      if (outbox.length === 0) setImmediate(flush);
-      outbox.push({ ...message, id });
+      worker.postMessage({ ...message, id });
     });
     return Object.assign(promise, { id });
   };
