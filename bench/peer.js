@@ -277,7 +277,8 @@ function startProcess(command, args, options, logFile) {
 }
 
 async function startLangGraph(port, secret, mode) {
-  if (!(await portFree(port)))
+  if (port === 0 && mode !== "repo") throw new PeerError("--port=0 (any free port) needs --langgraph=repo", 2);
+  if (port !== 0 && !(await portFree(port)))
     throw new PeerError(`Port ${port} on 127.0.0.1 is in use: pass --port=<another> for LangGraph's dev server`, 2);
   fs.rmSync(path.join(PEER_DIR, ".langgraph_api"), { recursive: true, force: true });
   const logFile = path.join(PEER_DIR, "dev.log");
@@ -309,7 +310,15 @@ async function startLangGraph(port, secret, mode) {
     },
     logFile,
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url =
+    port === 0
+      ? await listeningUrl(proc, logFile, /LangGraph server listening on (http:\/\/\S+)/)
+      : `http://127.0.0.1:${port}`;
+  if (!url)
+    throw new PeerError(
+      `LangGraph's server did not start. Its log (${logFile}):\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`,
+      4,
+    );
   await waitForHttp(`${url}/info`, proc.child, "LangGraph's server", logFile);
   return { name: "LangGraph (in memory)", id: "langgraph", url, ...proc };
 }
@@ -353,13 +362,7 @@ async function startExample(secret, { id, name, env, noAuth = false }) {
     },
     logFile,
   );
-  const deadline = Date.now() + 120_000;
-  let url;
-  while (!url && Date.now() < deadline && proc.child.exitCode === null) {
-    const m = /listening on (http:\/\/\S+)/.exec(fs.readFileSync(logFile, "utf8"));
-    if (m) url = m[1];
-    else await new Promise((r) => setTimeout(r, 200));
-  }
+  const url = await listeningUrl(proc, logFile, /listening on (http:\/\/\S+)/);
   if (!url)
     throw new PeerError(
       `The example server did not start. Its log (${logFile}):\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`,
@@ -367,6 +370,17 @@ async function startExample(secret, { id, name, env, noAuth = false }) {
     );
   await waitForHttp(`${url}/info`, proc.child, "The example server", logFile);
   return { name, id, url, noAuth, ...proc };
+}
+
+/** The URL a started process prints in its log (`pattern`'s first group); undefined if it exits or 120 s pass first. */
+async function listeningUrl(proc, logFile, pattern) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && proc.child.exitCode === null) {
+    const m = pattern.exec(fs.readFileSync(logFile, "utf8"));
+    if (m) return m[1];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
 }
 
 function token(secret, sub) {
