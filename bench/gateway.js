@@ -17,6 +17,7 @@
 const { spawn } = require("node:child_process");
 const path = require("node:path");
 const autocannon = require("autocannon");
+const { cpuMicros } = require("./lib/proc-cpu");
 const { median, quantile, round } = require("./lib/stats");
 
 const EXAMPLE = path.join(__dirname, "..", "examples", "langgraph-gateway", "dist");
@@ -119,23 +120,6 @@ function load(url, token, { duration, connections }) {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
 }
-
-/**
- * CPU time a child process has used, in µs (user + system, all its threads), from
- * /proc; `null` where there is no /proc. 10 ms resolution: fine over a window of
- * hundreds of requests. Read around each load window, it shows where the time goes
- * (gateway vs LangGraph), which the shared machine disturbs less than req/s.
- */
-function cpuMicros(pid) {
-  try {
-    const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-const CLOCK_TICKS = 100;
 
 /** Runs one load window, with the CPU per request of each child in `pids` ({ name: pid }). */
 async function measured(pids, run) {

@@ -16,19 +16,66 @@ import { withQueryDeadline } from "./deadline";
 const WORKER_SOURCE = `
 "use strict";
 const { parentPort, workerData } = require("node:worker_threads");
-const { PGlite } = require(workerData.pglitePath);
+const { PGlite, protocol, parse } = require(workerData.pglitePath);
 const open = workerData.dataDir ? PGlite.create({ dataDir: workerData.dataDir }) : PGlite.create();
 const transactions = new Map();
 const fail = (id, error) => parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
+
+// Prepared statements. PGlite's query() sends Parse, Describe, Bind, Describe, Execute and Sync as six
+// separate calls into its WebAssembly PostgreSQL, parsing and planning the text every time. Here a
+// statement text is parsed once (named, with its parameter types) and each later run is one call:
+// Bind + Describe + Execute + Sync. Parameters are serialized and rows parsed exactly as query() does,
+// under the same locks (no statement runs inside another caller's open transaction).
+const MAX_PREPARED = 256;
+const prepared = new Map();
+let statements = 0;
+const canPrepare = (db) =>
+  typeof db._runExclusiveTransaction === "function" && typeof db._runExclusiveQuery === "function" &&
+  typeof db.execProtocol === "function" && db.serializers !== undefined && db.parsers !== undefined;
+const concat = (parts) => {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+};
+const serialize = protocol.serialize;
+async function runPrepared(db, text, params) {
+  let statement = prepared.get(text);
+  if (!statement) {
+    const name = "gatehouse_" + statements++;
+    const described = await db.execProtocol(concat([serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]), { syncToFs: false });
+    statement = { name, types: parse.parseDescribeStatementResults(described.messages) };
+    prepared.set(text, statement);
+  }
+  const values = params.map((param, i) => {
+    if (param === null || param === undefined) return null;
+    const toText = db.serializers[statement.types[i]];
+    return toText ? toText(param) : param.toString();
+  });
+  const result = await db.execProtocol(concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]));
+  return parse.parseResults(result.messages, db.parsers)[0].rows;
+}
+async function query(db, text, params) {
+  if (!canPrepare(db) || (!prepared.has(text) && prepared.size >= MAX_PREPARED)) return (await db.query(text, params)).rows;
+  try {
+    return await db._runExclusiveTransaction(() => db._runExclusiveQuery(() => runPrepared(db, text, params)));
+  } catch (error) {
+    // "cached plan must not change result type": a table changed under the statement; forget it and run as text.
+    if (!error || error.code !== "0A000" || !prepared.has(text)) throw error;
+    prepared.delete(text);
+    return (await db.query(text, params)).rows;
+  }
+}
 
 parentPort.on("message", async (message) => {
   const { id, op } = message;
   try {
     const db = await open;
     if (op === "query") {
-      const target = message.tx === undefined ? db : transactions.get(message.tx).tx;
-      const result = await target.query(message.text, message.params);
-      parentPort.postMessage({ id, rows: result.rows });
+      const rows = message.tx === undefined
+        ? await query(db, message.text, message.params)
+        : (await transactions.get(message.tx).tx.query(message.text, message.params)).rows;
+      parentPort.postMessage({ id, rows });
     } else if (op === "begin") {
       const entry = { tx: undefined, settle: undefined, done: undefined };
       const finished = new Promise((resolve, reject) => { entry.settle = { resolve, reject }; });
