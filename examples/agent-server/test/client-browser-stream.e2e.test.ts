@@ -11,7 +11,7 @@
  * Without Chromium this suite is skipped with a message, except with CI=true.
  */
 import { existsSync, readFileSync } from "node:fs";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createApp } from "../src/app";
@@ -23,6 +23,7 @@ import {
   type CookieSessionServer,
 } from "../../../packages/client/test/helpers/cookie-session";
 import { BUNDLE, CHROMIUM, LAUNCH_ARGS, close, haveChromium, listen, onCI } from "./support/browser";
+import { forward } from "./support/cutting-proxy";
 import { SECRET, token } from "./support/server";
 
 declare const window: { chat: Promise<any>; go(): Promise<any>; cookies: Promise<any> };
@@ -88,20 +89,7 @@ const PAGES: Record<string, string> = {
   function cuttingProxy(req: IncomingMessage, res: ServerResponse): void {
     const cut = req.method === "POST" && /\/runs\/stream$/.test(req.url!) && proxyCuts > 0;
     if (cut) proxyCuts--;
-    const upstream = http.request(`${api.origin}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      if (!cut) return void answer.pipe(res);
-      let text = "";
-      answer.on("data", (chunk: Buffer) => {
-        text += chunk.toString("utf8");
-        const end = text.indexOf("\n\n");
-        if (end >= 0 && !res.destroyed) {
-          res.write(text.slice(0, end + 2));
-          setTimeout(() => res.socket?.destroy(), 50);
-        }
-      });
-    });
-    req.pipe(upstream);
+    forward(req, res, api.origin, { cut, dropAfterMs: 50 });
   }
 
   beforeAll(async () => {

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import jwt from "jsonwebtoken";
 import { bearer, createClient, NotFoundError, type StreamPart } from "@gatehouse/client";
 import { ALL_SCOPES, mintToken } from "../src/tokens";
+import { forward } from "./support/cutting-proxy";
 import { call, SECRET, token, useMemoryServer } from "./support/server";
 
 jest.setTimeout(60_000);
@@ -124,24 +125,7 @@ describe("through a proxy that cuts the first stream after its first event", () 
         req.method === "POST" &&
         req.url!.endsWith("/runs/stream") &&
         seen.filter((s) => s.method === "POST").length === 1;
-      const upstream = http.request(
-        `${env.server.url}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode!, answer.headers);
-          if (!cut) return void answer.pipe(res);
-          let text = "";
-          answer.on("data", (chunk: Buffer) => {
-            text += chunk.toString("utf8");
-            const end = text.indexOf("\n\n");
-            if (end >= 0 && !res.destroyed) {
-              res.write(text.slice(0, end + 2));
-              setTimeout(() => res.socket?.destroy(), 20);
-            }
-          });
-        },
-      );
-      req.pipe(upstream);
+      forward(req, res, env.server.url, { cut, dropAfterMs: 20 });
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
