@@ -56,6 +56,8 @@ const PAGES: Record<string, string> = {
   /** POST /token waits for this before answering (the tab test holds it until both tabs got their 401). */
   let tokenGate: () => Promise<void> = () => Promise.resolve();
   let proxyCuts = 0;
+  /** Drops the cut stream's connection; the chat page asks for it (POST /drop) once it rendered the first part. */
+  let dropCut: (() => void) | undefined;
   const contexts: BrowserContext[] = [];
 
   function staticSite(req: IncomingMessage, res: ServerResponse): void {
@@ -74,6 +76,11 @@ const PAGES: Record<string, string> = {
     }
     if (req.method === "GET" && pathname === "/gatehouse-client.js")
       return send(200, "text/javascript; charset=utf-8", readFileSync(BUNDLE));
+    if (req.method === "POST" && pathname === "/drop") {
+      dropCut?.();
+      dropCut = undefined;
+      return send(204, "text/plain", "");
+    }
     if (req.method === "POST" && pathname === "/token") {
       void tokenGate().then(() => {
         const fresh = token("alice");
@@ -85,11 +92,11 @@ const PAGES: Record<string, string> = {
     send(404, "text/plain", "not found");
   }
 
-  /** Forwards to the API; the first `proxyCuts` run streams are cut after their first event. */
+  /** Forwards to the API; the first `proxyCuts` run streams are cut after their first event (see POST /drop). */
   function cuttingProxy(req: IncomingMessage, res: ServerResponse): void {
     const cut = req.method === "POST" && /\/runs\/stream$/.test(req.url!) && proxyCuts > 0;
     if (cut) proxyCuts--;
-    forward(req, res, api.origin, { cut, dropAfterMs: 50 });
+    forward(req, res, api.origin, cut ? { onFirstEvent: (drop) => (dropCut = drop) } : undefined);
   }
 
   beforeAll(async () => {
@@ -133,11 +140,12 @@ const PAGES: Record<string, string> = {
     };
   }
 
-  async function chat(apiOrigin: string) {
+  async function chat(apiOrigin: string, dropAfterFirstPart = false) {
     const { context, log, page: open } = await newContext();
     const page = await open();
     const jwt = token("alice");
     const query = new URLSearchParams({ api: apiOrigin, token: jwt, say: "What is my refund?" });
+    if (dropAfterFirstPart) query.set("drop", `${site.origin}/drop`);
     await page.goto(`${site.origin}/chat.html?${query.toString()}`);
     const result = await page
       .evaluate(() => window.chat)
@@ -171,7 +179,7 @@ const PAGES: Record<string, string> = {
 
   test("a stream cut after its first event resumes through the join route with Last-Event-ID", async () => {
     proxyCuts = 1;
-    const { result, parts, messages, jwt } = await chat(proxy.origin);
+    const { result, parts, messages, jwt } = await chat(proxy.origin, true);
     expect(parts).toEqual(["0 metadata", "1 updates", "2 values"]);
     expect(messages).toEqual(["human: What is my refund?", "ai: What is my refund?"]);
     const joins = proxy.seen.filter(

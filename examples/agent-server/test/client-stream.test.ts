@@ -112,6 +112,7 @@ describe("through a proxy that cuts the first stream after its first event", () 
   let proxy: http.Server;
   let proxyUrl: string;
   const seen: Array<{ method: string; url: string; lastEventId?: string; authorization?: string }> = [];
+  let drop: (() => void) | undefined;
 
   beforeAll(async () => {
     proxy = http.createServer((req, res) => {
@@ -125,7 +126,7 @@ describe("through a proxy that cuts the first stream after its first event", () 
         req.method === "POST" &&
         req.url!.endsWith("/runs/stream") &&
         seen.filter((s) => s.method === "POST").length === 1;
-      forward(req, res, env.server.url, { cut, dropAfterMs: 20 });
+      forward(req, res, env.server.url, cut ? { onFirstEvent: (dropNow) => (drop = dropNow) } : undefined);
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -142,13 +143,16 @@ describe("through a proxy that cuts the first stream after its first event", () 
     const alice = createClient({ baseURL: proxyUrl, credentials: bearer(() => uniqueToken("alice")) });
     const thread = await alice.threads.create();
     seen.length = 0;
-    const parts = await collect(
-      alice.runs.stream(
-        thread.thread_id,
-        { assistant_id: "echo", input, stream_mode: ["updates", "values"] },
-        { reconnect: { baseDelay: 10 } },
-      ),
-    );
+    drop = undefined;
+    const parts: StreamPart[] = [];
+    for await (const part of alice.runs.stream(
+      thread.thread_id,
+      { assistant_id: "echo", input, stream_mode: ["updates", "values"] },
+      { reconnect: { baseDelay: 10 } },
+    )) {
+      parts.push(part);
+      if (parts.length === 1) drop!(); // the network fails once the client has the first event
+    }
     expect(parts.map((p) => [p.id, p.event])).toEqual([
       ["0", "metadata"],
       ["1", "updates"],

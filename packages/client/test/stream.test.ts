@@ -36,9 +36,17 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(() => server.close());
+/**
+ * Drops the first POST's connection after its `dropAfter` frames; the test calls it once the client
+ * has taken them (a stream that errors discards what its reader has not read yet, so a drop on a
+ * timer would race the client on a busy machine).
+ */
+let dropFirst: (() => void) | undefined;
+
 beforeEach(() => {
   server.received.length = 0;
   closed = [];
+  dropFirst = undefined;
 });
 
 function frame(i: number): string {
@@ -52,7 +60,7 @@ function startSse(res: http.ServerResponse, raw: http.IncomingMessage, headers: 
   res.flushHeaders();
 }
 
-/** The events after Last-Event-ID; `dropAfter` destroys the socket after that many frames of the first POST. */
+/** The events after Last-Event-ID; `dropAfter`: the first POST sends that many frames, then waits for {@link dropFirst}. */
 function sseServer(options: { dropAfter?: number; joinDrops?: boolean; token?: (n: number) => string } = {}) {
   server.handle((req, res, raw) => {
     const last = req.headers["last-event-id"];
@@ -61,7 +69,7 @@ function sseServer(options: { dropAfter?: number; joinDrops?: boolean; token?: (
       startSse(res, raw, { "content-location": `/threads/${THREAD}/runs/${RUN}` });
       const upTo = options.dropAfter ?? EVENTS.length;
       for (let i = 0; i < upTo; i++) res.write(frame(i));
-      if (options.dropAfter !== undefined) setTimeout(() => raw.socket.destroy(), 20);
+      if (options.dropAfter !== undefined) dropFirst = () => raw.socket.destroy();
       else res.end();
       return;
     }
@@ -78,6 +86,15 @@ function sseServer(options: { dropAfter?: number; joinDrops?: boolean; token?: (
 async function collect(iterable: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
   const out: StreamPart[] = [];
   for await (const part of iterable) out.push(part);
+  return out;
+}
+
+/** Collects a stream into `out`, dropping the first connection once the client has taken `after` parts. */
+async function collectDropping(iterable: AsyncIterable<StreamPart>, after: number, out: StreamPart[] = []) {
+  for await (const part of iterable) {
+    out.push(part);
+    if (out.length === after) dropFirst!();
+  }
   return out;
 }
 
@@ -105,7 +122,10 @@ test("a drop mid-stream resumes through the join route with Last-Event-ID: no pa
   sseServer({ dropAfter: 2 });
   let reads = 0;
   const client = createClient({ baseURL: server.url, credentials: bearer(() => `tok-${++reads}`) });
-  const parts = await collect(client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { baseDelay: 5 } }));
+  const parts = await collectDropping(
+    client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { baseDelay: 5 } }),
+    2,
+  );
   expect(parts).toEqual(expected);
   expect(server.received.map((r) => `${r.method} ${r.url} ${String(r.headers["last-event-id"] ?? "-")}`)).toEqual([
     `POST /threads/${THREAD}/runs/stream -`,
@@ -135,14 +155,11 @@ test("reconnections are bounded: a join that keeps dropping ends in NetworkError
   sseServer({ dropAfter: 1, joinDrops: true });
   const client = createClient({ baseURL: server.url });
   const parts: StreamPart[] = [];
-  const err = await (async () => {
-    for await (const part of client.runs.stream(
-      THREAD,
-      { assistant_id: "agent" },
-      { reconnect: { limit: 3, baseDelay: 5 } },
-    ))
-      parts.push(part);
-  })().catch((e: unknown) => e);
+  const err: unknown = await collectDropping(
+    client.runs.stream(THREAD, { assistant_id: "agent" }, { reconnect: { limit: 3, baseDelay: 5 } }),
+    1,
+    parts,
+  ).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(NetworkError);
   expect((err as Error).message).toMatch(/gave up after 3 reconnection/);
   expect(parts).toEqual(expected.slice(0, 1));

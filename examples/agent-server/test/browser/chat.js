@@ -1,6 +1,7 @@
 // The chat page of client-browser-stream.e2e.test.ts, run by Chromium: it streams a run from the
 // agent server (another origin) with the bundled client and renders each part as it arrives.
-// Inputs in the page URL: api (the server, or a proxy in front of it), token, say.
+// Inputs in the page URL: api (the server, or a proxy in front of it), token, say, and drop: a URL
+// to POST to once the first part is rendered (the cutting proxy then drops the connection).
 import { bearer, createClient } from "/gatehouse-client.js";
 
 const params = new URLSearchParams(location.search);
@@ -31,6 +32,7 @@ window.chat = (async () => {
     { reconnect: { baseDelay: 20 } },
   )) {
     render(part);
+    if (params.get("drop") && partsList.children.length === 1) await fetch(params.get("drop"), { method: "POST" });
   }
   const stateless = [];
   for await (const part of client.runs.stream(null, { assistant_id: "echo", input })) stateless.push(part.event);
