@@ -4,73 +4,51 @@
  * one starts LangGraph's server from the built examples/langgraph-gateway), so the
  * suite cannot rot. No timing assertions: this machine is shared and noisy.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
+import { isNumber, runOnce } from "./smoke-run";
 import scenarioTable from "./http/scenarios";
 
-const run = promisify(execFile);
 const scenarios: Record<string, { label: string; auth: boolean }> = scenarioTable;
 
-const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
-
 describe("npm run bench (smoke)", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-bench-"));
-  const out = path.join(dir, "results.json");
-  let table = "";
-  let results: any;
-
-  beforeAll(async () => {
-    const { stdout } = await run(process.execPath, [path.join(__dirname, "run.js"), "--smoke", `--out=${out}`], {
-      cwd: path.join(__dirname, ".."),
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 240_000,
-    });
-    table = stdout;
-    results = JSON.parse(readFileSync(out, "utf8"));
-  }, 250_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bench = runOnce("run.js", ["--smoke"]);
 
   it("writes machine info and the date", () => {
-    expect(results.mode).toBe("smoke");
-    expect(Number.isNaN(Date.parse(results.date))).toBe(false);
-    expect(results.machine).toMatchObject({ node: process.version });
-    expect(isNumber(results.machine.cpus)).toBe(true);
+    expect(bench.results.mode).toBe("smoke");
+    expect(Number.isNaN(Date.parse(bench.results.date))).toBe(false);
+    expect(bench.results.machine).toMatchObject({ node: process.version });
+    expect(isNumber(bench.results.machine.cpus)).toBe(true);
   });
 
   it("has every HTTP scenario with numeric figures, in the table too", () => {
-    const ids = results.http.scenarios.map((s: { id: string }) => s.id);
+    const ids = bench.results.http.scenarios.map((s: { id: string }) => s.id);
     expect(ids).toEqual(Object.keys(scenarios));
-    for (const s of results.http.scenarios) {
+    for (const s of bench.results.http.scenarios) {
       for (const key of ["rps", "p50", "p99", "ratio", "cpuUsPerRequest", "cpuRatio"])
         expect([s.id, key, isNumber(s[key])]).toEqual([s.id, key, true]);
       expect([s.id, s.non2xx, s.errors]).toEqual([s.id, 0, 0]);
-      expect(table).toContain(s.label);
+      expect(bench.table).toContain(s.label);
     }
   });
 
   it("has the auth pipeline cost of every authenticating scenario", () => {
-    const ids = results.pipeline.scenarios.map((s: { id: string }) => s.id);
+    const ids = bench.results.pipeline.scenarios.map((s: { id: string }) => s.id);
     expect(ids).toEqual(Object.keys(scenarios).filter((id) => scenarios[id].auth));
-    for (const s of results.pipeline.scenarios) expect([s.id, isNumber(s.authUs)]).toEqual([s.id, true]);
-    expect(table).toContain("Auth middleware alone");
+    for (const s of bench.results.pipeline.scenarios) expect([s.id, isNumber(s.authUs)]).toEqual([s.id, true]);
+    expect(bench.table).toContain("Auth middleware alone");
   });
 
   it("has decisions/s for 1, 10, 100 and 1000 handlers", () => {
-    expect(results.decisions.cases.map((c: { handlers: number }) => c.handlers)).toEqual([1, 10, 100, 1000]);
-    for (const c of results.decisions.cases) {
+    expect(bench.results.decisions.cases.map((c: { handlers: number }) => c.handlers)).toEqual([1, 10, 100, 1000]);
+    for (const c of bench.results.decisions.cases) {
       for (const key of ["authorizePerSec", "decidePerSec", "resolvePerSec"])
         expect([c.handlers, key, isNumber(c[key])]).toEqual([c.handlers, key, true]);
-      expect(table).toContain(`${c.handlers} handler`);
+      expect(bench.table).toContain(`${c.handlers} handler`);
     }
   });
 
   it("has p50/p99 of every query in every index phase", () => {
     for (const phase of ["withoutIndex", "withIndex", "withDateIndex"]) {
-      const queries = results.data.phases[phase].queries;
+      const queries = bench.results.data.phases[phase].queries;
       expect(queries.map((q: { query: string }) => q.query)).toEqual([
         "search, unfiltered",
         "search, owner filter",
@@ -79,13 +57,13 @@ describe("npm run bench (smoke)", () => {
       ]);
       for (const q of queries)
         expect([phase, q.query, isNumber(q.p50), isNumber(q.p99)]).toEqual([phase, q.query, true, true]);
-      expect(isNumber(results.data.phases[phase].searchFilteredOverUnfiltered)).toBe(true);
+      expect(isNumber(bench.results.data.phases[phase].searchFilteredOverUnfiltered)).toBe(true);
     }
-    expect(table).toContain("GIN jsonb_path_ops");
+    expect(bench.table).toContain("GIN jsonb_path_ops");
   });
 
   it("has the gateway figures: GET /threads/:id and a stream's first event, direct and through the gateway", () => {
-    const g = results.gateway;
+    const g = bench.results.gateway;
     for (const side of ["direct", "gateway"]) {
       for (const key of ["rps", "p50", "p99"])
         expect([side, key, isNumber(g.throughput[side][key])]).toEqual([side, key, true]);
@@ -94,11 +72,11 @@ describe("npm run bench (smoke)", () => {
     }
     expect(isNumber(g.throughput.ratio)).toBe(true);
     expect(isNumber(g.firstEvent.addedP50Ms)).toBe(true);
-    expect(table).toContain("through the Gatehouse gateway");
+    expect(bench.table).toContain("through the Gatehouse gateway");
   });
 
   it("states every target with a measured figure", () => {
-    const ids = results.targets.map((t: { id: string }) => t.id);
+    const ids = bench.results.targets.map((t: { id: string }) => t.id);
     expect(ids).toEqual(
       expect.arrayContaining([
         "http-vs-express",
@@ -110,8 +88,8 @@ describe("npm run bench (smoke)", () => {
         "gateway-first-event",
       ]),
     );
-    for (const t of results.targets)
+    for (const t of bench.results.targets)
       expect([t.id, isNumber(t.measured), typeof t.met]).toEqual([t.id, true, "boolean"]);
-    expect(table).toContain("Targets (ratios from this run)");
+    expect(bench.table).toContain("Targets (ratios from this run)");
   });
 });
