@@ -2,14 +2,26 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Pool, type PoolClient } from "pg";
 import { startPgliteWorker } from "./pglite-worker";
+import { ReadCache } from "./read-cache";
 import { createSchema } from "./schema";
 
 /** A row as both drivers return it: JSONB parsed, timestamptz as Date. */
 export type Row = Record<string, unknown>;
 
+/** How a statement may be run. */
+export interface QueryOptions {
+  /**
+   * The statement only reads, and its result depends on nothing but the
+   * tables' contents and the parameters (no `now()`, `random()`, locks):
+   * the embedded database may answer it from memory until the next write
+   * (see `ReadCache`). PostgreSQL, shared with other processes, ignores it.
+   */
+  read?: boolean;
+}
+
 /** Anything that runs one parameterised statement. */
 export interface Queryable {
-  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T extends Row = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
 }
 
 /** The storage the routes use: PostgreSQL, embedded (PGlite) or a real server (pg). */
@@ -21,6 +33,8 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PGlite only: the results of pure reads kept until the next write (counts in `hits`/`misses`). */
+  readonly readCache?: ReadCache;
 }
 
 export interface DbOptions {
@@ -38,6 +52,11 @@ export interface DbOptions {
    * caller gets `DatabaseTimeoutError`; PGlite cannot cancel the statement).
    */
   statementTimeoutMs?: number;
+  /**
+   * PGlite only: bytes of pure reads' results kept in memory until the next
+   * write (default 16 MiB; 0: none). See `ReadCache`.
+   */
+  readCacheBytes?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -52,10 +71,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDb(options: DbOptions = {}): Promise<Db> {
   const db = options.databaseUrl
     ? await openPostgres(options.databaseUrl, options.schema, options.statementTimeoutMs)
-    : await openPglite(
-        options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()),
-        options.statementTimeoutMs,
-      );
+    : await openPglite(options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()), {
+        queryTimeoutMs: options.statementTimeoutMs,
+        cacheBytes: options.readCacheBytes,
+      });
   try {
     await createSchema(db);
   } catch (error) {
@@ -81,15 +100,25 @@ export function defaultPgliteDir(): string {
   return path.resolve(__dirname, "..", ".data", "pglite");
 }
 
-async function openPglite(dataDir: string | undefined, queryTimeoutMs = 0): Promise<Db> {
+async function openPglite(
+  dataDir: string | undefined,
+  options: { queryTimeoutMs?: number; cacheBytes?: number },
+): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true }); // a fresh clone has no .data/ yet
-  const pg = await startPgliteWorker(dataDir, { queryTimeoutMs });
+  // Only this process opens the database, so every write passes here and the cache knows when to forget.
+  const cache = new ReadCache(options.cacheBytes === undefined ? {} : { maxBytes: options.cacheBytes });
+  const pg = await startPgliteWorker(dataDir, { queryTimeoutMs: options.queryTimeoutMs });
   return {
     kind: "pglite",
     description: dataDir ? `PGlite (embedded PostgreSQL) in ${dataDir}` : "PGlite (embedded PostgreSQL) in memory",
-    query: (text, params) => pg.query(text, params),
-    transaction: (fn) => pg.transaction(fn),
-    close: () => pg.close(),
+    // Once the worker has failed, nothing is answered from memory: the caller sees the failure.
+    query: <T extends Row>(text: string, params?: readonly unknown[], options?: QueryOptions) =>
+      (options?.read && !pg.failed
+        ? cache.read(text, params, () => pg.query(text, params))
+        : cache.write(() => pg.query(text, params))) as Promise<T[]>,
+    transaction: (fn) => cache.write(() => pg.transaction(fn)),
+    close: () => cache.write(() => pg.close()),
+    readCache: cache,
   };
 }
 

@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   const jwtSecret = env.JWT_SECRET || randomSecret();
   if (jwtSecret.length < 16) throw new Error("JWT_SECRET must be at least 16 characters");
   const ops = opsFromEnv(env);
-  const dbOptions = { ...dbOptionsFromEnv(env, process.argv.slice(2)), statementTimeoutMs: ops.statementTimeoutMs };
+  const dbOptions = {
+    ...dbOptionsFromEnv(env, process.argv.slice(2)),
+    statementTimeoutMs: ops.statementTimeoutMs,
+    readCacheBytes: ops.readCacheBytes,
+  };
   const logger = createLogger({ level: ops.logLevel });
   checkWorkers(ops.workers, dbOptions);
   if (ops.workers > 1 && cluster.isPrimary) {

@@ -18,7 +18,11 @@ export interface OpsSettings {
   logLevel: string;
   /** Processes to run (node:cluster); 1 runs in this process. `WORKERS`, default 1. */
   workers: number;
+  /** PGlite: bytes of read results kept until the next write; 0 disables. `PGLITE_READ_CACHE_BYTES`, default 16 MiB. */
+  readCacheBytes: number;
 }
+
+import { DEFAULT_READ_CACHE_LIMITS } from "./read-cache";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -55,5 +59,6 @@ export function opsFromEnv(env: NodeJS.ProcessEnv): OpsSettings {
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
     logLevel,
     workers: integer(env, "WORKERS", 1, 1, 64),
+    readCacheBytes: integer(env, "PGLITE_READ_CACHE_BYTES", DEFAULT_READ_CACHE_LIMITS.maxBytes, 0, 2 ** 30),
   };
 }

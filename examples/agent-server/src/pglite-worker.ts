@@ -125,6 +125,8 @@ export class PgliteError extends Error {
 export interface PgliteWorker extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** True once the worker has failed or exited: every query rejects from then on. */
+  readonly failed: boolean;
 }
 
 /**
@@ -190,6 +192,9 @@ export async function startPgliteWorker(
       }
       await send({ op: "commit", tx: txId });
       return result;
+    },
+    get failed() {
+      return failure !== undefined;
     },
     async close() {
       try {

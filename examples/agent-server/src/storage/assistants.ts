@@ -114,7 +114,7 @@ export async function getAssistant(
   filters: AuthFilters,
 ): Promise<Assistant | null> {
   const where = new Where().add("assistant_id = ?", assistantId).scope(filters, "metadata");
-  const rows = await db.query(`SELECT * FROM assistants WHERE ${where.text}`, where.values);
+  const rows = await db.query(`SELECT * FROM assistants WHERE ${where.text}`, where.values, { read: true });
   return rows.length > 0 ? toAssistant(rows[0]) : null;
 }
 

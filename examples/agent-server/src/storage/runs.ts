@@ -115,6 +115,8 @@ export async function getRun(
   threadFilters: AuthFilters,
 ): Promise<Run | null> {
   if (!(await isThreadVisible(db, threadId, threadFilters))) return null;
-  const rows = await db.query(`SELECT * FROM runs WHERE thread_id = $1 AND run_id = $2`, [threadId, runId]);
+  const rows = await db.query(`SELECT * FROM runs WHERE thread_id = $1 AND run_id = $2`, [threadId, runId], {
+    read: true,
+  });
   return rows.length > 0 ? toRun(rows[0]) : null;
 }

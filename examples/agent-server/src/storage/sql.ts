@@ -101,6 +101,7 @@ export async function budgetedPage(
      SELECT t.*, kept.page_rows FROM kept JOIN ${page.table} t USING (${keys})
      WHERE kept.position = 1 OR kept.bytes_through <= $${n + 2} ORDER BY kept.ord`,
     [...page.where.values, page.limit, page.offset, page.budget],
+    { read: true },
   );
   return { rows, truncated: rows.length > 0 && rows.length < Number(rows[0].page_rows) };
 }

@@ -62,7 +62,7 @@ export async function getItem(
   filters: AuthFilters,
 ): Promise<Item | null> {
   const where = new Where().add("namespace = ?::text[]", namespace).add("key = ?", key).scope(filters, "filter_doc");
-  const rows = await db.query(`SELECT * FROM store_items WHERE ${where.text}`, where.values);
+  const rows = await db.query(`SELECT * FROM store_items WHERE ${where.text}`, where.values, { read: true });
   return rows.length > 0 ? toItem(rows[0]) : null;
 }
 

@@ -85,17 +85,16 @@ export async function getThread(
   forUpdate = false,
 ): Promise<Thread | null> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
-  const rows = await db.query(
-    `SELECT * FROM threads WHERE ${where.text}${forUpdate ? " FOR UPDATE" : ""}`,
-    where.values,
-  );
+  const rows = forUpdate
+    ? await db.query(`SELECT * FROM threads WHERE ${where.text} FOR UPDATE`, where.values)
+    : await db.query(`SELECT * FROM threads WHERE ${where.text}`, where.values, { read: true });
   return rows.length > 0 ? toThread(rows[0]) : null;
 }
 
 /** Whether the thread exists and matches `filters`, without reading its state. */
 export async function isThreadVisible(db: Queryable, threadId: string, filters: AuthFilters): Promise<boolean> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
-  return (await db.query(`SELECT 1 FROM threads WHERE ${where.text}`, where.values)).length > 0;
+  return (await db.query(`SELECT 1 FROM threads WHERE ${where.text}`, where.values, { read: true })).length > 0;
 }
 
 /**

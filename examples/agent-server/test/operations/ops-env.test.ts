@@ -1,7 +1,7 @@
 import { checkWorkers } from "../../src/cluster";
 import { opsFromEnv } from "../../src/ops-env";
 
-test("defaults: 600 requests a minute per identity, 30 s requests, 5 s statements, 10 s shutdown, info, one process", () => {
+test("defaults: 600 requests a minute per identity, 30 s requests, 5 s statements, 10 s shutdown, info, one process, 16 MiB of PGlite reads kept", () => {
   expect(opsFromEnv({})).toEqual({
     rateLimitPerMinute: 600,
     requestTimeoutMs: 30_000,
@@ -9,14 +9,23 @@ test("defaults: 600 requests a minute per identity, 30 s requests, 5 s statement
     shutdownTimeoutMs: 10_000,
     logLevel: "info",
     workers: 1,
+    readCacheBytes: 16 * 1024 * 1024,
   });
 });
 
-test("0 disables the limit and the timeouts", () => {
-  expect(opsFromEnv({ RATE_LIMIT_PER_MINUTE: "0", REQUEST_TIMEOUT_MS: "0", STATEMENT_TIMEOUT_MS: "0" })).toMatchObject({
+test("0 disables the limit, the timeouts and the PGlite read cache", () => {
+  expect(
+    opsFromEnv({
+      RATE_LIMIT_PER_MINUTE: "0",
+      REQUEST_TIMEOUT_MS: "0",
+      STATEMENT_TIMEOUT_MS: "0",
+      PGLITE_READ_CACHE_BYTES: "0",
+    }),
+  ).toMatchObject({
     rateLimitPerMinute: 0,
     requestTimeoutMs: 0,
     statementTimeoutMs: 0,
+    readCacheBytes: 0,
   });
 });
 
@@ -25,6 +34,7 @@ test.each([
   ["RATE_LIMIT_PER_MINUTE", "ten"],
   ["REQUEST_TIMEOUT_MS", "1.5"],
   ["WORKERS", "0"],
+  ["PGLITE_READ_CACHE_BYTES", "16MB"],
   ["LOG_LEVEL", "verbose"],
 ])("%s=%s stops the start with a message naming the variable", (name, value) => {
   expect(() => opsFromEnv({ [name]: value })).toThrow(new RegExp(`^${name} must be`));
