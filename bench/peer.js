@@ -531,6 +531,14 @@ function comparisonsFor(servers) {
       b: `${on}-noauth`,
     });
   }
+  if (has("example-pglite-nocache"))
+    list.push({
+      id: "read-cache",
+      label: "PGlite read cache on ÷ off",
+      kind: "ratio",
+      a: "example-pglite",
+      b: "example-pglite-nocache",
+    });
   if (has("example-postgres-w2"))
     list.push({ id: "workers-2-vs-1", label: "WORKERS=2 ÷ 1 (PostgreSQL)", kind: "ratio", a: "example-postgres-w2" });
   for (const c of list)
@@ -627,6 +635,11 @@ async function main() {
     const plans = [
       { id: "example-pglite", name: "Example (PGlite)", env: { PGLITE_MEMORY: "1" } },
       { id: "example-pglite-noauth", name: "Example (PGlite), auth off", env: { PGLITE_MEMORY: "1" }, noAuth: true },
+      {
+        id: "example-pglite-nocache",
+        name: "Example (PGlite), no read cache",
+        env: { PGLITE_MEMORY: "1", PGLITE_READ_CACHE_BYTES: "0" },
+      },
     ];
     if (process.env.DATABASE_URL) {
       const pg = (n) => ({ DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: `bench_peer_${process.pid}_${n}` });

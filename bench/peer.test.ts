@@ -17,11 +17,12 @@ describe("npm run bench:peer (smoke)", () => {
     env,
   );
 
-  it("runs LangGraph, the example and the example with auth off, each passing the policy checks", () => {
+  it("runs LangGraph, the example, the example with auth off and without its read cache, each passing the policy checks", () => {
     expect(bench.results.servers.map((s: { id: string }) => s.id)).toEqual([
       "langgraph",
       "example-pglite",
       "example-pglite-noauth",
+      "example-pglite-nocache",
     ]);
     expect(bench.results.policyChecks.langgraph).toEqual({
       ownRead: 200,
@@ -30,6 +31,7 @@ describe("npm run bench:peer (smoke)", () => {
       foreignInSearch: 0,
     });
     expect(bench.results.policyChecks["example-pglite"]).toEqual(bench.results.policyChecks.langgraph);
+    expect(bench.results.policyChecks["example-pglite-nocache"]).toEqual(bench.results.policyChecks.langgraph);
     expect(bench.results.policyChecks["example-pglite-noauth"]).toEqual({
       ownRead: 200,
       foreignRead: 404,
@@ -40,12 +42,13 @@ describe("npm run bench:peer (smoke)", () => {
   it("has req/s and CPU per request for every server, and the comparisons, in the tables too", () => {
     expect(bench.results.scenarios.map((s: { id: string }) => s.id)).toEqual(["get", "search", "mix"]);
     for (const scenario of bench.results.scenarios) {
-      for (const id of ["langgraph", "example-pglite"]) {
+      for (const id of ["langgraph", "example-pglite", "example-pglite-nocache"]) {
         const f = scenario.figures[id];
         expect([scenario.id, id, isNumber(f.rps), f.errors]).toEqual([scenario.id, id, true, 0]);
         expect([scenario.id, id, f.non2xxShare > 0]).toEqual([scenario.id, id, scenario.id === "mix"]);
       }
       expect(isNumber(scenario.compared["example-pglite-vs-langgraph"])).toBe(true);
+      expect(isNumber(scenario.compared["read-cache"])).toBe(true);
       expect(bench.table).toContain(scenario.label);
     }
     const [get, , mix] = bench.results.scenarios;
@@ -53,6 +56,7 @@ describe("npm run bench:peer (smoke)", () => {
     expect(isNumber(get.compared["auth-cost-example-pglite"])).toBe(true);
     expect(mix.figures["example-pglite-noauth"]).toBeNull(); // invalid tokens mean nothing without auth
     expect(bench.table).toContain("Auth cost (PGlite)");
+    expect(bench.table).toContain("PGlite read cache on ÷ off");
     expect(bench.results.goals.join("\n")).toContain("goal ≥ 1.0");
   });
 });

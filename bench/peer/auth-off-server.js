@@ -72,6 +72,7 @@ async function main() {
   const db = await openDb({
     ...dbOptionsFromEnv(env, process.argv.slice(2)),
     statementTimeoutMs: ops.statementTimeoutMs,
+    readCacheBytes: ops.readCacheBytes,
   });
   const logger = createLogger({ level: ops.logLevel });
   const lifecycle = { draining: false };
