@@ -344,22 +344,22 @@ async function startExample(secret, { id, name, env, noAuth = false }) {
       2,
     );
   const logFile = path.join(PEER_DIR, `${id}.log`);
+  // A throughput run is one identity flooding the server: no per-identity limit, and request lines only for failures.
+  const childEnv = {
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    JWT_SECRET: secret,
+    RATE_LIMIT_PER_MINUTE: "0",
+    LOG_LEVEL: "warn",
+    ...env,
+  };
+  // The PGlite plans must not inherit this run's DATABASE_URL: the server would take it over --memory.
+  if (!env.DATABASE_URL) for (const name of ["DATABASE_URL", "DATABASE_SCHEMA"]) delete childEnv[name];
   const proc = startProcess(
     process.execPath,
     [noAuth ? AUTH_OFF_MAIN : EXAMPLE_MAIN, ...(env.DATABASE_URL ? [] : ["--memory"])],
-    {
-      cwd: path.dirname(EXAMPLE_MAIN),
-      // A throughput run is one identity flooding the server: no per-identity limit, and request lines only for failures.
-      env: {
-        ...process.env,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        JWT_SECRET: secret,
-        RATE_LIMIT_PER_MINUTE: "0",
-        LOG_LEVEL: "warn",
-        ...env,
-      },
-    },
+    { cwd: path.dirname(EXAMPLE_MAIN), env: childEnv },
     logFile,
   );
   const url = await listeningUrl(proc, logFile, /listening on (http:\/\/\S+)/);
@@ -369,6 +369,10 @@ async function startExample(secret, { id, name, env, noAuth = false }) {
       4,
     );
   await waitForHttp(`${url}/info`, proc.child, "The example server", logFile);
+  const database = /^Database: (PGlite|PostgreSQL)\b/m.exec(fs.readFileSync(logFile, "utf8"))?.[1];
+  const expected = env.DATABASE_URL ? "PostgreSQL" : "PGlite";
+  if (database !== expected)
+    throw new PeerError(`${name} runs on ${database ?? "an unknown database"}, not ${expected} (see ${logFile})`, 4);
   return { name, id, url, noAuth, ...proc };
 }
 

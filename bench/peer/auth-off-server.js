@@ -94,6 +94,7 @@ async function main() {
   await new Promise((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const { address, port } = server.address();
   console.log(`Agent server listening on http://${address}:${port} (bench only: auth OFF)`);
+  console.log(`Database: ${db.description}`);
   const stop = () => {
     lifecycle.draining = true;
     server.close(() => void db.close().finally(() => process.exit(0)));
