@@ -82,6 +82,7 @@ async function main() {
   // which the benchmark turns off on the real server too).
   const app = express();
   app.disable("x-powered-by");
+  app.set("etag", false);
   app.use(httpLogger(logger), closeWhenDraining(lifecycle));
   app.use(readiness(db, lifecycle));
   app.use(metaRoutes(db));

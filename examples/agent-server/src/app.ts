@@ -69,6 +69,8 @@ export function createApp(options: AppOptions): Express {
   }); // API keys live in the app's database
   const app = express();
   app.disable("x-powered-by");
+  // No ETag: answers depend on who asks and change with every write; hashing each body cost CPU and saved nothing.
+  app.set("etag", false);
   app.use(httpLogger(logger), closeWhenDraining(lifecycle));
   const deadline = requestDeadline(requestTimeoutMs, (req) =>
     logger.warn({ reqId: requestIdOf(req) }, `no response within ${requestTimeoutMs} ms: answered 504`),

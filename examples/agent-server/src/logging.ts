@@ -53,10 +53,26 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/** What a request line says of the request: no headers (credentials live there) and no body. */
+function requestFields(req: IncomingMessage): Record<string, unknown> {
+  return {
+    id: requestIdOf(req),
+    method: req.method,
+    url: (req as { originalUrl?: string }).originalUrl ?? req.url,
+    remoteAddress: req.socket?.remoteAddress,
+  };
+}
+
 /**
  * pino-http: gives each request `req.id` and `req.log` (a child logger with
  * `reqId`), and logs one line when the response finishes (`warn` for 4xx
- * except 404, `error` for 5xx).
+ * except 404, `error` for 5xx) with `req` (id, method, url, remote address),
+ * `res` (status code) and `responseTime`.
+ *
+ * pino-http serializes `req` for every request, logged or not; pino's
+ * standard serializers copy and redact every header, which cost about a
+ * sixth of a cached `GET /threads/:id` (bench/peer.js). These write only the
+ * fields above.
  *
  * @example
  * app.use(httpLogger(logger));
@@ -65,6 +81,12 @@ export function httpLogger(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
     genReqId: requestId,
+    wrapSerializers: false,
+    serializers: {
+      req: requestFields,
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      err: pino.stdSerializers.err,
+    },
     quietReqLogger: true,
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 && res.statusCode !== 404 ? "warn" : "info",
