@@ -23,6 +23,7 @@ const load = (file) => require(path.join(DIST, file));
 const express = require("express");
 const { HTTPException } = require("@gatehouse/express");
 const { openDb, dbOptionsFromEnv } = load("db.js");
+const { requestDeadline } = load("deadline.js");
 const { errorHandler, notFoundHandler } = load("errors.js");
 const { refuseUnstorableStrings, requireJsonBody } = load("json-body.js");
 const { limitsFromEnv, resolveLimits } = load("limits.js");
@@ -78,12 +79,14 @@ async function main() {
   const lifecycle = { draining: false };
   const limits = resolveLimits(limitsFromEnv(env));
 
-  // createApp's stack, in its order, minus auth.middleware() (and the rate limit, CORS and deadline,
-  // which the benchmark turns off on the real server too).
+  // createApp's stack, in its order, minus auth.middleware() (and the rate limit and CORS, which the
+  // benchmark turns off on the real server too). The request deadline stays: the real server has it.
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(httpLogger(logger), closeWhenDraining(lifecycle));
+  const deadline = requestDeadline(ops.requestTimeoutMs);
+  if (deadline) app.use(deadline);
   app.use(readiness(db, lifecycle));
   app.use(metaRoutes(db));
   app.use(requireJsonBody(), express.json({ limit: "1mb" }), limitBodyDepth(MAX_BODY_DEPTH), refuseUnstorableStrings());
