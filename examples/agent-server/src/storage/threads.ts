@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Queryable, Row } from "../db";
 import { budgetedPage, iso, json, orderBy, Where, type AuthFilters, type SortOrder } from "./sql";
+import { HTTPException } from "@gatehouse/express";
 import { LimitExceededError } from "../limits";
 import { deleteAndBury, idIsFree } from "./tombstones";
 
@@ -97,10 +98,17 @@ export async function isThreadVisible(db: Queryable, threadId: string, filters: 
   return (await db.query(`SELECT 1 FROM threads WHERE ${where.text}`, where.values, { read: true })).length > 0;
 }
 
+/** How often a patch is tried again when the thread changed between its update and the check after it. */
+const PATCH_ATTEMPTS = 3;
+
 /**
  * Shallow-merges `metadata` into the thread's; null when not found or not
  * matching `filters`. Throws `LimitExceededError` (413) when the merged
  * metadata would pass `maxBytes`: patches add up, each under the body limit.
+ *
+ * When the update matches nothing, a second statement tells "not found" from
+ * "too big". A thread created (or shrunk) by a concurrent request between the
+ * two is neither: the patch is tried again on it.
  */
 export async function patchThread(
   db: Queryable,
@@ -111,16 +119,24 @@ export async function patchThread(
 ): Promise<Thread | null> {
   const where = new Where().add("thread_id = ?", threadId).scope(filters, "metadata");
   const n = where.next;
-  const rows = await db.query(
-    `UPDATE threads SET metadata = metadata || $${n}::jsonb, updated_at = now()
-     WHERE ${where.text} AND octet_length((metadata || $${n}::jsonb)::text) <= $${n + 1} RETURNING *`,
-    [...where.values, json(metadata), maxBytes],
-  );
-  if (rows.length > 0) return toThread(rows[0]);
-  if (!(await isThreadVisible(db, threadId, filters))) return null;
-  throw new LimitExceededError(
-    `This patch would make the thread's metadata more than ${maxBytes} bytes (MAX_THREAD_STATE_BYTES limits metadata too): remove fields or start a new thread`,
-  );
+  const params = [...where.values, json(metadata), maxBytes];
+  const fits = `octet_length((metadata || $${n}::jsonb)::text) <= $${n + 1}`;
+  for (let attempt = 1; ; attempt++) {
+    const rows = await db.query(
+      `UPDATE threads SET metadata = metadata || $${n}::jsonb, updated_at = now()
+       WHERE ${where.text} AND ${fits} RETURNING *`,
+      params,
+    );
+    if (rows.length > 0) return toThread(rows[0]);
+    const found = await db.query<{ fits: boolean }>(`SELECT ${fits} AS fits FROM threads WHERE ${where.text}`, params);
+    if (found.length === 0) return null;
+    if (!found[0].fits)
+      throw new LimitExceededError(
+        `This patch would make the thread's metadata more than ${maxBytes} bytes (MAX_THREAD_STATE_BYTES limits metadata too): remove fields or start a new thread`,
+      );
+    if (attempt === PATCH_ATTEMPTS)
+      throw new HTTPException(409, { message: "The thread kept changing while it was patched; try again" });
+  }
 }
 
 /** Deletes the thread (and its runs); false when not found or not matching `filters`. */
