@@ -53,21 +53,35 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-/** What a request line says of the request: no headers (credentials live there) and no body. */
+/** The headers a request line shows when sent; the credential ones only as `[redacted]` (see {@link REDACTED_PATHS}). */
+export const LOGGED_HEADERS = [
+  "authorization",
+  "cookie",
+  "x-api-key",
+  "proxy-authorization",
+  "user-agent",
+  "content-type",
+  "content-length",
+];
+
+/** What a request line says of the request: a few headers, never a body. */
 function requestFields(req: IncomingMessage): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  for (const name of LOGGED_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
   return {
     id: requestIdOf(req),
     method: req.method,
     url: (req as { originalUrl?: string }).originalUrl ?? req.url,
     remoteAddress: req.socket?.remoteAddress,
+    headers,
   };
 }
 
 /**
  * pino-http: gives each request `req.id` and `req.log` (a child logger with
  * `reqId`), and logs one line when the response finishes (`warn` for 4xx
- * except 404, `error` for 5xx) with `req` (id, method, url, remote address),
- * `res` (status code) and `responseTime`.
+ * except 404, `error` for 5xx) with `req` (id, method, url, remote address,
+ * {@link LOGGED_HEADERS}), `res` (status code) and `responseTime`.
  *
  * pino-http serializes `req` for every request, logged or not; pino's
  * standard serializers copy and redact every header, which cost about a
