@@ -33,9 +33,12 @@ export function apiKeyStrategy(db: Queryable): HeaderAPIKeyStrategy {
       throw err;
     }))
       .then(() =>
-        db.query<{ identity: string; scopes: string[] }>("SELECT identity, scopes FROM api_keys WHERE key_hash = $1", [
-          hashApiKey(key),
-        ]),
+        // Always asked of the database ("fresh"): a key removed from the table stops working at once.
+        db.query<{ identity: string; scopes: string[] }>(
+          "SELECT identity, scopes FROM api_keys WHERE key_hash = $1",
+          [hashApiKey(key)],
+          { read: "fresh" },
+        ),
       )
       .then(
         ([row]) => done(null, row ? { identity: row.identity, permissions: row.scopes, kind: "api-key" } : false),

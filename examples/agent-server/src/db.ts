@@ -11,12 +11,16 @@ export type Row = Record<string, unknown>;
 /** How a statement may be run. */
 export interface QueryOptions {
   /**
-   * The statement only reads, and its result depends on nothing but the
-   * tables' contents and the parameters (no `now()`, `random()`, locks):
-   * the embedded database may answer it from memory until the next write
-   * (see `ReadCache`). PostgreSQL, shared with other processes, ignores it.
+   * What the statement does, for the embedded database's read cache (see
+   * `ReadCache`; PostgreSQL, shared with other processes, ignores it):
+   * - `true`: it only reads, and its result depends on nothing but the tables'
+   *   contents and the parameters (no `now()`, `random()`, locks): it may be
+   *   answered from memory until the next write;
+   * - `"fresh"`: it only reads, but is always asked of the database (credential
+   *   lookups, health checks); it does not empty the cache;
+   * - unset: anything else, counted as a write (the cache is emptied).
    */
-  read?: boolean;
+  read?: boolean | "fresh";
 }
 
 /** Anything that runs one parameterised statement. */
@@ -113,9 +117,11 @@ async function openPglite(
     description: dataDir ? `PGlite (embedded PostgreSQL) in ${dataDir}` : "PGlite (embedded PostgreSQL) in memory",
     // Once the worker has failed, nothing is answered from memory: the caller sees the failure.
     query: <T extends Row>(text: string, params?: readonly unknown[], options?: QueryOptions) =>
-      (options?.read && !pg.failed
-        ? cache.read(text, params, () => pg.query(text, params))
-        : cache.write(() => pg.query(text, params))) as Promise<T[]>,
+      (options?.read === "fresh"
+        ? pg.query(text, params)
+        : options?.read === true && !pg.failed
+          ? cache.read(text, params, () => pg.query(text, params))
+          : cache.write(() => pg.query(text, params))) as Promise<T[]>,
     transaction: (fn) => cache.write(() => pg.transaction(fn)),
     close: () => cache.write(() => pg.close()),
     readCache: cache,

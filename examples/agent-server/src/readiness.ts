@@ -33,7 +33,7 @@ export function readiness(db: Db, lifecycle: Lifecycle): Router {
       return;
     }
     try {
-      await db.query("SELECT 1");
+      await db.query("SELECT 1", [], { read: "fresh" });
     } catch {
       res.status(503).json({ error: "service_unavailable", message: "The database does not answer" });
       return;

@@ -163,6 +163,20 @@ describe("PGlite with the cache answers what PGlite without it answers", () => {
     }
   });
 
+  test('"fresh" reads (credential lookups, health checks) leave kept reads kept; anything unmarked empties the cache', async () => {
+    const id = randomUUID();
+    await createThread(cached, { thread_id: id, metadata: { owner: "alice" } }, {});
+    await getThread(cached, id, { owner: "alice" });
+    const misses = cached.readCache!.misses;
+    const fresh = await cached.query("SELECT status FROM threads WHERE thread_id = $1", [id], { read: "fresh" });
+    expect(fresh).toEqual([{ status: "idle" }]);
+    await getThread(cached, id, { owner: "alice" });
+    expect(cached.readCache!.misses).toBe(misses);
+    await cached.query("SELECT 1"); // unmarked: counted as a write
+    await getThread(cached, id, { owner: "alice" });
+    expect(cached.readCache!.misses).toBe(misses + 1);
+  });
+
   test("once the database is closed, a read kept before is not answered", async () => {
     const db = await openDb({ memory: true });
     const id = randomUUID();

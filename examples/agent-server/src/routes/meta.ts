@@ -11,7 +11,7 @@ export function metaRoutes(db: Db): Router {
 
   router.get("/health", async (_req, res) => {
     try {
-      await db.query("SELECT 1");
+      await db.query("SELECT 1", [], { read: "fresh" });
       res.json({ ok: true, database: db.kind });
     } catch {
       res.status(503).json({ error: "service_unavailable", message: "The database does not answer" });
