@@ -82,6 +82,11 @@ export class ReadCache {
     const bytes = estimateBytes(rows, Math.min(this.limits.maxEntryBytes, this.limits.maxBytes) - key.length);
     if (bytes === undefined) return;
     const size = bytes + key.length;
+    const previous = this.entries.get(key); // two reads of the same key that ran at once
+    if (previous) {
+      this.entries.delete(key);
+      this.bytes -= previous.bytes;
+    }
     this.entries.set(key, { rows: structuredClone(rows), bytes: size });
     this.bytes += size;
     for (const [oldest, entry] of this.entries) {

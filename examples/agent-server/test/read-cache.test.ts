@@ -117,6 +117,16 @@ describe("ReadCache", () => {
     expect(runs.map((r) => r.mock.calls.length)).toEqual([1, 2, 1]);
   });
 
+  test("two reads of the same statement at once keep one entry (the budget counts it once)", async () => {
+    const entry = estimateBytes([{ v: "x" }], Infinity)! + "SELECT A".length + 1 + 2;
+    const cache = new ReadCache({ maxEntryBytes: entry, maxBytes: 2 * entry });
+    const a = jest.fn(answer([{ v: "x" }]));
+    await Promise.all([cache.read("SELECT A", [], a), cache.read("SELECT A", [], a)]);
+    await cache.read("SELECT B", [], answer([{ v: "y" }]));
+    await cache.read("SELECT A", [], a); // still kept: A and B fit in two entries
+    expect(a).toHaveBeenCalledTimes(2);
+  });
+
   test("maxBytes 0 keeps nothing; parameters without a JSON form are run, not kept", async () => {
     const off = new ReadCache({ maxBytes: 0 });
     const run = jest.fn(answer([{ v: 1 }]));
