@@ -33,12 +33,9 @@ export function apiKeyStrategy(db: Queryable): HeaderAPIKeyStrategy {
       throw err;
     }))
       .then(() =>
-        // Always asked of the database ("fresh"): a key removed from the table stops working at once.
-        db.query<{ identity: string; scopes: string[] }>(
-          "SELECT identity, scopes FROM api_keys WHERE key_hash = $1",
-          [hashApiKey(key)],
-          { read: "fresh" },
-        ),
+        db.query<{ identity: string; scopes: string[] }>("SELECT identity, scopes FROM api_keys WHERE key_hash = $1", [
+          hashApiKey(key),
+        ]),
       )
       .then(
         ([row]) => done(null, row ? { identity: row.identity, permissions: row.scopes, kind: "api-key" } : false),

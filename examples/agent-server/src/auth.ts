@@ -85,7 +85,7 @@ export function createAuth(options: CreateAuthOptions) {
           ]
         : []),
       // Machines: X-API-Key, looked up by its SHA-256 hash; its stored scopes are its permissions.
-      ...(apiKeys ? [apiKeyStrategy(apiKeys)] : []),
+      ...(apiKeys ? [apiKeyStrategy(alwaysAsked(apiKeys))] : []),
     ])
     .on(["threads", "assistants", "crons"], ({ resource, action, value, user, permissions }) => {
       requirePermission(permissions, resource, action);
@@ -128,4 +128,15 @@ function verifyClaims(claims: JwtPayload): { identity: string; permissions: stri
   const scopes = claims.scopes ?? [];
   if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) return false;
   return { identity: claims.sub, permissions: scopes };
+}
+
+/**
+ * The API-key strategy's statements as "fresh" reads: always asked of the
+ * database, never answered from PGlite's read cache (a key removed from the
+ * table stops working at once), and not emptying it on every key lookup. Its
+ * other statement, `CREATE TABLE IF NOT EXISTS api_keys`, changes no row a kept
+ * read could hold.
+ */
+function alwaysAsked(db: Queryable): Queryable {
+  return { query: (text, params) => db.query(text, params, { read: "fresh" }) };
 }
