@@ -82,7 +82,7 @@ export function createApp(options: AppOptions): Express {
   const limit = rateLimit({
     perMinute: rateLimitPerMinute,
     db,
-    onStoreError: (err) => logger.error({ err }, "rate limits: the PostgreSQL store failed; counting in memory"),
+    onStoreError: (err) => logger.error({ err }, "rate limits: the PostgreSQL store failed; counted in memory"),
   });
   if (limit) app.use(limit);
   app.use(metaRoutes(db));

@@ -74,18 +74,36 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export async function openDb(options: DbOptions = {}): Promise<Db> {
   const db = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.schema, options.statementTimeoutMs)
+    ? openPostgres(options.databaseUrl, options.schema, options.statementTimeoutMs)
     : await openPglite(options.memory ? undefined : (options.pgliteDir ?? defaultPgliteDir()), {
         queryTimeoutMs: options.statementTimeoutMs,
         cacheBytes: options.readCacheBytes,
       });
   try {
-    await createSchema(db);
+    if (db.kind === "postgres") await createSchemaExclusively(db, options.schema);
+    else await createSchema(db); // one process opens a PGlite database: nobody to race
   } catch (error) {
     await db.close();
     throw error;
   }
   return db;
+}
+
+/**
+ * Creates the schema and its tables on a server other processes share. Two
+ * sessions running `CREATE TABLE IF NOT EXISTS` for one table at the same
+ * moment can both miss it, and the loser gets 42P07, 42710 or 23505 instead of a
+ * no-op (processes starting together: `WORKERS=N`, a rolling deploy, tests). So
+ * the whole creation runs in one transaction holding an advisory lock named
+ * after the schema: the first process creates, the others wait, then find
+ * everything there.
+ */
+async function createSchemaExclusively(db: Db, schema: string | undefined): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`gatehouse schema ${schema ?? "(search_path)"}`]);
+    if (schema) await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await createSchema(tx);
+  });
 }
 
 /**
@@ -128,17 +146,9 @@ async function openPglite(
   };
 }
 
-async function openPostgres(databaseUrl: string, schema: string | undefined, statementTimeoutMs = 0): Promise<Db> {
+function openPostgres(databaseUrl: string, schema: string | undefined, statementTimeoutMs = 0): Db {
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`DATABASE_SCHEMA must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
-  }
-  if (schema) {
-    const setup = new Pool({ connectionString: databaseUrl, max: 1 });
-    try {
-      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } finally {
-      await setup.end();
-    }
   }
   const pool = new Pool({
     connectionString: databaseUrl,

@@ -15,38 +15,55 @@ import {
 } from "rate-limiter-flexible";
 import type { Db } from "./db";
 
-/** The table that holds the counters on PostgreSQL (created when missing). */
+/** The table that holds the counters on PostgreSQL. */
 export const RATE_LIMIT_TABLE = "gatehouse_rate_limits";
+
+/**
+ * The counters' table, in the layout rate-limiter-flexible's `RateLimiterPostgres`
+ * reads and writes. `openDb` creates it with the other tables, under its schema
+ * lock, so processes starting together never race to create it (the library's
+ * own `CREATE TABLE IF NOT EXISTS` at start lost that race now and then, and the
+ * loser counted in memory only: a per-process budget).
+ */
+export const RATE_LIMIT_TABLE_STATEMENT = `CREATE TABLE IF NOT EXISTS ${RATE_LIMIT_TABLE} (
+     key varchar(255) PRIMARY KEY,
+     points integer NOT NULL DEFAULT 0,
+     expire bigint
+   )`;
 
 const WINDOW_SECONDS = 60;
 
 export interface RateLimitOptions {
   /** Requests per minute per identity; 0 disables (no middleware). */
   perMinute: number;
-  /** With a PostgreSQL `Db`, the counters are stored in it (shared across processes). */
+  /** With a PostgreSQL `Db` (from `openDb`), the counters are stored in it (shared across processes). */
   db?: Db;
-  /** Told when the PostgreSQL store cannot be set up (the limiter then counts in memory). */
+  /** Told when a PostgreSQL store query fails (that request is then counted in this process's memory). */
   onStoreError?: (error: unknown) => void;
 }
 
-function postgresLimiter(db: Db, points: number, insurance: RateLimiterMemory): Promise<RateLimiterAbstract> {
+function postgresLimiter(db: Db, points: number, onStoreError?: (error: unknown) => void): RateLimiterPostgres {
   // rate-limiter-flexible talks to "a client with query({ text, values })"; the app's Db is one, in its schema.
   const storeClient = {
-    query: async (q: { text: string; values?: unknown[] }) => ({ rows: await db.query(q.text, q.values) }),
+    query: async (q: { text: string; values?: unknown[] }) => {
+      try {
+        return { rows: await db.query(q.text, q.values) };
+      } catch (error) {
+        onStoreError?.(error);
+        throw error;
+      }
+    },
   };
-  return new Promise((resolve, reject) => {
-    const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-      {
-        storeClient,
-        storeType: "client",
-        tableName: RATE_LIMIT_TABLE,
-        keyPrefix: "identity",
-        points,
-        duration: WINDOW_SECONDS,
-        insuranceLimiter: insurance,
-      },
-      (error?: Error | null) => (error ? reject(error) : resolve(limiter)),
-    );
+  return new RateLimiterPostgres({
+    storeClient,
+    storeType: "client",
+    tableName: RATE_LIMIT_TABLE,
+    tableCreated: true, // by openDb (RATE_LIMIT_TABLE_STATEMENT): no DDL here, so no start-up race
+    keyPrefix: "identity",
+    points,
+    duration: WINDOW_SECONDS,
+    // If the database cannot be written, count in memory rather than refuse everyone.
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix: "identity", points, duration: WINDOW_SECONDS }),
   });
 }
 
@@ -74,23 +91,10 @@ export function rateLimit(options: RateLimitOptions): RequestHandler | undefined
   if (!Number.isInteger(perMinute) || perMinute < 0)
     throw new TypeError(`rateLimit({ perMinute }) must be an integer ≥ 0, got ${String(perMinute)}`);
   if (perMinute === 0) return undefined;
-  const memory = new RateLimiterMemory({ keyPrefix: "identity", points: perMinute, duration: WINDOW_SECONDS });
-  let limiter: RateLimiterAbstract = memory;
-  let ready: Promise<unknown> | undefined;
-  if (db?.kind === "postgres") {
-    // Until the table exists, and if the database cannot be written, count in memory rather than refuse everyone.
-    const insurance = new RateLimiterMemory({ keyPrefix: "identity", points: perMinute, duration: WINDOW_SECONDS });
-    ready = postgresLimiter(db, perMinute, insurance).then(
-      (stored) => {
-        limiter = stored;
-        ready = undefined;
-      },
-      (error: unknown) => {
-        ready = undefined;
-        onStoreError?.(error);
-      },
-    );
-  }
+  const limiter: RateLimiterAbstract =
+    db?.kind === "postgres"
+      ? postgresLimiter(db, perMinute, onStoreError)
+      : new RateLimiterMemory({ keyPrefix: "identity", points: perMinute, duration: WINDOW_SECONDS });
 
   function consume(identity: string, res: Response, next: NextFunction): void {
     limiter.consume(identity, 1).then(
@@ -121,8 +125,6 @@ export function rateLimit(options: RateLimitOptions): RequestHandler | undefined
       next(); // a public path: authentication refused everyone else already
       return;
     }
-    if (ready)
-      void ready.then(() => consume(identity, res, next)); // ready never rejects: a store error falls back to memory
-    else consume(identity, res, next);
+    consume(identity, res, next);
   };
 }

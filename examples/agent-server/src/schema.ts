@@ -1,4 +1,6 @@
 import type { Queryable } from "./db";
+import { API_KEYS_TABLE } from "./api-keys";
+import { RATE_LIMIT_TABLE_STATEMENT } from "./rate-limit";
 import { ensureSystemAssistants } from "./storage/assistants";
 import { TOMBSTONES_TABLE } from "./storage/tombstones";
 
@@ -81,6 +83,12 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   `CREATE INDEX IF NOT EXISTS store_items_filter_gin ON store_items USING GIN (filter_doc jsonb_path_ops)`,
 
   TOMBSTONES_TABLE,
+
+  // Per-identity rate limits on PostgreSQL (unused on PGlite, which counts in memory).
+  RATE_LIMIT_TABLE_STATEMENT,
+  // Created here too, not only by the API-key strategy at its first lookup: processes that start together
+  // would otherwise race to create it, and the loser's first API-key request would fail.
+  API_KEYS_TABLE,
 
   // Each listed record's size, computed by PostgreSQL on write, so that a page can stop at a byte
   // budget without reading the records it leaves out (see budgetedPage in storage/sql.ts).

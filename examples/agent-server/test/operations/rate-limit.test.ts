@@ -1,11 +1,15 @@
 /**
  * Per-identity rate limits: counted after authentication, 429 with Retry-After
  * and RateLimit headers for the identity over its budget, nobody else touched;
- * on PostgreSQL two app instances (two pools) share one budget.
+ * on PostgreSQL two app instances (two pools) share one budget, also when
+ * they start at the same moment on a fresh schema.
  */
+import { randomBytes } from "node:crypto";
+import { openDb } from "../../src/db";
+import { createLogger } from "../../src/logging";
 import { DATABASES } from "../support/databases";
 import { client, startServer, token, type TestServer } from "../support/server";
-import { openWith } from "./support";
+import { dropSchema, openWith } from "./support";
 
 jest.setTimeout(60_000);
 
@@ -82,7 +86,6 @@ describe.each(DATABASES)("rate limits on %s", (kind) => {
 (process.env.DATABASE_URL ? describe : describe.skip)("rate limits shared through PostgreSQL", () => {
   test("two app instances with their own pools on one database share each identity's budget", async () => {
     const first = await openWith("postgres");
-    const { openDb } = await import("../../src/db");
     const second = await openDb({ databaseUrl: process.env.DATABASE_URL!, schema: first.schema });
     const a = await startServer({ db: first.db, rateLimitPerMinute: LIMIT });
     const b = await startServer({ db: second, rateLimitPerMinute: LIMIT });
@@ -101,6 +104,40 @@ describe.each(DATABASES)("rate limits on %s", (kind) => {
       await b.close();
       await second.close();
       await first.dispose();
+    }
+  });
+
+  // Processes starting together (WORKERS=N, or a rolling deploy) used to race on CREATE TABLE IF NOT EXISTS,
+  // which PostgreSQL can refuse with 42P07/42710/23505 when two sessions create one table at once: the
+  // loser then either failed to start or counted its rate limits in memory only (issue 16, a flaky CI run).
+  test("instances that start at the same moment on a fresh schema all open, and share one budget", async () => {
+    const INSTANCES = 3;
+    for (let round = 0; round < 10; round++) {
+      const schema = `gh_ops_${randomBytes(6).toString("hex")}`;
+      const opened = await Promise.allSettled(
+        Array.from({ length: INSTANCES }, () => openDb({ databaseUrl: process.env.DATABASE_URL!, schema })),
+      );
+      const dbs = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+      const servers: TestServer[] = [];
+      try {
+        const refused = opened.flatMap((result) => (result.status === "rejected" ? [String(result.reason)] : []));
+        expect({ round, refused }).toEqual({ round, refused: [] });
+        const errors: string[] = []; // e.g. "rate limits: the PostgreSQL store failed; counted in memory"
+        const logger = createLogger({ level: "error", destination: { write: (line: string) => errors.push(line) } });
+        servers.push(...(await Promise.all(dbs.map((db) => startServer({ db, logger, rateLimitPerMinute: LIMIT })))));
+        const statuses = [];
+        for (let i = 0; i < LIMIT + INSTANCES; i++)
+          statuses.push((await client(servers[i % INSTANCES].url, token("gina")).post("/threads/search", {})).status);
+        expect({ round, errors, statuses }).toEqual({
+          round,
+          errors: [],
+          statuses: [...Array(LIMIT).fill(200), ...Array(INSTANCES).fill(429)],
+        });
+      } finally {
+        await Promise.all(servers.map((server) => server.close()));
+        await Promise.all(dbs.map((db) => db.close()));
+        await dropSchema(schema);
+      }
     }
   });
 });
