@@ -38,7 +38,9 @@ export function startupBanner({ url, database, jwtSecret, env }: BannerInput): s
   if (!isDemoMode(env)) {
     lines.push(
       `No demo tokens printed: ${env.JWT_SECRET ? "JWT_SECRET" : "DATABASE_URL"} is set, so this is not the zero-configuration demo.`,
-      "Mint a token with the same JWT_SECRET (identity, then scopes; every scope when none are given):",
+      env.JWT_SECRET
+        ? "Mint a token with the same JWT_SECRET (identity, then scopes; every scope when none are given):"
+        : "Nobody knows this start's random secret, so no token can be minted for it: restart with a JWT_SECRET of your own (16+ characters) and mint with the same one:",
       "  JWT_SECRET=… npm run token -w examples/agent-server -- alice threads:read threads:write",
       "",
     );

@@ -12,6 +12,9 @@ export const PGLITE_WORKERS_MESSAGE =
   "WORKERS>1 needs DATABASE_URL: PGlite is an embedded database owned by one process, so several processes cannot share it. " +
   "Set DATABASE_URL=postgres://… to run several workers on one PostgreSQL, or WORKERS=1.";
 
+/** Set by the primary in a worker's environment when `JWT_SECRET` there is the primary's random one. */
+const RANDOM_SECRET_MARKER = "GATEHOUSE_JWT_SECRET_RANDOM";
+
 /**
  * Throws when `workers` processes cannot share the configured database.
  *
@@ -27,6 +30,8 @@ export interface PrimaryOptions {
   db: DbOptions;
   /** Passed to every worker: one secret for all of them. */
   jwtSecret: string;
+  /** The secret was drawn for this start (no `JWT_SECRET`): workers say so in the banner. */
+  jwtSecretIsRandom?: boolean;
   log: { info(msg: string): void; error(msg: string): void };
 }
 
@@ -38,7 +43,7 @@ export interface PrimaryOptions {
  * if (settings.workers > 1 && cluster.isPrimary) return runPrimary({ workers: 2, db, jwtSecret, log });
  */
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
-  const { workers, db, jwtSecret, log } = options;
+  const { workers, db, jwtSecret, jwtSecretIsRandom = false, log } = options;
   checkWorkers(workers, db);
   // The schema once, here: N processes creating the same tables at once race in PostgreSQL's catalog.
   await (await openDb(db)).close();
@@ -47,7 +52,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   let failed = false;
   const listening = new Set<number>();
   const fork = (index: number): Worker => {
-    const worker = cluster.fork({ GATEHOUSE_WORKER: String(index), JWT_SECRET: jwtSecret });
+    const worker = cluster.fork({
+      GATEHOUSE_WORKER: String(index),
+      JWT_SECRET: jwtSecret,
+      ...(jwtSecretIsRandom ? { [RANDOM_SECRET_MARKER]: "1" } : {}),
+    });
     worker.once("listening", () => listening.add(worker.id));
     worker.once("exit", (code, signal) => {
       const wasListening = listening.delete(worker.id);
@@ -93,6 +102,20 @@ function redactUrl(url: string | undefined): string {
   } catch {
     return "(DATABASE_URL)";
   }
+}
+
+/**
+ * The environment as the person who started the server set it: in a worker,
+ * without the `JWT_SECRET` the primary drew at random (so the banner does not
+ * claim it came from `JWT_SECRET`, a secret nobody can mint tokens with).
+ *
+ * @example
+ * startupBanner({ url, database, jwtSecret, env: startedWith(process.env) });
+ */
+export function startedWith(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!cluster.isWorker || env[RANDOM_SECRET_MARKER] !== "1") return env;
+  const { JWT_SECRET: _drawn, [RANDOM_SECRET_MARKER]: _marker, ...rest } = env;
+  return rest;
 }
 
 /** This process's worker number (1…N) under `WORKERS=N`, else undefined. */

@@ -2,7 +2,7 @@ import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import { oidcFromEnv } from "./auth";
-import { checkWorkers, runPrimary, workerIndex } from "./cluster";
+import { checkWorkers, runPrimary, startedWith, workerIndex } from "./cluster";
 import { corsOriginsFromEnv } from "./cors";
 import { dbOptionsFromEnv, openDb } from "./db";
 import { startupBanner } from "./banner";
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       workers: ops.workers,
       db: dbOptions,
       jwtSecret,
+      jwtSecretIsRandom: !env.JWT_SECRET,
       log: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
     });
     return;
@@ -82,7 +83,14 @@ async function main(): Promise<void> {
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  console.log(startupBanner({ url: `http://${shownHost}:${address.port}`, database: db.description, jwtSecret, env }));
+  console.log(
+    startupBanner({
+      url: `http://${shownHost}:${address.port}`,
+      database: db.description,
+      jwtSecret,
+      env: startedWith(env),
+    }),
+  );
   if (worker !== undefined) console.log(`Workers: ${ops.workers} processes (node:cluster) on this port\n`);
 }
 

@@ -34,3 +34,11 @@ test.each([
   expect(text).toContain(`Agent server listening on ${base.url}`);
   expect(isDemoMode(env)).toBe(false);
 });
+
+test("DATABASE_URL without JWT_SECRET: the secret is random, so the banner says to set one instead of how to mint", () => {
+  const text = startupBanner({ ...base, env: { DATABASE_URL: "postgres://app@127.0.0.1:5432/agents" } });
+  expect(text).toContain("JWT secret: random for this start");
+  expect(text).toContain("no token can be minted for it: restart with a JWT_SECRET of your own");
+  expect(text).not.toContain("Mint a token with the same JWT_SECRET");
+  expect(text).not.toMatch(JWT_LIKE);
+});

@@ -248,3 +248,26 @@ if (!built) {
     expect(await server.exited).toBe(0);
   });
 });
+
+(built && process.env.DATABASE_URL ? describe : describe.skip)("WORKERS=2 without JWT_SECRET", () => {
+  test("the banner says the secret is random and no token can be minted, not that it came from JWT_SECRET", async () => {
+    const schema = `gh_workers_${randomBytes(6).toString("hex")}`;
+    const server = start({
+      WORKERS: "2",
+      DATABASE_URL: process.env.DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      JWT_SECRET: undefined,
+    });
+    try {
+      await server.waitFor(/Workers: 2 processes/);
+      expect(server.output()).toMatch(/JWT secret: random for this start/);
+      expect(server.output()).toMatch(/no token can be minted for it: restart with a JWT_SECRET of your own/);
+      expect(server.output()).not.toMatch(/from JWT_SECRET|Mint a token with the same JWT_SECRET|eyJ/);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+    } finally {
+      await server.stop();
+      await dropSchema(schema);
+    }
+  });
+});
