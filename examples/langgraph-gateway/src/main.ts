@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   console.log(
     [
       `Gatehouse gateway listening on ${url}`,
-      `LangGraph server: ${langgraph ? `${upstream} (started here, in memory, graph "agent")` : `${upstream} (LANGGRAPH_URL)`}` +
+      `LangGraph server: ${langgraph ? `${upstream} (started here, in memory, graph "agent"; no auth of its own: call the gateway, not this URL)` : `${upstream} (LANGGRAPH_URL)`}` +
         (apiKey ? ", with LANGGRAPH_API_KEY as x-api-key" : ""),
       `JWT secret: ${env.JWT_SECRET ? "from JWT_SECRET" : "random for this start (set JWT_SECRET to keep tokens valid across restarts)"}`,
       "",

@@ -79,6 +79,10 @@ async function kill(started: Started | undefined): Promise<void> {
   test("prints the gateway's real URL, the LangGraph server it started, two tokens and a curl line", () => {
     expect(main.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(main.output()).toMatch(/LangGraph server: http:\/\/127\.0\.0\.1:\d+ \(started here/);
+    // Anyone reaching that URL reads every user's threads: the banner must say so beside it.
+    expect(main.output()).toMatch(
+      /LangGraph server: \S+ \(started here[^\n]*no auth of its own: call the gateway, not this URL\)/,
+    );
     expect(main.output()).toContain("JWT secret: random for this start");
     expect(main.output()).toContain(`curl -s -X POST ${main.url}/threads -H "Authorization: Bearer ${main.alice}"`);
   });
