@@ -10,6 +10,9 @@ import { alice, gatewayApp, ownerAuth, useStubGateway } from "./fixture";
 // Real servers on a busy shared machine: generous, never a speed assertion.
 jest.setTimeout(120_000);
 
+/** An upstream that is down: connections to it are refused (a privileged port no test server gets). */
+const NOTHING_LISTENS = "http://127.0.0.1:1";
+
 const gw = useStubGateway({ upstreamHeaders: { "x-api-key": "deployment-key" } });
 
 describe("credentials and headers", () => {
@@ -85,10 +88,14 @@ describe("public and unknown routes", () => {
 
 describe("upstream faults", () => {
   test("upstream down: 502 JSON without internal addresses", async () => {
-    const url = gw.stub.url;
-    await gw.stub.close();
+    // Not a stub closed a moment ago: on a busy machine its freed port can be handed to the next server that
+    // listens on port 0 (supertest's own gateway here, which then answered its own request 401: a CI flake).
+    // Nothing listens on port 1, and port 0 never picks it.
     const logged: unknown[][] = [];
-    const down = gatewayApp({ upstream: url, logger: { error: (...args: unknown[]) => logged.push(args) } });
+    const down = gatewayApp({
+      upstream: NOTHING_LISTENS,
+      logger: { error: (...args: unknown[]) => logged.push(args) },
+    });
     const res = await request(down.app).post("/threads").set(alice).send({}).expect(502);
     expect(res.body).toEqual({ error: "bad_gateway", message: "The LangGraph server is unreachable" });
     expect(JSON.stringify(res.body)).not.toContain("127.0.0.1");
