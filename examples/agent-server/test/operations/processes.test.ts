@@ -260,6 +260,8 @@ if (!built) {
     });
     try {
       await server.waitFor(/Workers: 2 processes/);
+      // SIGTERM below must find both workers started: one still starting dies of it and the primary exits 1.
+      await server.waitFor(/worker 2 \(pid \d+\) listening/);
       expect(server.output()).toMatch(/JWT secret: random for this start/);
       expect(server.output()).toMatch(/no token can be minted for it: restart with a JWT_SECRET of your own/);
       expect(server.output()).not.toMatch(/from JWT_SECRET|Mint a token with the same JWT_SECRET|eyJ/);
