@@ -45,7 +45,9 @@ export interface PrimaryOptions {
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { workers, db, jwtSecret, jwtSecretIsRandom = false, log } = options;
   checkWorkers(workers, db);
-  // The schema once, here: N processes creating the same tables at once race in PostgreSQL's catalog.
+  // Open the database once before forking: a wrong DATABASE_URL or a database
+  // that is down fails here, once, not in every worker (which would each fail
+  // alike). The workers then find the schema made (openDb creates it under an advisory lock).
   await (await openDb(db)).close();
 
   let stopping = false;
@@ -61,7 +63,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     worker.once("exit", (code, signal) => {
       const wasListening = listening.delete(worker.id);
       if (stopping) {
-        if (code !== 0) failed = true;
+        // A worker still starting has no SIGTERM handler yet and dies of the signal we sent:
+        // it served nothing, so that is a clean stop too.
+        if (code !== 0 && signal !== "SIGTERM") failed = true;
         return;
       }
       log.error(`worker ${index} exited (${signal ?? `code ${code}`})${wasListening ? "; starting a new one" : ""}`);

@@ -260,13 +260,30 @@ if (!built) {
     });
     try {
       await server.waitFor(/Workers: 2 processes/);
-      // SIGTERM below must find both workers started: one still starting dies of it and the primary exits 1.
-      await server.waitFor(/worker 2 \(pid \d+\) listening/);
       expect(server.output()).toMatch(/JWT secret: random for this start/);
       expect(server.output()).toMatch(/no token can be minted for it: restart with a JWT_SECRET of your own/);
       expect(server.output()).not.toMatch(/from JWT_SECRET|Mint a token with the same JWT_SECRET|eyJ/);
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
+    } finally {
+      await server.stop();
+      await dropSchema(schema);
+    }
+  });
+});
+
+(built && process.env.DATABASE_URL ? describe : describe.skip)("WORKERS=2 stopped while starting", () => {
+  test("SIGTERM as soon as the workers are forked: the primary waits for both to stop and exits 0", async () => {
+    const schema = `gh_workers_${randomBytes(6).toString("hex")}`;
+    const server = start({ WORKERS: "2", DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema });
+    try {
+      const pid = (await server.waitFor(/primary (\d+): started 2 workers/))[1];
+      expect(Number(pid)).toBe(server.child.pid);
+      // The workers are loading or opening the database now; some may already listen on a fast machine.
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toMatch(/SIGTERM: stopping 2 workers/);
+      expect(server.output()).not.toMatch(/exited \(|starting a new one/);
     } finally {
       await server.stop();
       await dropSchema(schema);
