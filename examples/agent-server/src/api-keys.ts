@@ -23,13 +23,17 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
+/** What PostgreSQL says when another process's `CREATE TABLE IF NOT EXISTS` committed the same table first. */
+const CREATED_BY_ANOTHER = ["23505", "42P07"]; // unique_violation (in its catalog), duplicate_table
+
 /** passport-headerapikey reading `X-API-Key`: a known key's hash gives its identity and scopes. */
 export function apiKeyStrategy(db: Queryable): HeaderAPIKeyStrategy {
-  let table: Promise<unknown> | undefined;
+  let table: Promise<unknown> | undefined; // created at the first key seen, so the recipe needs no migration
   return new HeaderAPIKeyStrategy({ header: "X-API-Key", prefix: "" }, false, (key, done) => {
     if (key.length > 256) return done(null, false);
-    (table ??= db.query(API_KEYS_TABLE).catch((err) => {
-      table = undefined;
+    (table ??= db.query(API_KEYS_TABLE).catch((err: { code?: string }) => {
+      if (CREATED_BY_ANOTHER.includes(err.code ?? "")) return; // the table is there
+      table = undefined; // try again at the next key
       throw err;
     }))
       .then(() =>

@@ -5,15 +5,17 @@
  * SHA-256 hashes). Each kind has its own permissions; first success wins; a rejected
  * key is invalid_token with every strategy's challenge.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import express from "express";
+import { Pool } from "pg";
 import { apiKey, createClient, ForbiddenError, UnauthorizedError } from "@gatehouse/client";
 import { createApiKey, hashApiKey } from "../src/api-keys";
 import { parseApiKeyArgs, runApiKeyCli } from "../src/apikey-cli";
-import { oidcFromEnv } from "../src/auth";
-import { openDb, type Db } from "../src/db";
+import { createAuth, oidcFromEnv } from "../src/auth";
+import { openDb, type Db, type Queryable } from "../src/db";
 import { rsaKey, startOidcProvider, type OidcProvider } from "../../../packages/server-plugin/test/support/oidc";
 import { DATABASES, openTestDatabase, type TestDatabase } from "./support/databases";
 import { call, client, startServer, token, type TestServer } from "./support/server";
@@ -125,6 +127,68 @@ describe.each(DATABASES)("on %s", (kind) => {
     expect(none.headers.get("www-authenticate")).toBe('Bearer realm="api", ApiKey header="X-API-Key", realm="api"');
   });
 });
+
+(process.env.DATABASE_URL ? describe : describe.skip)(
+  "the API-key recipe, several processes on a fresh PostgreSQL",
+  () => {
+    const PROCESSES = 6;
+    const schema = `gh_keys_${randomBytes(6).toString("hex")}`;
+    const url = process.env.DATABASE_URL!;
+    const pools: Pool[] = [];
+    const queryable = (pool: Pool): Queryable => ({
+      query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+    });
+    let server: TestServer;
+
+    beforeAll(async () => {
+      const admin = new Pool({ connectionString: url, max: 1 });
+      await admin.query(`CREATE SCHEMA ${schema}`).finally(() => admin.end());
+      // One pool, one Auth and one apiKeyStrategy per "process": each creates api_keys at its first key.
+      const app = express();
+      for (let i = 0; i < PROCESSES; i++) {
+        const pool = new Pool({ connectionString: url, max: 1, options: `-c search_path=${schema}` });
+        pools.push(pool);
+        await pool.query("SELECT 1"); // connected, so the first keys reach PostgreSQL together
+        const auth = createAuth({ jwtSecret: "s".repeat(32), apiKeys: queryable(pool) });
+        app.get(`/p${i}`, auth.middleware(), (req, res) => void res.json({ identity: req.auth!.user.identity }));
+      }
+      server = await new Promise<TestServer>((resolve) => {
+        const s = app.listen(0, "127.0.0.1", () =>
+          resolve({
+            url: `http://127.0.0.1:${(s.address() as { port: number }).port}`,
+            close: () =>
+              new Promise<void>((done) => {
+                s.close(() => done());
+                s.closeAllConnections();
+              }),
+          }),
+        );
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+      await Promise.all(pools.map((pool) => pool.end()));
+      const admin = new Pool({ connectionString: url, max: 1 });
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => admin.end());
+    });
+
+    const ask = (key: string) =>
+      Promise.all(
+        pools.map(async (_pool, i) => {
+          const res = await call(server.url, "GET", `/p${i}`, { headers: { "X-API-Key": key } });
+          return { status: res.status, body: res.body };
+        }),
+      );
+
+    test("every process's first key at once: 401 for an unknown key (the table made once, never a 500), then a new key works in all", async () => {
+      const first = await ask("gh_not-a-key");
+      expect(first.map((r) => r.status)).toEqual(Array(PROCESSES).fill(401));
+      const key = await createApiKey(queryable(pools[0]), { identity: "cron-bot", scopes: ["threads:read"] });
+      const then = await ask(key);
+      expect(then).toEqual(Array(PROCESSES).fill({ status: 200, body: { identity: "cron-bot" } }));
+    });
+  },
+);
 
 describe("configuration from the environment", () => {
   test("OIDC_ISSUER + OIDC_AUDIENCE (+ OIDC_JWKS_URI); half a configuration throws", () => {
