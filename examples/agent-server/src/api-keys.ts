@@ -81,3 +81,59 @@ export async function createApiKey(
   ]);
   return key;
 }
+
+/** A stored key as `npm run apikey -- list` shows it: never the key, only the start of its hash. */
+export interface ApiKeyInfo {
+  /** The first 12 hex digits of the key's SHA-256: tells keys apart, cannot be used as one. */
+  id: string;
+  identity: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+/**
+ * Every stored key, oldest first.
+ *
+ * @example
+ * for (const k of await listApiKeys(db)) console.log(k.id, k.identity, k.scopes.join(" "));
+ */
+export async function listApiKeys(db: Queryable): Promise<ApiKeyInfo[]> {
+  await db.query(API_KEYS_TABLE);
+  const rows = await db.query<{ key_hash: string; identity: string; scopes: string[]; created_at: Date | string }>(
+    "SELECT key_hash, identity, scopes, created_at FROM api_keys ORDER BY created_at, key_hash",
+  );
+  return rows.map((row) => ({
+    id: row.key_hash.slice(0, 12),
+    identity: row.identity,
+    scopes: row.scopes,
+    createdAt: new Date(row.created_at),
+  }));
+}
+
+/**
+ * Deletes one key (by the key itself, or by the `id` that `listApiKeys` shows)
+ * or every key of an identity; returns how many were deleted. The server looks
+ * keys up on every request, so a deleted key stops working at its next one.
+ *
+ * @example
+ * await revokeApiKeys(db, { key: leakedKey }); // 1
+ * await revokeApiKeys(db, { identity: "ci-bot" }); // all of ci-bot's keys
+ */
+export async function revokeApiKeys(
+  db: Queryable,
+  which: { key: string } | { id: string } | { identity: string },
+): Promise<number> {
+  await db.query(API_KEYS_TABLE);
+  if ("key" in which) {
+    const rows = await db.query("DELETE FROM api_keys WHERE key_hash = $1 RETURNING 1", [hashApiKey(which.key)]);
+    return rows.length;
+  }
+  if ("id" in which) {
+    if (!/^[0-9a-f]{12}$/.test(which.id))
+      throw new TypeError("--id is the 12 hex digits `list` shows (e.g. 3fa9c0d21b7e)");
+    const rows = await db.query("DELETE FROM api_keys WHERE left(key_hash, 12) = $1 RETURNING 1", [which.id]);
+    return rows.length;
+  }
+  const rows = await db.query("DELETE FROM api_keys WHERE identity = $1 RETURNING 1", [which.identity]);
+  return rows.length;
+}

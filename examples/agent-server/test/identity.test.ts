@@ -12,7 +12,7 @@ import path from "node:path";
 import express from "express";
 import { Pool } from "pg";
 import { apiKey, createClient, ForbiddenError, UnauthorizedError } from "@gatehouse/client";
-import { createApiKey, hashApiKey } from "../src/api-keys";
+import { createApiKey, hashApiKey, listApiKeys, revokeApiKeys } from "../src/api-keys";
 import { parseApiKeyArgs, runApiKeyCli } from "../src/apikey-cli";
 import { createAuth, oidcFromEnv } from "../src/auth";
 import { openDb, type Db, type Queryable } from "../src/db";
@@ -99,6 +99,29 @@ describe.each(DATABASES)("on %s", (kind) => {
       request_id: expect.any(String),
     });
     expect((err as UnauthorizedError).challenge?.scheme).toBe("Bearer");
+  });
+
+  test("revoked keys (by key, by id, by identity) are refused at their next request; others keep working", async () => {
+    const keys = await Promise.all(
+      ["rev-a", "rev-a", "rev-b", "rev-c"].map((identity) => createApiKey(db, { identity, scopes: ["threads:read"] })),
+    );
+    const status = async (key: string) =>
+      (await call(server.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": key } })).status;
+    expect(await Promise.all(keys.map(status))).toEqual([200, 200, 200, 200]);
+
+    const listed = (await listApiKeys(db)).filter((k) => k.identity.startsWith("rev-"));
+    expect(listed.map((k) => k.id).sort()).toEqual(keys.map((k) => hashApiKey(k).slice(0, 12)).sort());
+    expect(JSON.stringify(listed)).not.toMatch(/gh_/);
+
+    expect(await revokeApiKeys(db, { key: keys[0] })).toBe(1);
+    expect(await Promise.all(keys.map(status))).toEqual([401, 200, 200, 200]);
+    expect(await revokeApiKeys(db, { id: hashApiKey(keys[2]).slice(0, 12) })).toBe(1);
+    expect(await Promise.all(keys.map(status))).toEqual([401, 200, 401, 200]);
+    expect(await revokeApiKeys(db, { identity: "rev-a" })).toBe(1);
+    expect(await Promise.all(keys.map(status))).toEqual([401, 401, 401, 200]);
+    expect(await revokeApiKeys(db, { key: keys[0] })).toBe(0);
+    await expect(revokeApiKeys(db, { id: "' OR 1=1 --" })).rejects.toThrow(/12 hex digits/);
+    expect(await status(keys[3])).toBe(200);
   });
 
   test("a token whose sub has NUL is 401, not 500", async () => {
@@ -222,21 +245,32 @@ describe("configuration from the environment", () => {
   });
 });
 
-describe("npm run apikey -- create", () => {
+describe("npm run apikey -- create | list | revoke", () => {
   test("parses the arguments and refuses unknown scopes and options", () => {
     expect(parseApiKeyArgs(["create", "--identity", "ci-bot", "--scopes", "threads:read"])).toEqual({
+      command: "create",
       identity: "ci-bot",
       scopes: ["threads:read"],
     });
     expect(
-      parseApiKeyArgs(["create", "--identity=ci-bot", "--scopes", "threads:read,store:read", "threads:write"]).scopes,
-    ).toEqual(["threads:read", "store:read", "threads:write"]);
+      parseApiKeyArgs(["create", "--identity=ci-bot", "--scopes", "threads:read,store:read", "threads:write"]),
+    ).toMatchObject({ scopes: ["threads:read", "store:read", "threads:write"] });
     expect(() => parseApiKeyArgs(["create", "--scopes", "threads:read"])).toThrow(/--identity/);
     expect(() => parseApiKeyArgs(["create", "--identity", "x", "--admin"])).toThrow(/unknown option --admin/);
     expect(() => parseApiKeyArgs(["delete"])).toThrow(/usage/);
+
+    expect(parseApiKeyArgs(["list"])).toEqual({ command: "list" });
+    expect(() => parseApiKeyArgs(["list", "--identity", "x"])).toThrow(/unknown option --identity for list/);
+    expect(parseApiKeyArgs(["revoke", "--key", "gh_x"])).toEqual({ command: "revoke", key: "gh_x" });
+    expect(parseApiKeyArgs(["revoke", "--id=3fa9c0d21b7e"])).toEqual({ command: "revoke", id: "3fa9c0d21b7e" });
+    expect(parseApiKeyArgs(["revoke", "--identity", "ci-bot"])).toEqual({ command: "revoke", identity: "ci-bot" });
+    expect(() => parseApiKeyArgs(["revoke"])).toThrow(/exactly one of --key, --id or --identity/);
+    expect(() => parseApiKeyArgs(["revoke", "--key", "a", "--identity", "b"])).toThrow(/exactly one/);
+    expect(() => parseApiKeyArgs(["revoke", "--key", "a", "b"])).toThrow(/--key takes one value/);
+    expect(() => parseApiKeyArgs(["revoke", "--scopes", "threads:read"])).toThrow(/unknown option --scopes/);
   });
 
-  test("prints the key once; the server accepts it; the database holds only its hash", async () => {
+  test("create prints the key once; the server accepts it; the database holds only its hash; list and revoke", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-apikey-"));
     try {
       const lines: string[] = [];
@@ -274,6 +308,36 @@ describe("npm run apikey -- create", () => {
       } finally {
         await server.close();
         await db.close();
+      }
+
+      // PGlite is owned by one process: list and revoke while the server is stopped.
+      const cli = async (...argv: string[]) => {
+        const out: string[] = [];
+        const exit = await runApiKeyCli(argv, { PGLITE_DIR: dir }, (l) => void out.push(l));
+        return { exit, text: out.join("\n") };
+      };
+      const id = hashApiKey(key).slice(0, 12);
+      const list = await cli("list");
+      expect(list.exit).toBe(0);
+      expect(list.text).toMatch(new RegExp(`^1 API key in PGlite.*:\\n${id}  ci-bot  threads:read  created \\d{4}-`));
+      expect(list.text).not.toContain(key);
+      expect(await cli("revoke", "--id", id)).toMatchObject({
+        exit: 0,
+        text: expect.stringMatching(/^Revoked 1 API key \(id /),
+      });
+      expect(await cli("revoke", "--key", key)).toMatchObject({
+        exit: 1,
+        text: expect.stringMatching(/^No API key matches that key: nothing revoked/),
+      });
+      expect(await cli("list")).toMatchObject({ exit: 0, text: expect.stringMatching(/^0 API keys in PGlite/) });
+      const reopened = await openDb({ pgliteDir: dir });
+      const again = await startServer({ db: reopened });
+      try {
+        const res = await call(again.url, "POST", "/threads/search", { body: {}, headers: { "X-API-Key": key } });
+        expect(res.status).toBe(401);
+      } finally {
+        await again.close();
+        await reopened.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
