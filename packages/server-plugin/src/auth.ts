@@ -33,7 +33,7 @@ import {
   type ResourceDeclaration,
   type ResourceMap,
   type WithBuiltins,
-} from "./resources";
+} from "./events";
 import {
   authenticateMiddleware,
   compilePublicPaths,

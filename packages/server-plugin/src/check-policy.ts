@@ -7,7 +7,7 @@ import type { Auth } from "./auth";
 import { classify, type DecisionRecord } from "./audit";
 import type { AuthContext, Decision } from "./decision";
 import type { Explanation } from "./explain";
-import type { ConcreteEvent, EventValue, ResourceMap, WithBuiltins } from "./resources";
+import type { ConcreteEvent, EventValue, ResourceMap, WithBuiltins } from "./events";
 import type { BaseUser, UserInput } from "./user";
 import { normalizeUser } from "./user";
 

@@ -13,8 +13,8 @@ export { matchFilters, validateFilters, parseFilters, FilterError } from "./filt
 export type { Filters, FilterCondition, FilterScalar, Clause } from "./filters";
 export { filtersToSql } from "./sql";
 export type { FiltersToSqlOptions, SqlFragment } from "./sql";
-export { BUILTIN_RESOURCES } from "./resources";
-export type * from "./resources";
+export { BUILTIN_RESOURCES } from "./events";
+export type * from "./events";
 export { ALLOW_ALL } from "./decision";
 export type { AuthContext, HandlerInput, HandlerResult, Decision, Unhandled } from "./decision";
 export type { DecisionRecord, DecisionOutcome, DecisionHook } from "./audit";

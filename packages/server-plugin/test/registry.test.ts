@@ -1,4 +1,4 @@
-import { buildResourceIndex } from "../src/resources";
+import { buildResourceIndex } from "../src/events";
 import { Registry } from "../src/registry";
 
 const index = buildResourceIndex({ documents: ["read", "write", "share"] });
