@@ -86,14 +86,15 @@ export async function runApiKeyCli(
     out((err as Error).message);
     return 2;
   }
-  const db = await openDb(dbOptions ?? dbOptionsFromEnv(env, argv));
+  let db: Db | undefined;
   try {
+    db = await openDb(dbOptions ?? dbOptionsFromEnv(env, argv));
     return await run(db, args, out);
   } catch (err) {
     out(err instanceof TypeError ? err.message : `apikey ${args.command} failed: ${(err as Error).message}`);
     return err instanceof TypeError ? 2 : 1;
   } finally {
-    await db.close();
+    await db?.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Pool, type PoolClient } from "pg";
+import { lockPgliteDir } from "./pglite-lock";
 import { startPgliteWorker } from "./pglite-worker";
 import { ReadCache } from "./read-cache";
 import { createSchema } from "./schema";
@@ -127,9 +128,13 @@ async function openPglite(
   options: { queryTimeoutMs?: number; cacheBytes?: number },
 ): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true }); // a fresh clone has no .data/ yet
-  // Only this process opens the database, so every write passes here and the cache knows when to forget.
+  // Only this process opens the database (the lock makes sure), so every write passes here and the cache knows when to forget.
+  const release = dataDir ? lockPgliteDir(dataDir) : () => undefined;
   const cache = new ReadCache(options.cacheBytes === undefined ? {} : { maxBytes: options.cacheBytes });
-  const pg = await startPgliteWorker(dataDir, { queryTimeoutMs: options.queryTimeoutMs });
+  const pg = await startPgliteWorker(dataDir, { queryTimeoutMs: options.queryTimeoutMs }).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   return {
     kind: "pglite",
     description: dataDir ? `PGlite (embedded PostgreSQL) in ${dataDir}` : "PGlite (embedded PostgreSQL) in memory",
@@ -141,7 +146,7 @@ async function openPglite(
           ? cache.read(text, params, () => pg.query(text, params))
           : cache.write(() => pg.query(text, params))) as Promise<T[]>,
     transaction: (fn) => cache.write(() => pg.transaction(fn)),
-    close: () => cache.write(() => pg.close()),
+    close: () => cache.write(() => pg.close()).finally(release),
     readCache: cache,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * The storage layer on real SQL: the schema is idempotent and persists in a
- * PGlite directory, authorization filters become GIN-served containment,
+ * PGlite directory that one process at a time may open, authorization filters become GIN-served containment,
  * and concurrent runs on one thread do not lose each other's messages.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { filtersToSql } from "@gatehouse/express";
@@ -13,6 +14,7 @@ import { createAndExecuteRun } from "../src/storage/runs";
 import { Where } from "../src/storage/sql";
 import { createThread, getThread, searchThreads } from "../src/storage/threads";
 import { DEFAULT_LIMITS } from "../src/limits";
+import { LOCK_FILE, PgliteInUseError } from "../src/pglite-lock";
 import { DATABASES, openTestDatabase, type TestDatabase } from "./support/databases";
 
 jest.setTimeout(60_000);
@@ -41,6 +43,45 @@ describe("PGlite data directory", () => {
       expect(assistants[0].n).toBe(1);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe("one process at a time in a PGlite directory", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "agent-server-pglite-lock-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("a second open in this process is refused until the first is closed; close gives the directory back", async () => {
+    const first = await openDb({ pgliteDir: dir });
+    expect(readFileSync(path.join(dir, LOCK_FILE), "utf8").trim()).toBe(String(process.pid));
+    const second = openDb({ pgliteDir: dir });
+    await expect(second).rejects.toBeInstanceOf(PgliteInUseError);
+    await expect(second).rejects.toThrow(/is in use by this process .*Stop that process first, or set DATABASE_URL/);
+    await first.close();
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    const again = await openDb({ pgliteDir: dir });
+    await again.close();
+  });
+
+  test("another live process's lock is refused, naming its pid; once that process is gone, its lock is stale and taken over", async () => {
+    const other = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const exited = new Promise((resolve) => other.once("exit", resolve));
+    try {
+      writeFileSync(path.join(dir, LOCK_FILE), `${other.pid}\n`);
+      await expect(openDb({ pgliteDir: dir })).rejects.toThrow(`is in use by process ${other.pid} (a running server`);
+    } finally {
+      other.kill("SIGKILL");
+      await exited;
+    }
+    const db = await openDb({ pgliteDir: dir });
+    try {
+      expect(readFileSync(path.join(dir, LOCK_FILE), "utf8").trim()).toBe(String(process.pid));
+      expect(await db.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
     }
   });
 });

@@ -3,13 +3,15 @@
  * first): SIGTERM with a request in flight lets it complete and exits 0;
  * WORKERS=2 on one PostgreSQL keeps users isolated through every process,
  * verifies tokens in every process and shares rate limits between them;
- * PGlite refuses WORKERS>1.
+ * PGlite refuses WORKERS>1, and a second process on a PGlite directory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import http from "node:http";
 import path from "node:path";
+import { runApiKeyCli } from "../../src/apikey-cli";
 import { SECRET, token } from "../support/server";
 import { dropSchema } from "./support";
 
@@ -161,6 +163,38 @@ if (!built) {
       expect(server.output()).toMatch(/Stopped \(exit code 0\)/);
     } finally {
       await server.stop();
+    }
+  });
+
+  test("a second process on the server's PGLITE_DIR (npm run apikey, another server) is refused, saying why; after SIGTERM it opens", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gatehouse-pglite-owned-"));
+    const server = start({ PGLITE_DIR: dir });
+    try {
+      await server.waitFor(/listening on (http:\/\/\S+)/);
+      const cli = async () => {
+        const out: string[] = [];
+        const exit = await runApiKeyCli(["list"], { PGLITE_DIR: dir }, (line) => void out.push(line));
+        return { exit, text: out.join("\n") };
+      };
+      const refused = await cli();
+      expect(refused.exit).toBe(1);
+      expect(refused.text).toContain(`apikey list failed: PGlite in ${dir} is in use by process ${server.child.pid}`);
+      expect(refused.text).not.toMatch(/\n\s+at /); // a message, not a stack
+
+      const second = start({ PGLITE_DIR: dir });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toMatch(
+        new RegExp(
+          `Agent server failed to start: PGlite in \\S+ is in use by process ${server.child.pid} \\(a running server`,
+        ),
+      );
+
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      expect(await cli()).toEqual({ exit: 0, text: `0 API keys in PGlite (embedded PostgreSQL) in ${dir}.` });
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
