@@ -24,7 +24,7 @@ export function hashApiKey(key: string): string {
 }
 
 /** What PostgreSQL says when another process's `CREATE TABLE IF NOT EXISTS` committed the same table first. */
-const CREATED_BY_ANOTHER = ["23505", "42P07"]; // unique_violation (in its catalog), duplicate_table
+const CREATED_BY_ANOTHER = ["23505", "42P07", "42710"]; // unique_violation (in its catalog), duplicate_table, duplicate_object (its row type)
 
 /** passport-headerapikey reading `X-API-Key`: a known key's hash gives its identity and scopes. */
 export function apiKeyStrategy(db: Queryable): HeaderAPIKeyStrategy {
